@@ -1,0 +1,19 @@
+"""s2sad: source-to-source automatic differentiation for Python and NumPy.
+
+Reads a function's source, generates explicit derivative code (plain NumPy,
+readable, cached), and runs it. See API.md for the contract.
+"""
+
+__version__ = "0.1.0"
+
+from .errors import DifferentiationError, UnsupportedSyntaxError  # noqa: E402
+from .api import (  # noqa: E402
+    differentiate, grad, value_and_grad, grad_and_value, vjp, jvp, jacfwd, jacrev, hessian,
+    hvp, source,
+)
+
+__all__ = [
+    "DifferentiationError", "UnsupportedSyntaxError", "differentiate", "grad",
+    "value_and_grad", "grad_and_value", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp",
+    "source",
+]

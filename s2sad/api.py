@@ -1,0 +1,370 @@
+"""The public transforms (JAX / torch.func style) and the ``differentiate`` decorator.
+
+Each transform returns a ``Transformed`` callable: it checks arguments, runs the
+generated function, and gives gradients the structure, shape and dtype of
+their arguments. Generation happens once per (function, transform, options)
+and is memoized in-process and on disk (``pipeline.generate``).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import weakref
+
+import numpy as np
+
+from .errors import DifferentiationError
+from .pipeline import Generated, Spec, generate
+
+_MEMO: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+
+
+def _generated(fn, spec: Spec) -> Generated:
+    """Generate (or fetch) the module for ``spec``; microseconds after the first time."""
+    key_obj, extra = fn, ()
+    if inspect.ismethod(fn):
+        key_obj, extra = fn.__func__, (id(fn.__self__),)
+    try:
+        per_fn = _MEMO.setdefault(key_obj, {})
+    except TypeError:  # not weak-referenceable: no memo
+        return generate(fn, spec)
+    key = (spec, extra)
+    if key not in per_fn:
+        per_fn[key] = generate(fn, spec)
+    return per_fn[key]
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _argnums_tuple(argnums) -> tuple[int, ...]:
+    if isinstance(argnums, bool) or not isinstance(argnums, (int, tuple, list)):
+        raise TypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
+    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
+    if not nums or not all(isinstance(i, int) and not isinstance(i, bool) for i in nums):
+        raise TypeError(f"argnums must be an int or a non-empty tuple of ints, got {argnums!r}")
+    return nums
+
+
+def _leaves(tree, path="") -> list[tuple[str, object]]:
+    if isinstance(tree, (tuple, list)):
+        return [leaf for i, v in enumerate(tree) for leaf in _leaves(v, f"{path}[{i}]")]
+    if isinstance(tree, dict):
+        return [leaf for k, v in tree.items() for leaf in _leaves(v, f"{path}[{k!r}]")]
+    return [(path, tree)]
+
+
+def _check_differentiable(args, nums, what: str) -> None:
+    for i in nums:
+        if i >= len(args) or i < -len(args):
+            raise ValueError(f"{what}: argnums {i} is out of range for {len(args)} arguments")
+        for path, leaf in _leaves(args[i]):
+            dtype = np.asarray(leaf).dtype if not isinstance(leaf, (bool, int, float, complex)) \
+                else np.dtype(type(leaf))
+            if isinstance(leaf, bool) or dtype.kind not in "fc":
+                raise TypeError(
+                    f"{what} requires real- or complex-valued (floating point) inputs, but "
+                    f"argument {i}{path} has dtype {dtype} ({type(leaf).__name__}); pass floats "
+                    f"or leave it out of argnums")
+
+
+def match_tree(g, like):
+    """Give a gradient the structure, shape and dtype of its argument."""
+    if isinstance(like, (tuple, list)):
+        return type(like)(match_tree(a, b) for a, b in zip(g, like))
+    if isinstance(like, dict):
+        return {k: match_tree(g[k], v) for k, v in like.items()}
+    if isinstance(like, float):
+        return float(np.real(g)) if np.ndim(g) == 0 else g
+    if isinstance(like, np.ndarray):
+        if isinstance(g, np.ndarray) and g.dtype == like.dtype and g.shape == like.shape:
+            return g
+        return np.asarray(np.broadcast_to(g, like.shape), dtype=like.dtype)
+    if isinstance(like, np.generic):
+        return like.dtype.type(g)
+    return g
+
+
+# --------------------------------------------------------------------------- Transformed
+
+
+class Transformed:
+    """A transformed function: call it like the original; ``.source`` shows its code."""
+
+    def __init__(self, fn, spec: Spec, post):
+        functools.update_wrapper(self, fn, updated=())
+        self._fn, self._spec, self._post = fn, spec, post
+        self.__name__ = f"{getattr(fn, '__name__', 'f')}_{spec.transform}"
+
+    @property
+    def __s2sad__(self) -> "Transformed":
+        return self
+
+    @property
+    def generated(self) -> Generated:
+        return _generated(self._fn, self._spec)
+
+    @property
+    def entry(self):
+        """The generated Python function (what composition differentiates)."""
+        return self.generated.entry
+
+    @property
+    def source(self) -> str:
+        return self.generated.source
+
+    def __call__(self, *args, **kwargs):
+        return self._post(self, args, kwargs)
+
+    def __repr__(self):
+        return f"<s2sad {self._spec.transform} of {getattr(self._fn, '__qualname__', self._fn)}>"
+
+
+def _reverse_transform(fn, transform: str, argnums, has_aux: bool) -> Transformed:
+    nums = _argnums_tuple(argnums)
+    spec = Spec(transform, tuple(argnums) if isinstance(argnums, list) else argnums,
+                bool(has_aux))
+
+    def post(self, args, kwargs):
+        _check_differentiable(args, nums, transform)
+        out = self.entry(*args, **kwargs)
+        return _fix_reverse(out, args, spec, nums)
+
+    return Transformed(fn, spec, post)
+
+
+def _fix_reverse(out, args, spec: Spec, nums):
+    def fix_g(g):
+        if isinstance(spec.argnums, int):
+            return match_tree(g, args[spec.argnums])
+        return tuple(match_tree(gi, args[i]) for gi, i in zip(g, nums))
+
+    if spec.transform == "grad":
+        return (fix_g(out[0]), out[1]) if spec.has_aux else fix_g(out)
+    if spec.transform == "value_and_grad":
+        return out[0], fix_g(out[1])
+    return fix_g(out[0]), out[1]  # grad_and_value
+
+
+def grad(fn, argnums=0, has_aux=False) -> Transformed:
+    """The gradient of a scalar-valued ``fn`` w.r.t. ``argnums`` (or ``(g, aux)``)."""
+    return _reverse_transform(fn, "grad", argnums, has_aux)
+
+
+def value_and_grad(fn, argnums=0, has_aux=False) -> Transformed:
+    """``(value, g)``, or ``((value, aux), g)`` with ``has_aux`` -- JAX order."""
+    return _reverse_transform(fn, "value_and_grad", argnums, has_aux)
+
+
+def grad_and_value(fn, argnums=0, has_aux=False) -> Transformed:
+    """``(g, value)``, or ``(g, (value, aux))`` with ``has_aux`` -- torch.func order."""
+    return _reverse_transform(fn, "grad_and_value", argnums, has_aux)
+
+
+def vjp(fn, *primals, has_aux=False):
+    """``(out, vjp_fn)`` (or ``(out, vjp_fn, aux)``); ``vjp_fn(ct)`` has one entry per primal."""
+    spec = Spec("vjp", tuple(range(len(primals))), bool(has_aux))
+    _check_differentiable(primals, range(len(primals)), "vjp")
+    gen = _generated(fn, spec)
+    result = gen.entry(*primals)
+    out, res = result[0], result[1]
+    bwd = gen.namespace[gen.entry_name[: -len("fwd")] + "bwd"]
+
+    def vjp_fn(cotangent):
+        cts = bwd(res, cotangent)
+        return tuple(match_tree(c, p) for c, p in zip(cts, primals))
+
+    vjp_fn.source = gen.source
+    return (out, vjp_fn, result[2]) if has_aux else (out, vjp_fn)
+
+
+def source(fn) -> str:
+    """The generated source of a transformed function."""
+    info = getattr(fn, "__s2sad__", None)
+    if info is None:
+        raise DifferentiationError(f"{fn!r} is not a function transformed by s2sad")
+    return info.source
+
+
+# --------------------------------------------------------------------------- decorator
+
+
+class Differentiable:
+    """What ``@differentiate`` returns: the original function plus its transforms."""
+
+    def __init__(self, fn, argnums=0, has_aux=False, backend="numpy"):
+        if backend not in ("numpy", "cupy"):
+            raise ValueError(f"backend must be 'numpy' or 'cupy', got {backend!r}")
+        if backend == "cupy":
+            raise NotImplementedError("the CuPy backend is not available yet")
+        functools.update_wrapper(self, fn, updated=())
+        self._fn, self.argnums, self.has_aux, self.backend = fn, argnums, has_aux, backend
+        self._transforms: dict[str, Transformed] = {}
+
+    def __call__(self, *args, **kwargs):
+        return self._fn(*args, **kwargs)
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        return Differentiable(self._fn.__get__(obj, objtype), self.argnums, self.has_aux,
+                              self.backend)
+
+    def _get(self, name: str) -> Transformed:
+        if name not in self._transforms:
+            factory = _FACTORIES[name]
+            self._transforms[name] = factory(self._fn, self.argnums, self.has_aux)
+        return self._transforms[name]
+
+    def grad(self, *args, **kwargs):
+        return self._get("grad")(*args, **kwargs)
+
+    def value_and_grad(self, *args, **kwargs):
+        return self._get("value_and_grad")(*args, **kwargs)
+
+    def grad_and_value(self, *args, **kwargs):
+        return self._get("grad_and_value")(*args, **kwargs)
+
+    def vjp(self, *primals):
+        return vjp(self._fn, *primals, has_aux=self.has_aux)
+
+    def source(self, transform: str = "grad") -> str:
+        if transform == "vjp":
+            return _generated(self._fn, Spec("vjp", (0,), self.has_aux)).source
+        if transform not in _FACTORIES:
+            raise ValueError(f"unknown transform {transform!r}; one of {sorted(_FACTORIES)}")
+        return self._get(transform).source
+
+
+_FACTORIES = {"grad": grad, "value_and_grad": value_and_grad, "grad_and_value": grad_and_value}
+
+
+def differentiate(fn=None, *, argnums=0, has_aux=False, backend="numpy"):
+    """Decorator: ``@differentiate`` or ``@differentiate(argnums=(0, 1), has_aux=True)``."""
+    if fn is None:
+        return lambda f: Differentiable(f, argnums, has_aux, backend)
+    return Differentiable(fn, argnums, has_aux, backend)
+
+
+for _f in (grad, value_and_grad, grad_and_value, vjp):
+    _f.__s2sad_builder__ = True  # may be called inside a differentiated function
+
+
+# --------------------------------------------------------------------------- forward mode
+
+
+def _check_tangents(primals, tangents) -> None:
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp takes primals and tangents as tuples (one entry per argument)")
+    if len(primals) != len(tangents):
+        raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
+    for i, (p, t) in enumerate(zip(primals, tangents)):
+        lp, lt = _leaves(p), _leaves(t)
+        if [a for a, _ in lp] != [a for a, _ in lt]:
+            raise ValueError(f"jvp: tangent {i} has structure {[a for a, _ in lt]} but primal "
+                             f"{i} has {[a for a, _ in lp]}")
+        for (path, a), (_, b) in zip(lp, lt):
+            if np.shape(a) != np.shape(b):
+                raise ValueError(f"jvp: tangent {i}{path} has shape {np.shape(b)} but its primal "
+                                 f"has shape {np.shape(a)}")
+
+
+def jvp(fn, primals, tangents, has_aux=False):
+    """``(out, tangent_out)`` (or ``(out, tangent_out, aux)``): forward mode."""
+    _check_tangents(primals, tangents)
+    _check_differentiable(primals, range(len(primals)), "jvp")
+    gen = _generated(fn, Spec("jvp", tuple(range(len(primals))), bool(has_aux)))
+    result = gen.entry(*primals, *tangents)
+    out, dout = result[0], match_tree(result[1], result[0])
+    return (out, dout, result[2]) if has_aux else (out, dout)
+
+
+def jvp_source(fn, n: int, has_aux=False) -> str:
+    return _generated(fn, Spec("jvp", tuple(range(n)), bool(has_aux))).source
+
+
+def _basis(x):
+    x = np.asarray(x)
+    dtype = x.dtype if x.dtype.kind in "fc" else np.float64
+    for k in range(x.size):
+        e = np.zeros(x.size, dtype=dtype)
+        e[k] = 1.0
+        yield e.reshape(x.shape)
+
+
+def _as_input(like, e):
+    return float(e) if isinstance(like, float) else e
+
+
+def jacfwd(fn, argnums=0, has_aux=False) -> Transformed:
+    """The Jacobian (shape ``out.shape + in.shape``) by forward mode, one column per pass."""
+    nums = _argnums_tuple(argnums)
+    spec = Spec("jvp", None, bool(has_aux))
+
+    def post(self, args, kwargs):
+        _check_differentiable(args, nums, "jacfwd")
+        gen = _generated(fn, Spec("jvp", tuple(range(len(args))), bool(has_aux)))
+        jacs, out, aux = [], None, None
+        for i in nums:
+            cols = []
+            for e in _basis(args[i]):
+                tangents = [_zeros_tree(a) for a in args]
+                tangents[i] = _as_input(args[i], e)
+                res = gen.entry(*args, *tangents)
+                out = res[0]
+                aux = res[2] if has_aux else None
+                cols.append(np.asarray(res[1]))
+            out_shape, in_shape = np.shape(out), np.shape(args[i])
+            jac = np.stack(cols, axis=-1) if cols else np.zeros(out_shape + (0,))
+            jacs.append(jac.reshape(out_shape + in_shape))
+        jac = jacs[0] if isinstance(argnums, int) else tuple(jacs)
+        return (jac, aux) if has_aux else jac
+
+    return Transformed(fn, spec, post)
+
+
+def jacrev(fn, argnums=0, has_aux=False) -> Transformed:
+    """The Jacobian (shape ``out.shape + in.shape``) by reverse mode, one row per pass."""
+    nums = _argnums_tuple(argnums)
+    spec = Spec("vjp", None, bool(has_aux))
+
+    def post(self, args, kwargs):
+        _check_differentiable(args, nums, "jacrev")
+        res = vjp(fn, *args, has_aux=has_aux)
+        out, vjp_fn = res[0], res[1]
+        rows = [vjp_fn(_as_input(out, e)) for e in _basis(out)]
+        jacs = []
+        for i in nums:
+            in_shape = np.shape(args[i])
+            stacked = np.stack([np.asarray(r[i]) for r in rows]) if rows else np.zeros(
+                (0,) + in_shape)
+            jacs.append(stacked.reshape(np.shape(out) + in_shape))
+        jac = jacs[0] if isinstance(argnums, int) else tuple(jacs)
+        return (jac, res[2]) if has_aux else jac
+
+    return Transformed(fn, spec, post)
+
+
+def _zeros_tree(a):
+    if isinstance(a, (tuple, list)):
+        return type(a)(_zeros_tree(v) for v in a)
+    if isinstance(a, dict):
+        return {k: _zeros_tree(v) for k, v in a.items()}
+    if isinstance(a, float):
+        return 0.0
+    return np.zeros_like(a)
+
+
+def hessian(fn, argnums=0) -> Transformed:
+    """Forward over reverse: ``jacfwd(grad(fn))``, shape ``in.shape + in.shape``."""
+    return jacfwd(grad(fn, argnums), argnums)
+
+
+def hvp(fn, primals, tangents):
+    """The Hessian-vector product, shaped like ``primals[0]`` (never forms the Hessian)."""
+    return jvp(grad(fn), tuple(primals), tuple(tangents))[1]
+
+
+for _f in (jvp, jacfwd, jacrev, hessian, hvp):
+    _f.__s2sad_builder__ = True

@@ -1,0 +1,160 @@
+"""Print IR as Python source, then format it with black.
+
+The output parses back through the front end into the same IR (modulo
+temporaries), which is what lets transforms compose.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import ir
+
+INFIX = {
+    "add": "+", "sub": "-", "mul": "*", "truediv": "/", "floordiv": "//", "mod": "%",
+    "pow": "**", "matmul": "@", "bitand": "&", "bitor": "|", "xor": "^", "lshift": "<<",
+    "rshift": ">>", "lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!=",
+    "is_": "is", "is_not": "is not", "contains_in": "in", "not_in": "not in",
+    "and_": "and", "or_": "or",
+}
+PREFIX = {"neg": "-", "pos": "+", "not_": "not ", "invert": "~"}
+
+
+def const(value) -> str:
+    if value is Ellipsis:
+        return "..."
+    if isinstance(value, float) and not math.isfinite(value):
+        return f'float("{value}")'
+    if isinstance(value, tuple):
+        inner = ", ".join(const(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalar
+        return const(value.item())
+    return repr(value)
+
+
+def atom(a: ir.Atom, operand: bool = False) -> str:
+    if isinstance(a, ir.Name):
+        return a.id
+    text = const(a.value)
+    if operand and (text.startswith("-") or isinstance(a.value, complex)):
+        return f"({text})"
+    return text
+
+
+def index_item(item) -> str:
+    if isinstance(item, ir.Slice):
+        parts = [atom(p) if p is not None else "" for p in (item.lower, item.upper, item.step)]
+        text = f"{parts[0]}:{parts[1]}"
+        return text + (f":{parts[2]}" if item.step is not None else "")
+    return atom(item)
+
+
+def index(idx: ir.Index) -> str:
+    text = ", ".join(index_item(i) for i in idx.items)
+    return text + "," if idx.is_tuple and len(idx.items) == 1 else text
+
+
+def arg(a) -> str:
+    if isinstance(a, ir.Index):
+        return f"np.s_[{index(a)}]"
+    return atom(a)
+
+
+def expr(e: ir.Expr) -> str:
+    if isinstance(e, (ir.Name, ir.Const)):
+        return atom(e)
+    if isinstance(e, ir.Subscript):
+        return f"{atom(e.value, operand=True)}[{index(e.index)}]"
+    if isinstance(e, ir.Call):
+        if e.func == "_rt.pop" and len(e.args) == 1:
+            return f"{atom(e.args[0])}.pop()"
+        if e.func in INFIX and len(e.args) == 2 and not e.kwargs:
+            return f"{atom(e.args[0], True)} {INFIX[e.func]} {atom(e.args[1], True)}"
+        if e.func in PREFIX and len(e.args) == 1 and not e.kwargs:
+            return f"{PREFIX[e.func]}{atom(e.args[0], True)}"
+        if e.func == "tuple":
+            items = ", ".join(arg(a) for a in e.args)
+            return f"({items},)" if len(e.args) == 1 else f"({items})"
+        if e.func == "list":
+            return "[" + ", ".join(arg(a) for a in e.args) + "]"
+        if e.func == "dict":
+            pairs = zip(e.args[0::2], e.args[1::2])
+            return "{" + ", ".join(f"{arg(k)}: {arg(v)}" for k, v in pairs) + "}"
+    if isinstance(e, (ir.Call, ir.UserCall)):
+        parts = [arg(a) for a in e.args] + [f"{k}={arg(v)}" for k, v in e.kwargs]
+        return f"{e.func}({', '.join(parts)})"
+    raise TypeError(f"cannot print {e!r}")  # pragma: no cover
+
+
+def statements(body, indent: int, out: list[str]) -> None:
+    pad = "    " * indent
+    if not body:
+        out.append(pad + "pass")
+        return
+    for s in body:
+        statement(s, indent, out)
+
+
+def statement(s: ir.Stmt, indent: int, out: list[str]) -> None:
+    pad = "    " * indent
+    if isinstance(s, ir.Assign):
+        out.append(f"{pad}{s.target} = {expr(s.value)}")
+    elif isinstance(s, ir.SetItem):
+        out.append(f"{pad}{s.target}[{index(s.index)}] = {atom(s.value)}")
+    elif isinstance(s, ir.ExprStmt):
+        v = s.value
+        if v.func == "_rt.append" and len(v.args) == 2:  # a tape push, printed plainly
+            out.append(f"{pad}{atom(v.args[0])}.append({atom(v.args[1])})")
+        else:
+            out.append(pad + expr(v))
+    elif isinstance(s, ir.Return):
+        out.append(f"{pad}return {atom(s.value)}")
+    elif isinstance(s, ir.Comment):
+        out.append(f"{pad}# {s.text}")
+    elif isinstance(s, ir.If):
+        out.append(f"{pad}if {atom(s.test)}:")
+        statements(s.body, indent + 1, out)
+        if s.orelse:
+            out.append(f"{pad}else:")
+            statements(s.orelse, indent + 1, out)
+    elif isinstance(s, ir.For):
+        bounds = [s.start, s.stop, s.step]
+        if s.step == ir.Const(1):
+            bounds = bounds[:2] if s.start != ir.Const(0) else bounds[1:2]
+        out.append(f"{pad}for {s.target} in range({', '.join(atom(b) for b in bounds)}):")
+        statements(s.body, indent + 1, out)
+    elif isinstance(s, ir.While):
+        statements(s.test_body, indent, out) if s.test_body else None
+        out.append(f"{pad}while {atom(s.test)}:")
+        statements(s.body + s.test_body, indent + 1, out)
+    else:  # pragma: no cover
+        raise TypeError(f"cannot print {s!r}")
+
+
+def function(fn: ir.Function) -> str:
+    params = [p for p in fn.params]
+    defaults = dict(fn.defaults)
+    sig = ", ".join(f"{p}={atom(defaults[p])}" if p in defaults else p for p in params)
+    out = [f"def {fn.name}({sig}):"]
+    if fn.docstring:
+        out.append('    """' + fn.docstring.replace('"""', "'''") + '"""')
+    statements(fn.body, 1, out)
+    return "\n".join(out) + "\n"
+
+
+def module(functions: list[ir.Function], header: str, uses_runtime: bool = True) -> str:
+    lines = [f'"""{header}"""', "", "import numpy as np"]
+    if uses_runtime:
+        lines.append("from s2sad import runtime as _rt")
+    text = "\n".join(lines) + "\n\n\n" + "\n\n".join(function(f) for f in functions)
+    return format_source(text)
+
+
+def format_source(text: str) -> str:
+    import black
+
+    try:
+        return black.format_str(text, mode=black.Mode())
+    except black.InvalidInput as exc:  # a printer bug: show the text, not a black trace
+        raise RuntimeError(f"s2sad printed invalid Python ({exc}):\n{text}") from None

@@ -1,0 +1,77 @@
+"""Reject unsupported syntax early, pointing at the user's line with a caret.
+
+``Fence(src, positions).error(node, what)`` builds the ``UnsupportedSyntaxError``;
+``check(tree, fence)`` walks a function once before normalization and rejects
+every construct the compiler does not read, so no deeper pass ever meets one.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.metadata import CodeRange
+
+from ..errors import UnsupportedSyntaxError
+from .parse import SourceFunction
+
+# node type -> what the message calls it
+UNSUPPORTED: dict[type, str] = {
+    cst.Try: "`try`", cst.With: "`with`", cst.Yield: "`yield` (generators)",
+    cst.Await: "`await`", cst.Global: "`global`", cst.Nonlocal: "`nonlocal`",
+    cst.Del: "`del`", cst.Lambda: "`lambda`", cst.ClassDef: "a class definition",
+    cst.Import: "`import` inside a function", cst.ImportFrom: "`import` inside a function",
+    cst.ListComp: "a list comprehension", cst.SetComp: "a set comprehension",
+    cst.DictComp: "a dict comprehension", cst.GeneratorExp: "a generator expression",
+    cst.Raise: "`raise`", cst.Assert: "`assert`", cst.NamedExpr: "`:=`",
+    cst.FormattedString: "an f-string", cst.StarredElement: "star-unpacking (`*x`)",
+    cst.Set: "a set literal", cst.Match: "`match`", cst.TryStar: "`try`",
+}
+if hasattr(cst, "TypeAlias"):
+    UNSUPPORTED[cst.TypeAlias] = "`type` aliases"
+
+
+class Fence:
+    def __init__(self, src: SourceFunction, positions):
+        self.src = src
+        self.positions = positions
+
+    def where(self, node: cst.CSTNode) -> tuple[int, int]:
+        rng: CodeRange | None = self.positions.get(node)
+        if rng is None:
+            return self.src.line_offset + 1, 0
+        return self.src.file_line(rng.start.line), rng.start.column + self.src.col_offset
+
+    def error(self, node: cst.CSTNode, message: str) -> UnsupportedSyntaxError:
+        line, col = self.where(node)
+        text = self.src.file_lines[line - 1] if 1 <= line <= len(self.src.file_lines) else ""
+        return UnsupportedSyntaxError(message, self.src.filename, line, col, text)
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        return self.where(node)[0]
+
+
+def check(fn: cst.FunctionDef, fence: Fence) -> None:
+    """Raise on the first unsupported construct of the function body, in source order."""
+
+    class Visitor(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            kind = UNSUPPORTED.get(type(node))
+            if kind is not None:
+                raise fence.error(node, f"{kind} is not supported by s2sad")
+            if isinstance(node, (cst.FunctionDef,)) and node is not fn:
+                raise fence.error(node, "a nested `def` inside a differentiated function is not "
+                                        "supported by s2sad; define it at module level")
+            if isinstance(node, cst.FunctionDef) and node.asynchronous is not None:
+                raise fence.error(node, "`async def` is not supported by s2sad")
+            if isinstance(node, (cst.For, cst.While)) and node.orelse is not None:
+                raise fence.error(node.orelse, "`else` on a loop is not supported by s2sad")
+            if isinstance(node, cst.For) and node.asynchronous is not None:
+                raise fence.error(node, "`async for` is not supported by s2sad")
+            if isinstance(node, cst.Arg) and node.star:
+                raise fence.error(node, f"`{node.star}` arguments are not supported by s2sad")
+            return True
+
+    params = fn.params
+    if params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) and isinstance(
+            params.star_arg, cst.Param) or params.star_kwarg is not None:
+        raise fence.error(fn, "`*args`/`**kwargs` parameters are not supported by s2sad")
+    fn.body.visit(Visitor())

@@ -1,0 +1,704 @@
+"""Lower a libcst function to the IR: ANF temporaries, resolved names, flags for exits.
+
+One pass over the CST. What it establishes is listed in ``s2sad.ir``; in short::
+
+    def f(x, w):                       def f(x, w):
+        y = np.sin(x * w).sum()            _t1 = x * w
+        return y / len(x)                  _t2 = np.sin(_t1)
+                                           y = np.sum(_t2)
+                                           _t3 = len(x)
+                                           _t4 = y / _t3
+                                           return _t4
+
+``break``/``continue``/``return`` inside loops and branches set flags
+(``_brk1``, ``_cont1``, ``_ret``); statements after a possible exit are guarded
+by ``if not flag``; a ``for`` loop with a ``break`` or ``return`` becomes a
+``while`` loop that tests the flags. The program collects every user function
+reached through calls (see ``program.py``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+import numpy as np
+
+from ... import ir
+from ...rules import registry
+from ..fence import Fence
+from ..parse import MISSING, SourceFunction, lookup_free
+from .methods import ARRAY_ATTRIBUTES, ARRAY_METHODS
+
+if TYPE_CHECKING:
+    from .program import ProgramBuilder
+
+BINOPS = {
+    cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "truediv",
+    cst.FloorDivide: "floordiv", cst.Modulo: "mod", cst.Power: "pow",
+    cst.MatrixMultiply: "matmul", cst.BitAnd: "bitand", cst.BitOr: "bitor", cst.BitXor: "xor",
+    cst.LeftShift: "lshift", cst.RightShift: "rshift",
+}
+AUGOPS = {
+    cst.AddAssign: "add", cst.SubtractAssign: "sub", cst.MultiplyAssign: "mul",
+    cst.DivideAssign: "truediv", cst.FloorDivideAssign: "floordiv", cst.ModuloAssign: "mod",
+    cst.PowerAssign: "pow", cst.MatrixMultiplyAssign: "matmul", cst.BitAndAssign: "bitand",
+    cst.BitOrAssign: "bitor", cst.BitXorAssign: "xor",
+}
+CMPOPS = {
+    cst.LessThan: "lt", cst.LessThanEqual: "le", cst.GreaterThan: "gt",
+    cst.GreaterThanEqual: "ge", cst.Equal: "eq", cst.NotEqual: "ne", cst.Is: "is_",
+    cst.IsNot: "is_not", cst.In: "contains_in", cst.NotIn: "not_in",
+}
+UNARY = {cst.Minus: "neg", cst.Plus: "pos", cst.Not: "not_", cst.BitInvert: "invert"}
+SCALAR_TYPES = (bool, int, float, complex, str, type(None))
+
+
+class StaticValue:
+    """A name bound at compile time to a Python object (a module, function, or `self`)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+class Loop:
+    """Flags of the innermost loop being lowered."""
+
+    def __init__(self, brk: str | None, cont: str | None):
+        self.brk, self.cont = brk, cont
+        self.used_brk = self.used_cont = False
+
+
+def assigned_names(fn: cst.FunctionDef) -> set[str]:
+    """Every name the function body binds (so it is local, not global)."""
+    names: set[str] = set()
+
+    def targets(node):
+        if isinstance(node, cst.Name):
+            names.add(node.value)
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            for el in node.elements:
+                targets(el.value)
+
+    class V(cst.CSTVisitor):
+        def visit_AssignTarget(self, node):
+            targets(node.target)
+
+        def visit_AugAssign(self, node):
+            targets(node.target)
+
+        def visit_AnnAssign(self, node):
+            targets(node.target)
+
+        def visit_For(self, node):
+            targets(node.target)
+
+    fn.body.visit(V())
+    return names
+
+
+def contains(node: cst.CSTNode, kinds: tuple[type, ...], into_loops: bool = True) -> bool:
+    """Whether ``node`` contains a statement of one of ``kinds`` (optionally not inside loops)."""
+    found = False
+
+    class V(cst.CSTVisitor):
+        def on_visit(self, n):
+            nonlocal found
+            if isinstance(n, kinds):
+                found = True
+            if not into_loops and n is not node and isinstance(n, (cst.For, cst.While)):
+                return False
+            return not found
+
+    node.visit(V())
+    return found
+
+
+class Lowerer:
+    """Lowers one function. ``static`` binds parameter names to compile-time values."""
+
+    def __init__(self, builder: "ProgramBuilder", src: SourceFunction, fdef: cst.FunctionDef,
+                 fence: Fence, static: dict[str, object], taken: set[str]):
+        self.b, self.src, self.fdef, self.fence = builder, src, fdef, fence
+        self.static = dict(static)
+        self.locals = assigned_names(fdef) | {p.name.value for p in fdef.params.params}
+        self.taken = set(taken) | self.locals
+        self.counter = 0
+        self.out: list[ir.Stmt] = []
+        self.line = 0
+        self.loops: list[Loop] = []
+        self.ret_flag: str | None = None
+        self.ret_val: str | None = None
+
+    # ------------------------------------------------------------------ naming and emission
+    def fresh(self, base: str = "_t") -> str:
+        while True:
+            self.counter += 1
+            name = f"{base}{self.counter}"
+            if name not in self.taken:
+                self.taken.add(name)
+                return name
+
+    def emit(self, stmt: ir.Stmt) -> None:
+        self.out.append(stmt)
+
+    def assign(self, target: str, value: ir.Expr) -> None:
+        """Emit ``target = value``; never let an assignment read its own target."""
+        if target in ir.names_read(value):
+            tmp = self.fresh()
+            self.emit(ir.Assign(tmp, value, self.line))
+            value = ir.Name(tmp)
+        self.emit(ir.Assign(target, value, self.line))
+
+    def to_atom(self, value: ir.Expr) -> ir.Atom:
+        if isinstance(value, (ir.Name, ir.Const)):
+            return value
+        tmp = self.fresh()
+        self.emit(ir.Assign(tmp, value, self.line))
+        return ir.Name(tmp)
+
+    def error(self, node, message):
+        return self.fence.error(node, message)
+
+    def block(self, body) -> tuple[ir.Stmt, ...]:
+        saved, self.out = self.out, []
+        try:
+            self.statements(body)
+            return tuple(self.out)
+        finally:
+            self.out = saved
+
+    # ------------------------------------------------------------------ function
+    def lower(self) -> ir.Function:
+        params = [p.name.value for p in self.fdef.params.params if p.name.value not in self.static]
+        body = self.fdef.body.body
+        if any(contains(node, (cst.Return,)) for node in body[:-1]) or (
+                body and not isinstance(body[-1], cst.SimpleStatementLine)
+                and contains(body[-1], (cst.Return,))):
+            self.ret_flag, self.ret_val = self.fresh("_ret"), self.fresh("_retval")
+        if self.ret_flag:
+            self.emit(ir.Assign(self.ret_flag, ir.Const(False), 0))
+            self.emit(ir.Assign(self.ret_val, ir.Const(None), 0))
+        self.statements(body)
+        if self.ret_flag:
+            self.emit(ir.Return(ir.Name(self.ret_val), 0))
+        elif not self.out or not isinstance(self.out[-1], ir.Return):
+            self.emit(ir.Return(ir.Const(None), 0))
+        defaults = []
+        for p in self.fdef.params.params:
+            if p.default is not None and p.name.value not in self.static:
+                defaults.append((p.name.value, self.static_default(p.default)))
+        doc = self.fdef.get_docstring()
+        return ir.Function(self.src.name, tuple(params), tuple(self.out),
+                           tuple(defaults), self.src.filename, (), self.src.line_offset + 1, doc)
+
+    def static_default(self, node) -> ir.Atom:
+        value = self.expr(node)
+        if not isinstance(value, (ir.Name, ir.Const)):
+            raise self.error(node, "a default value must be a constant or a global name")
+        return value
+
+    # ------------------------------------------------------------------ statements
+    def statements(self, body) -> None:
+        body = list(body)
+        for i, node in enumerate(body):
+            self.statement(node)
+            rest = body[i + 1:]
+            if rest and self.may_exit(node):
+                guard = self.exit_guard()
+                if guard is not None:
+                    inner = self.block(rest)
+                    if inner:
+                        self.emit(ir.If(guard, inner, (), self.line))
+                return
+
+    def may_exit(self, node) -> bool:
+        kinds: tuple = (cst.Return,)
+        if self.loops:
+            kinds = (cst.Return, cst.Break, cst.Continue)
+        if isinstance(node, (cst.For, cst.While)):
+            return contains(node, (cst.Return,))
+        return contains(node, kinds)
+
+    def exit_guard(self) -> ir.Atom | None:
+        """An atom that is true when the rest of the current block should run."""
+        flags = [f for f in ([self.ret_flag] if self.ret_flag else []) +
+                 ([self.loops[-1].brk, self.loops[-1].cont] if self.loops else []) if f]
+        if not flags:
+            return None
+        acc = ir.Name(flags[0])
+        for f in flags[1:]:
+            acc = self.to_atom(ir.Call("or_", (acc, ir.Name(f))))
+        return self.to_atom(ir.Call("not_", (acc,)))
+
+    def statement(self, node) -> None:
+        if isinstance(node, cst.SimpleStatementLine):
+            self.line = self.fence.line_of(node)
+            for small in node.body:
+                self.small_statement(small)
+        elif isinstance(node, cst.BaseSmallStatement):  # body of a one-line suite
+            self.small_statement(node)
+        elif isinstance(node, cst.If):
+            self.if_statement(node)
+        elif isinstance(node, cst.For):
+            self.for_statement(node)
+        elif isinstance(node, cst.While):
+            self.while_statement(node)
+        else:
+            raise self.error(node, f"`{type(node).__name__}` is not supported by s2sad")
+
+    def small_statement(self, node) -> None:
+        if isinstance(node, cst.Assign):
+            value = self.expr(node.value)
+            if len(node.targets) > 1:
+                value = self.to_atom(value)
+            for t in node.targets:
+                self.store(t.target, value)
+        elif isinstance(node, cst.AnnAssign):
+            if node.value is None:
+                return
+            self.store(node.target, self.expr(node.value))
+        elif isinstance(node, cst.AugAssign):
+            self.aug_assign(node)
+        elif isinstance(node, cst.Return):
+            self.return_statement(node)
+        elif isinstance(node, cst.Expr):
+            if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString)):
+                return  # docstring or a bare string
+            self.expr_statement(node)
+        elif isinstance(node, cst.Pass):
+            return
+        elif isinstance(node, cst.Break):
+            loop = self.loops[-1]
+            loop.used_brk = True
+            self.emit(ir.Assign(loop.brk, ir.Const(True), self.line))
+        elif isinstance(node, cst.Continue):
+            loop = self.loops[-1]
+            loop.used_cont = True
+            self.emit(ir.Assign(loop.cont, ir.Const(True), self.line))
+        else:
+            raise self.error(node, f"`{type(node).__name__}` is not supported by s2sad")
+
+    def expr_statement(self, node: cst.Expr) -> None:
+        call = node.value
+        # ``xs.append(v)`` on a local list: rebinding keeps the data flow explicit
+        if (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+                and isinstance(call.func.value, cst.Name) and call.func.value.value in self.locals
+                and call.func.attr.value == "append" and len(call.args) == 1):
+            lst = call.func.value.value
+            item = self.to_atom(self.expr(call.args[0].value))
+            self.assign(lst, ir.Call("_rt.append", (ir.Name(lst), item)))
+            return
+        raise self.error(node, "an expression statement (a call for its side effect) is not "
+                               "supported by s2sad; assign its result")
+
+    def return_statement(self, node: cst.Return) -> None:
+        value = self.to_atom(self.expr(node.value)) if node.value is not None else ir.Const(None)
+        if self.ret_flag is None:
+            self.emit(ir.Return(value, self.line))
+            return
+        self.assign(self.ret_val, value)
+        self.emit(ir.Assign(self.ret_flag, ir.Const(True), self.line))
+        for loop in self.loops:
+            loop.used_brk = True
+
+    def store(self, target, value: ir.Expr) -> None:
+        if isinstance(target, cst.Name):
+            if target.value in self.static:
+                raise self.error(target, f"cannot assign to `{target.value}` here")
+            self.assign(target.value, value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            src = self.to_atom(value)
+            for i, el in enumerate(target.elements):
+                if isinstance(el, cst.StarredElement):
+                    raise self.error(el, "star-unpacking (`*x`) is not supported by s2sad")
+                self.store(el.value, ir.Subscript(src, ir.Index((ir.Const(i),))))
+        elif isinstance(target, cst.Subscript):
+            base = target.value
+            if not (isinstance(base, cst.Name) and base.value in self.locals):
+                raise self.error(target, "subscript assignment needs a local array name "
+                                         "(`a[i] = v`)")
+            index = self.index(target)
+            self.emit(ir.SetItem(base.value, index, self.to_atom(value), self.line))
+        else:
+            raise self.error(target, f"assignment to `{type(target).__name__}` is not "
+                                     f"supported by s2sad")
+
+    def aug_assign(self, node: cst.AugAssign) -> None:
+        op = AUGOPS.get(type(node.operator))
+        if op is None:
+            raise self.error(node, "this augmented assignment is not supported by s2sad")
+        rhs = self.to_atom(self.expr(node.value))
+        target = node.target
+        if isinstance(target, cst.Name):
+            self.assign(target.value, ir.Call(op, (self.name_atom(target), rhs)))
+        elif isinstance(target, cst.Subscript):
+            old = self.to_atom(self.expr(target))
+            self.store(target, ir.Call(op, (old, rhs)))
+        else:
+            raise self.error(target, "augmented assignment to this target is not supported")
+
+    def if_statement(self, node: cst.If) -> None:
+        self.line = self.fence.line_of(node)
+        test = self.to_atom(self.expr(node.test))
+        line = self.line
+        body = self.block(node.body.body)
+        orelse: tuple = ()
+        if isinstance(node.orelse, cst.If):
+            orelse = self.block([node.orelse])
+        elif isinstance(node.orelse, cst.Else):
+            orelse = self.block(node.orelse.body.body)
+        self.emit(ir.If(test, body, orelse, line))
+
+    # ------------------------------------------------------------------ loops
+    def for_statement(self, node: cst.For) -> None:
+        self.line = line = self.fence.line_of(node)
+        start, stop, step, bind = self.iteration_space(node)
+        exits = contains(node.body, (cst.Break, cst.Return), into_loops=False) or contains(
+            node.body, (cst.Return,))
+        loop = Loop(self.fresh("_brk") if exits else None,
+                    self.fresh("_cont") if contains(node.body, (cst.Continue,), False) else None)
+        if not exits:
+            index = (node.target.value if isinstance(node.target, cst.Name) and bind is None
+                     else self.fresh("_i"))
+            body = self.loop_body(loop, lambda: bind(ir.Name(index)) if bind else None,
+                                  node.body.body)
+            self.emit(ir.For(index, start, stop, step, body, line))
+            return
+        # a loop that can exit early: ``while in_range(i) and not flags: ...; i += step``
+        counter = self.fresh("_i")
+        self.emit(ir.Assign(counter, start, line))
+        self.emit(ir.Assign(loop.brk, ir.Const(False), line))
+
+        def head():
+            if bind:
+                bind(ir.Name(counter))
+            else:
+                self.assign(node.target.value, ir.Name(counter))
+
+        saved, self.out = self.out, []
+        self.line = line
+        inr = self.to_atom(ir.Call("_rt.in_range", (ir.Name(counter), stop, step)))
+        go = self.to_atom(ir.Call("not_", (ir.Name(loop.brk),)))
+        cond = self.to_atom(ir.Call("and_", (inr, go)))
+        test_body, self.out = tuple(self.out), saved
+        body = self.loop_body(loop, head, node.body.body)
+        nxt = self.fresh()
+        body += (ir.Assign(nxt, ir.Call("add", (ir.Name(counter), step)), line),
+                 ir.Assign(counter, ir.Name(nxt), line))
+        self.emit(ir.While(test_body, cond, body, line))
+
+    def loop_body(self, loop: Loop, head, stmts) -> tuple[ir.Stmt, ...]:
+        saved, self.out = self.out, []
+        self.loops.append(loop)
+        try:
+            if loop.cont:
+                self.emit(ir.Assign(loop.cont, ir.Const(False), self.line))
+            if head:
+                head()
+            self.statements(stmts)
+            return tuple(self.out)
+        finally:
+            self.loops.pop()
+            self.out = saved
+
+    def iteration_space(self, node: cst.For):
+        """(start, stop, step, bind) where ``bind(i)`` assigns the loop target from index i."""
+        it = node.iter
+        func = it.func if isinstance(it, cst.Call) else None
+        target = node.target
+        fobj = self.static_value(func) if func is not None else None
+        if fobj is range:
+            args = [self.to_atom(self.expr(a.value)) for a in it.args]
+            if not 1 <= len(args) <= 3 or any(a.keyword for a in it.args):
+                raise self.error(it, "range() takes 1 to 3 positional arguments")
+            if len(args) == 1:
+                args = [ir.Const(0), args[0]]
+            start, stop = args[0], args[1]
+            step = args[2] if len(args) == 3 else ir.Const(1)
+            if not isinstance(target, cst.Name):
+                raise self.error(target, "a range loop needs a plain name as its target")
+            return start, stop, step, None
+        if fobj is enumerate:
+            if len(it.args) != 1 or not (isinstance(target, (cst.Tuple, cst.List))
+                                         and len(target.elements) == 2):
+                raise self.error(it, "use `for i, x in enumerate(xs)`")
+            seq = self.to_atom(self.expr(it.args[0].value))
+            n = self.to_atom(ir.Call("len", (seq,)))
+
+            def bind(i):
+                self.store(target.elements[0].value, i)
+                self.store(target.elements[1].value, ir.Subscript(seq, ir.Index((i,))))
+            return ir.Const(0), n, ir.Const(1), bind
+        if fobj is zip:
+            seqs = [self.to_atom(self.expr(a.value)) for a in it.args]
+            lens = [self.to_atom(ir.Call("len", (s,))) for s in seqs]
+            n = lens[0]
+            for other in lens[1:]:
+                n = self.to_atom(ir.Call("min", (n, other)))
+            if not (isinstance(target, (cst.Tuple, cst.List))
+                    and len(target.elements) == len(seqs)):
+                raise self.error(target, "unpack zip() into one name per sequence")
+
+            def bind(i):
+                for el, s in zip(target.elements, seqs):
+                    self.store(el.value, ir.Subscript(s, ir.Index((i,))))
+            return ir.Const(0), n, ir.Const(1), bind
+        if isinstance(it, cst.Call) and fobj is not None:
+            raise self.error(it, "this loop's iteration space cannot be reversed: s2sad loops "
+                                 "over range(), arrays, lists, tuples, zip() and enumerate()")
+        seq = self.to_atom(self.expr(it))
+        n = self.to_atom(ir.Call("len", (seq,)))
+
+        def bind(i):
+            self.store(target, ir.Subscript(seq, ir.Index((i,))))
+        return ir.Const(0), n, ir.Const(1), bind
+
+    def while_statement(self, node: cst.While) -> None:
+        self.line = line = self.fence.line_of(node)
+        exits = contains(node.body, (cst.Break, cst.Return), into_loops=False) or contains(
+            node.body, (cst.Return,))
+        loop = Loop(self.fresh("_brk") if exits else None,
+                    self.fresh("_cont") if contains(node.body, (cst.Continue,), False) else None)
+        if loop.brk:
+            self.emit(ir.Assign(loop.brk, ir.Const(False), line))
+        saved, self.out = self.out, []
+        cond = self.to_atom(self.expr(node.test))
+        if loop.brk:
+            go = self.to_atom(ir.Call("not_", (ir.Name(loop.brk),)))
+            cond = self.to_atom(ir.Call("and_", (go, cond)))
+        test_body, self.out = tuple(self.out), saved
+        body = self.loop_body(loop, None, node.body.body)
+        self.emit(ir.While(test_body, cond, body, line))
+
+    # ------------------------------------------------------------------ expressions
+    def expr(self, node) -> ir.Expr:
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            raise self.error(node, f"`{type(node).__name__}` expressions are not supported by "
+                                   f"s2sad")
+        return method(node)
+
+    def expr_Integer(self, node):
+        return ir.Const(node.evaluated_value)
+
+    expr_Float = expr_Imaginary = expr_SimpleString = expr_ConcatenatedString = expr_Integer
+
+    def expr_Ellipsis(self, node):
+        return ir.Const(Ellipsis)
+
+    def expr_Name(self, node: cst.Name):
+        value = self.name_value(node)
+        if isinstance(value, StaticValue):
+            return self.constant(node, value.value)
+        return value
+
+    def name_atom(self, node: cst.Name) -> ir.Atom:
+        value = self.expr_Name(node)
+        return self.to_atom(value)
+
+    def name_value(self, node: cst.Name):
+        """A local ``Name``, or ``StaticValue`` for compile-time objects."""
+        name = node.value
+        if name in self.static:
+            return StaticValue(self.static[name])
+        if name in self.locals:
+            return ir.Name(name)
+        if name in ("True", "False", "None"):
+            return StaticValue({"True": True, "False": False, "None": None}[name])
+        value = lookup_free(self.src, name)
+        if value is MISSING:
+            raise self.error(node, f"name `{name}` is not defined")
+        return StaticValue(value)
+
+    def constant(self, node, value) -> ir.Atom:
+        """A compile-time value used as data: inline literals, pass arrays as globals."""
+        if isinstance(value, SCALAR_TYPES) or (
+                isinstance(value, tuple) and all(isinstance(v, SCALAR_TYPES) for v in value)):
+            return ir.Const(value)
+        if isinstance(value, (np.ndarray, np.generic, list, tuple, dict)):
+            return ir.Name(self.b.global_name(getattr(node, "value", "_const"), value))
+        raise self.error(node, f"{type(value).__name__} `{_code(node)}` cannot be used as a "
+                               f"value in differentiated code")
+
+    def static_value(self, node):
+        """The compile-time object an expression denotes, or None if it is runtime data."""
+        if isinstance(node, cst.Name):
+            v = self.name_value(node)
+            return v.value if isinstance(v, StaticValue) else None
+        if isinstance(node, cst.Attribute):
+            base = self.static_value(node.value)
+            if base is None:
+                return None
+            try:
+                return getattr(base, node.attr.value)
+            except AttributeError:
+                raise self.error(node, f"`{_code(node)}` does not exist") from None
+        if isinstance(node, cst.Call):
+            func = self.static_value(node.func)
+            if getattr(func, "__s2sad_builder__", False):
+                args = [self.static_value(a.value) for a in node.args]
+                kwargs = {a.keyword.value: self.static_value(a.value)
+                          for a in node.args if a.keyword}
+                pos = [v for a, v in zip(node.args, args) if not a.keyword]
+                return func(*pos, **kwargs)
+        return None
+
+    def expr_Attribute(self, node: cst.Attribute):
+        obj = self.static_value(node.value)
+        if obj is not None:
+            return self.constant(node, getattr(obj, node.attr.value))
+        base = self.to_atom(self.expr(node.value))
+        attr = node.attr.value
+        if attr in ARRAY_ATTRIBUTES:
+            return ir.Call(ARRAY_ATTRIBUTES[attr], (base,))
+        raise self.error(node, f"attribute `.{attr}` of a runtime value is not supported by "
+                               f"s2sad")
+
+    def expr_Tuple(self, node):
+        return ir.Call("tuple", tuple(self.element_atoms(node)))
+
+    def expr_List(self, node):
+        return ir.Call("list", tuple(self.element_atoms(node)))
+
+    def element_atoms(self, node):
+        for el in node.elements:
+            if isinstance(el, cst.StarredElement):
+                raise self.error(el, "star-unpacking (`*x`) is not supported by s2sad")
+            yield self.to_atom(self.expr(el.value))
+
+    def expr_Dict(self, node):
+        items = []
+        for el in node.elements:
+            if not isinstance(el, cst.DictElement):
+                raise self.error(el, "`**` in a dict literal is not supported by s2sad")
+            items += [self.to_atom(self.expr(el.key)), self.to_atom(self.expr(el.value))]
+        return ir.Call("dict", tuple(items))
+
+    def expr_BinaryOperation(self, node):
+        op = BINOPS.get(type(node.operator))
+        left = self.to_atom(self.expr(node.left))
+        right = self.to_atom(self.expr(node.right))
+        return ir.Call(op, (left, right))
+
+    def expr_UnaryOperation(self, node):
+        operand = self.expr(node.expression)
+        if isinstance(operand, ir.Const) and isinstance(node.operator, cst.Minus) and isinstance(
+                operand.value, (int, float, complex)):
+            return ir.Const(-operand.value)
+        return ir.Call(UNARY[type(node.operator)], (self.to_atom(operand),))
+
+    def expr_Comparison(self, node):
+        left = self.to_atom(self.expr(node.left))
+        if len(node.comparisons) == 1:
+            c = node.comparisons[0]
+            return ir.Call(CMPOPS[type(c.operator)], (left, self.to_atom(self.expr(c.comparator))))
+        # a < b < c: evaluate left to right, stop at the first false link
+        result = self.fresh()
+        parts = list(node.comparisons)
+
+        def chain(lhs, i):
+            c = parts[i]
+            rhs = self.to_atom(self.expr(c.comparator))
+            self.emit(ir.Assign(result, ir.Call(CMPOPS[type(c.operator)], (lhs, rhs)), self.line))
+            if i + 1 < len(parts):
+                saved, self.out = self.out, []
+                chain(rhs, i + 1)
+                inner, self.out = tuple(self.out), saved
+                self.emit(ir.If(ir.Name(result), inner, (), self.line))
+
+        chain(left, 0)
+        return ir.Name(result)
+
+    def expr_BooleanOperation(self, node):
+        """``a and b`` -> ``r = a; if r: r = b`` (short circuit, value semantics)."""
+        result = self.fresh()
+        self.emit(ir.Assign(result, self.expr(node.left), self.line))
+        saved, self.out = self.out, []
+        self.emit(ir.Assign(result, self.expr(node.right), self.line))
+        second, self.out = tuple(self.out), saved
+        if isinstance(node.operator, cst.And):
+            self.emit(ir.If(ir.Name(result), second, (), self.line))
+        else:
+            self.emit(ir.If(ir.Name(result), (), second, self.line))
+        return ir.Name(result)
+
+    def expr_IfExp(self, node):
+        result = self.fresh()
+        test = self.to_atom(self.expr(node.test))
+        saved, self.out = self.out, []
+        self.emit(ir.Assign(result, self.expr(node.body), self.line))
+        body, self.out = tuple(self.out), []
+        self.emit(ir.Assign(result, self.expr(node.orelse), self.line))
+        orelse, self.out = tuple(self.out), saved
+        self.emit(ir.If(test, body, orelse, self.line))
+        return ir.Name(result)
+
+    def expr_Subscript(self, node: cst.Subscript):
+        obj = self.static_value(node.value)
+        base = self.to_atom(self.expr(node.value)) if obj is None else self.constant(
+            node.value, obj)
+        return ir.Subscript(base, self.index(node))
+
+    def index(self, node: cst.Subscript) -> ir.Index:
+        items = []
+        for el in node.slice:
+            s = el.slice
+            if isinstance(s, cst.Slice):
+                items.append(ir.Slice(*(self.to_atom(self.expr(p)) if p is not None else None
+                                        for p in (s.lower, s.upper, s.step))))
+            else:
+                items.append(self.to_atom(self.expr(s.value)))
+        is_tuple = len(node.slice) > 1 or (node.slice and node.slice[-1].comma not in (
+            None, cst.MaybeSentinel.DEFAULT))
+        return ir.Index(tuple(items), bool(is_tuple))
+
+    def expr_Call(self, node: cst.Call):
+        func = self.static_value(node.func)
+        if func is None:
+            if isinstance(node.func, cst.Attribute):
+                return self.method_call(node)
+            raise self.error(node.func, f"`{_code(node.func)}` is not a function s2sad can "
+                                        f"resolve at compile time")
+        args, kwargs = self.call_args(node)
+        return self.b.call(self, node, func, args, kwargs)
+
+    def call_args(self, node: cst.Call):
+        args, kwargs = [], []
+        for a in node.args:
+            value = self.call_arg(a.value)
+            if a.keyword is not None:
+                kwargs.append((a.keyword.value, value))
+            else:
+                args.append(value)
+        return args, kwargs
+
+    def call_arg(self, node):
+        """An argument: runtime data as an atom, compile-time functions as StaticValue."""
+        obj = self.static_value(node)
+        if obj is not None and callable(obj) and not isinstance(obj, (np.ndarray, type)):
+            return StaticValue(obj)
+        if obj is not None and isinstance(obj, type):
+            return StaticValue(obj)  # dtype arguments such as float, np.float32
+        return self.to_atom(self.expr(node))
+
+    def method_call(self, node: cst.Call):
+        attr = node.func.attr.value
+        base = self.to_atom(self.expr(node.func.value))
+        spec = ARRAY_METHODS.get(attr)
+        if spec is None:
+            raise self.error(node.func, f"method `.{attr}()` is not supported by s2sad")
+        func, pack_shape = spec
+        args, kwargs = self.call_args(node)
+        if pack_shape and len(args) > 1:  # x.reshape(2, 3) -> np.reshape(x, (2, 3))
+            args = [self.to_atom(ir.Call("tuple", tuple(args)))]
+        return self.b.call(self, node, func, [base] + args, kwargs)
+
+
+def _code(node) -> str:
+    try:
+        return cst.Module([]).code_for_node(node)
+    except Exception:  # pragma: no cover - only for messages
+        return type(node).__name__
+
+

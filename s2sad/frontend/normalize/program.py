@@ -1,0 +1,197 @@
+"""Build an ``ir.Program``: the entry function and every user function it calls.
+
+Calls are resolved at compile time: a primitive (a rule's object), a NumPy
+function without a rule (kept; the transforms complain only if it must be
+differentiated), a user function (lowered too, recursively, once per
+specialization), or an s2sad-transformed function (its generated code is read
+like user code). Function-valued arguments (``integrate(rhs, y0)``) and bound
+``self`` specialize the callee: they become compile-time names inside it.
+"""
+
+from __future__ import annotations
+
+import builtins
+import inspect
+import re
+import types
+
+import libcst as cst
+import numpy as np
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from ... import ir
+from ...errors import DifferentiationError
+from ...rules import registry
+from ..fence import Fence, check
+from ..parse import MISSING, SourceFunction, parse_def, read_function
+from .lower import Lowerer, StaticValue
+
+_DTYPE_NAMES = {float: "float64", int: "int64", bool: "bool", complex: "complex128"}
+
+
+def transformed_entry(obj):
+    """The generated Python function behind an s2sad-transformed callable, or None."""
+    info = getattr(obj, "__s2sad__", None)
+    return getattr(info, "entry", None)
+
+
+class ProgramBuilder:
+    def __init__(self):
+        self.functions: dict[str, ir.Function] = {}
+        self.globals: dict[str, object] = {}
+        self._global_ids: dict[int, str] = {}
+        self._fn_names: dict[tuple, str] = {}
+        self._queue: list[tuple[str, object, dict]] = []
+        self.sources: list[str] = []  # every source read, for the cache key
+
+    # ------------------------------------------------------------------ public
+    def build(self, fn) -> ir.Program:
+        entry = self.function_name(fn, {})
+        self.build_pending()
+        return ir.Program(entry, dict(self.functions), dict(self.globals))
+
+    def build_pending(self) -> None:
+        while self._queue:
+            name, obj, static = self._queue.pop(0)
+            self.functions[name] = self.lower_function(name, obj, static)
+
+    # ------------------------------------------------------------------ functions
+    def function_name(self, fn, static: dict) -> str:
+        """The program name of (fn, static bindings); queue it for lowering if new."""
+        entry = transformed_entry(fn)
+        if entry is not None:
+            fn = entry
+        src_obj = fn
+        if isinstance(fn, types.MethodType):
+            src_obj = fn.__func__
+            first = next(iter(inspect.signature(src_obj).parameters))
+            static = {first: fn.__self__, **static}
+        key = (id(src_obj), tuple(sorted((k, id(v)) for k, v in static.items())))
+        if key in self._fn_names:
+            return self._fn_names[key]
+        base = re.sub(r"\W", "_", getattr(src_obj, "__name__", "f")) or "f"
+        name, k = base, 1
+        taken = set(self._fn_names.values())
+        while name in taken:
+            k += 1
+            name = f"{base}_{k}"
+        self._fn_names[key] = name
+        self._queue.append((name, src_obj, static))
+        return name
+
+    def lower_function(self, name: str, obj, static: dict) -> ir.Function:
+        src = read_function(obj)
+        if src.bound_self is not MISSING:
+            params = list(inspect.signature(src.obj).parameters)
+            static = {params[0]: src.bound_self, **static}
+        fdef = parse_def(src)
+        positions = MetadataWrapper(cst.Module([fdef]), unsafe_skip_copy=True).resolve(
+            PositionProvider)
+        fence = Fence(src, _shift(positions, fdef, src))
+        check(fdef, fence)
+        self.sources.append(src.source)
+        lowerer = Lowerer(self, src, fdef, fence, static, set(self.globals))
+        fn = lowerer.lower()
+        return ir.replace(fn, name=name, source_lines=tuple(src.file_lines))
+
+    # ------------------------------------------------------------------ globals
+    def global_name(self, hint: str, value) -> str:
+        """A free name of the generated module bound to a user constant (arrays...)."""
+        if id(value) in self._global_ids:
+            return self._global_ids[id(value)]
+        base = re.sub(r"\W", "_", hint) or "_const"
+        name, k = base, 1
+        while name in self.globals:
+            k += 1
+            name = f"{base}_{k}"
+        self.globals[name] = value
+        self._global_ids[id(value)] = name
+        return name
+
+    # ------------------------------------------------------------------ calls
+    def call(self, low: Lowerer, node, func, args, kwargs) -> ir.Expr:
+        if transformed_entry(func) is not None or _is_user_function(func):
+            return self.user_call(low, node, func, args, kwargs)
+        rule = registry.rule_for_object(func)
+        atoms = [self.data_arg(low, node, a) for a in args]
+        katoms = tuple((k, self.data_arg(low, node, v)) for k, v in kwargs)
+        if rule is not None:
+            return ir.Call(rule.name, tuple(atoms), katoms)
+        if _is_numpy(func):
+            return ir.Call(registry._name_of(func, None), tuple(atoms), katoms)
+        if func in (range, zip, enumerate):
+            raise low.error(node, f"{func.__name__}() is only supported as the iterable of a "
+                                  f"`for` loop")
+        what = getattr(func, "__qualname__", None) or repr(func)
+        raise low.error(node, f"call to `{what}` is not supported by s2sad (no derivative rule "
+                              f"and no Python source to differentiate through)")
+
+    def data_arg(self, low: Lowerer, node, arg) -> ir.Atom:
+        if not isinstance(arg, StaticValue):
+            return arg
+        value = arg.value
+        if isinstance(value, type) and (value in _DTYPE_NAMES or issubclass(value, np.generic)):
+            return ir.Const(_DTYPE_NAMES.get(value) or np.dtype(value).name)
+        raise low.error(node, f"a function value `{getattr(value, '__name__', value)}` can only "
+                              f"be passed to another user function")
+
+    def user_call(self, low: Lowerer, node, func, args, kwargs) -> ir.UserCall:
+        target = transformed_entry(func) or func
+        sig_fn = target.__func__ if isinstance(target, types.MethodType) else target
+        params = list(inspect.signature(sig_fn).parameters.values())
+        if isinstance(target, types.MethodType):
+            params = params[1:]
+        try:
+            bound = inspect.Signature(params).bind(*args, **dict(kwargs))
+        except TypeError as exc:
+            raise low.error(node, f"call does not match the signature of "
+                                  f"{sig_fn.__qualname__}: {exc}") from None
+        static, positional = {}, []
+        for p in params:
+            if p.name in bound.arguments:
+                value = bound.arguments[p.name]
+            elif p.default is not inspect.Parameter.empty:
+                value = StaticValue(p.default) if callable(p.default) else _default_atom(
+                    self, p.name, p.default)
+            else:  # pragma: no cover - bind() already checked
+                raise low.error(node, f"missing argument {p.name}")
+            if isinstance(value, StaticValue):
+                static[p.name] = value.value
+            else:
+                positional.append(value)
+        name = self.function_name(target, static)
+        return ir.UserCall(name, tuple(positional), ())
+
+
+def _default_atom(builder: ProgramBuilder, name: str, value) -> ir.Atom:
+    if isinstance(value, (bool, int, float, complex, str, type(None))):
+        return ir.Const(value)
+    return ir.Name(builder.global_name(name, value))
+
+
+def _is_user_function(func) -> bool:
+    if isinstance(func, types.MethodType):
+        func = func.__func__
+    if not isinstance(func, types.FunctionType):
+        return False
+    module = getattr(func, "__module__", "") or ""
+    return not (module.startswith("numpy") or module.startswith("s2sad.runtime")
+                or module == "math" or func in vars(builtins).values())
+
+
+def _is_numpy(func) -> bool:
+    module = getattr(func, "__module__", "") or ""
+    return module.startswith("numpy") or type(func).__name__ == "ufunc"
+
+
+def _shift(positions, fdef, src: SourceFunction):
+    """Positions are relative to the dedented source; Fence adds the offsets."""
+    return positions
+
+
+def build_program(fn) -> ir.Program:
+    """Lower ``fn`` and everything it calls. Raises DifferentiationError subclasses."""
+    return ProgramBuilder().build(fn)
+
+
+__all__ = ["build_program", "ProgramBuilder", "DifferentiationError", "transformed_entry"]

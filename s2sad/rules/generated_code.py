@@ -1,0 +1,77 @@
+"""Rules of the runtime helpers that the compiler itself emits (seeds, tapes, stores).
+
+These make generated code differentiable again: a Hessian is forward mode over
+generated reverse code, so every helper that code calls needs a rule.
+"""
+
+from s2sad import runtime as _rt
+
+from .registry import defrule, nondiff, structural
+
+for _f in (_rt.seed, _rt.range_len, _rt.in_range, _rt.dtype):
+    nondiff(_f, name=f"_rt.{_f.__name__}")
+
+
+@defrule(_rt.tree_add, name="_rt.tree_add", diff="a b", tags="linear")
+class tree_add:
+    def signature(a, b): ...
+
+    def jvp_a(t, a, b):
+        return t
+
+    def jvp_b(t, a, b):
+        return t
+
+    def vjp_a(g, a, b):
+        return g
+
+    def vjp_b(g, a, b):
+        return g
+
+
+@defrule(_rt.zero_at, name="_rt.zero_at", diff="a", tags="linear")
+class zero_at:
+    def signature(a, index): ...
+
+    def jvp_a(t, a, index):
+        return _rt.zero_at(t, index)
+
+    def vjp_a(g, a, index):
+        return _rt.zero_at(g, index)
+
+
+@defrule(_rt.set_at, name="_rt.set_at", diff="a v", tags="linear")
+class set_at:
+    def signature(a, index, v): ...
+
+    def jvp_a(t, a, index, v):
+        return _rt.zero_at(t, index)
+
+    def jvp_v(t, a, index, v):
+        return _rt.set_at(_rt.zeros_like(a), index, t)
+
+    def vjp_a(g, a, index, v):
+        return _rt.zero_at(g, index)
+
+    def vjp_v(g, a, index, v):
+        return _rt.unbroadcast(g[index], v)
+
+
+@defrule(_rt.astype, name="_rt.astype", diff="x", tags="linear")
+class astype:
+    def signature(x, dtype): ...
+
+    def jvp_x(t, x, dtype):
+        return _rt.astype(t, dtype)
+
+    def vjp_x(g, x, dtype):
+        return _rt.astype(g, _rt.dtype(x))
+
+
+nondiff(_rt.item, name="_rt.item")
+
+
+# The tape: ``lst.append(x)`` and ``lst.pop()``. Forward mode pushes/pops the tangent on a
+# tangent tape; reverse mode pops/pushes cotangents (see transforms/*.py "structural").
+structural(_rt.append, "_rt.append", lambda lst, item: None)
+structural(_rt.pop, "_rt.pop", lambda lst: None)

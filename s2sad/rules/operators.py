@@ -1,0 +1,112 @@
+"""Rules of Python's operators and builtins (``+ - * / ** @ %``, ``abs``, ``min``...).
+
+Names are the canonical names the front end gives syntax: ``x + y`` is
+``add``, ``x[i]`` is ``getitem``; the printer turns them back into syntax.
+"""
+
+import builtins
+import operator
+
+import numpy as np
+
+from s2sad import runtime as _rt
+
+from .registry import defrule, elementwise, nondiff
+
+
+@defrule(operator.add, name="add", diff="x y", tags="linear")
+class add:
+    def signature(x, y): ...
+
+    def jvp_x(t, x, y, out):
+        return _rt.broadcast_like(t, out)
+
+    def jvp_y(t, x, y, out):
+        return _rt.broadcast_like(t, out)
+
+    def vjp_x(g, x, y):
+        return _rt.unbroadcast(g, x)
+
+    def vjp_y(g, x, y):
+        return _rt.unbroadcast(g, y)
+
+
+@defrule(operator.sub, name="sub", diff="x y", tags="linear")
+class sub:
+    def signature(x, y): ...
+
+    def jvp_x(t, x, y, out):
+        return _rt.broadcast_like(t, out)
+
+    def jvp_y(t, x, y, out):
+        return _rt.broadcast_like(-t, out)
+
+    def vjp_x(g, x, y):
+        return _rt.unbroadcast(g, x)
+
+    def vjp_y(g, x, y):
+        return -_rt.unbroadcast(g, y)
+
+
+@elementwise(operator.mul, name="mul")
+class mul:
+    def x(x, y, out):
+        return y
+
+    def y(x, y, out):
+        return x
+
+
+@elementwise(operator.truediv, name="truediv")
+class truediv:
+    # d(x/y)/dx = 1/y (times ones of out's shape when y is smaller); d(x/y)/dy = -out/y
+    def x(x, y, out):
+        return 1.0 / y
+
+    def y(x, y, out):
+        return -out / y
+
+
+@defrule(operator.neg, name="neg", diff="x", tags="linear")
+class neg:
+    def signature(x): ...
+
+    def jvp_x(t, x):
+        return -t
+
+    def vjp_x(g, x):
+        return -g
+
+
+@defrule(operator.matmul, name="matmul", diff="x y", tags="linear")
+class matmul:
+    def signature(x, y): ...
+
+    def jvp_x(t, x, y):
+        return t @ y
+
+    def jvp_y(t, x, y):
+        return x @ t
+
+    def vjp_x(g, x, y):
+        return _rt.matmul_vjp_x(g, x, y)
+
+    def vjp_y(g, x, y):
+        return _rt.matmul_vjp_y(g, x, y)
+
+
+@defrule(operator.getitem, name="getitem", diff="x", tags="linear")
+class getitem:
+    def signature(x, idx): ...
+
+    def jvp_x(t, x, idx):
+        return t[idx]
+
+    def vjp_x(g, x, idx):
+        return _rt.getitem_vjp(g, x, idx)
+
+
+for _op, _name in [(operator.lt, "lt"), (operator.le, "le"), (operator.gt, "gt"),
+                   (operator.ge, "ge"), (operator.eq, "eq"), (operator.ne, "ne"),
+                   (operator.not_, "not_"), (builtins.len, "len")]:
+    nondiff(_op, name=_name)

@@ -1,0 +1,139 @@
+"""The only s2sad module generated code may import (as ``_rt``).
+
+Small helpers whose behaviour depends on runtime shapes or container kinds.
+Every helper here is itself a primitive with rules in ``rules/runtime.py``, so
+generated code can be differentiated again (Hessians, grad of grad).
+Array code goes through ``xp`` (numpy; the CuPy backend rebinds it).
+"""
+
+from __future__ import annotations
+
+import numpy as xp
+
+
+def unbroadcast(g, x):
+    """Sum the cotangent ``g`` down to the shape of ``x`` (reverse of broadcasting).
+
+    ``x = ones(3); y = x + ones((2, 3))`` gives ``g`` of shape (2, 3); the
+    cotangent of ``x`` is ``g.sum(axis=0)``.
+    """
+    gshape = xp.shape(g)
+    shape = xp.shape(x)
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
+    out = xp.sum(g, axis=axes) if axes else g
+    return xp.reshape(out, shape)
+
+
+def broadcast_like(t, out):
+    """Broadcast a tangent to the shape of the primal output ``out``."""
+    shape = xp.shape(out)
+    if xp.shape(t) == shape:
+        return t
+    return xp.broadcast_to(t, shape)
+
+
+def zeros_like(x):
+    """A zero tangent/cotangent for ``x``: same structure, shape and dtype (floats for ints)."""
+    if isinstance(x, (tuple, list)):
+        return type(x)(zeros_like(v) for v in x)
+    if isinstance(x, dict):
+        return {k: zeros_like(v) for k, v in x.items()}
+    if isinstance(x, (bool, int, float)):
+        return 0.0
+    if x is None or isinstance(x, str):
+        return None
+    arr = xp.asarray(x)
+    dtype = arr.dtype if arr.dtype.kind in "fc" else xp.float64
+    return xp.zeros(arr.shape, dtype=dtype)
+
+
+def tree_add(a, b):
+    """Add two cotangents of the same structure (containers leaf by leaf)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if isinstance(a, (tuple, list)):
+        return type(a)(tree_add(u, v) for u, v in zip(a, b))
+    if isinstance(a, dict):
+        return {k: tree_add(a[k], b[k]) for k in a}
+    return a + b
+
+
+def own(x):
+    """A private, writable copy of an array cotangent (before updating it in place)."""
+    return xp.array(x, copy=True)
+
+
+# ----------------------------------------------------------------- used by lowered user code
+
+
+def append(lst, item):
+    """``lst.append(item)`` as a value: appends in place and returns the list."""
+    lst.append(item)
+    return lst
+
+
+def in_range(i, stop, step):
+    """Whether ``i`` is inside ``range(..., stop, step)`` (the test of a lowered for loop)."""
+    return i < stop if step > 0 else i > stop
+
+
+def astype(x, dtype):
+    """``x.astype(dtype)``."""
+    return xp.asarray(x).astype(dtype)
+
+
+def item(x):
+    """``x.item()``: a Python scalar."""
+    return xp.asarray(x).item()
+
+
+def dtype(x):
+    """``x.dtype``."""
+    return xp.asarray(x).dtype
+
+
+# ----------------------------------------------------------------- used by reverse-mode code
+
+
+def seed(value):
+    """The cotangent 1 of a scalar output; a clear error for anything else."""
+    shape = xp.shape(value)
+    if shape != () or isinstance(value, (tuple, list, dict)):
+        what = f"an array of shape {shape}" if not isinstance(value, (tuple, list, dict)) else (
+            f"a {type(value).__name__}")
+        raise ValueError(
+            f"grad requires a scalar output (a Python number or a 0-d array), but the function "
+            f"returned {what}; use jacrev or vjp for non-scalar outputs")
+    if isinstance(value, (bool, int, float)):
+        return 1.0
+    return xp.ones((), dtype=value.dtype if value.dtype.kind in "fc" else xp.float64)
+
+
+def pop(tape):
+    """``tape.pop()``: the most recently recorded value."""
+    return tape.pop()
+
+
+def zero_at(a, index):
+    """A copy of the cotangent ``a`` with ``a[index]`` zeroed (reverse of ``x[index] = v``)."""
+    out = xp.array(a, copy=True)
+    out[index] = 0
+    return out
+
+
+def range_len(start, stop, step):
+    """``len(range(start, stop, step))``."""
+    return len(range(start, stop, step))
+
+
+def set_at(a, index, v):
+    """A copy of ``a`` with ``a[index] = v`` (tangent of an in-place store)."""
+    out = xp.array(a, copy=True)
+    out[index] = v
+    return out

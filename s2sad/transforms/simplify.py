@@ -1,0 +1,92 @@
+"""Simplifications that keep generated code small: known-tuple folding and dead code.
+
+``fold_tuples``: ``p = (a, b); u = p[0]`` -> ``u = a`` when ``p`` is bound once.
+``dead_code``: drop pure assignments whose target is never read (to a fixed point),
+and empty branches/loops.
+"""
+
+from __future__ import annotations
+
+from .. import ir
+
+IMPURE = {"_rt.append", "_rt.pop"}
+
+
+def _defs(body) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for s in ir.walk(body):
+        for t in ir.stmt_writes(s):
+            counts[t] = counts.get(t, 0) + 1
+    return counts
+
+
+def fold_tuples(fn: ir.Function) -> ir.Function:
+    counts = _defs(fn.body)
+    known = {s.target: s.value.args for s in ir.walk(fn.body)
+             if isinstance(s, ir.Assign) and isinstance(s.value, ir.Call)
+             and s.value.func in ("tuple", "list") and counts.get(s.target) == 1
+             and s.target not in fn.params}
+
+    def fold(body):
+        out = []
+        for s in body:
+            if isinstance(s, ir.Assign) and isinstance(s.value, ir.Subscript):
+                v = s.value
+                items = known.get(v.value.id) if isinstance(v.value, ir.Name) else None
+                if (items is not None and len(v.index.items) == 1 and not v.index.is_tuple
+                        and isinstance(v.index.items[0], ir.Const)
+                        and isinstance(v.index.items[0].value, int)
+                        and -len(items) <= v.index.items[0].value < len(items)):
+                    s = ir.Assign(s.target, items[v.index.items[0].value], s.line)
+            out.append(_map_bodies(s, fold))
+        return tuple(out)
+
+    return ir.replace(fn, body=fold(fn.body))
+
+
+def _map_bodies(s: ir.Stmt, f) -> ir.Stmt:
+    if isinstance(s, ir.If):
+        return ir.If(s.test, f(s.body), f(s.orelse), s.line)
+    if isinstance(s, ir.For):
+        return ir.For(s.target, s.start, s.stop, s.step, f(s.body), s.line)
+    if isinstance(s, ir.While):
+        return ir.While(f(s.test_body), s.test, f(s.body), s.line)
+    return s
+
+
+def _reads(body) -> set[str]:
+    names: set[str] = set()
+    for s in ir.walk(body):
+        names |= ir.stmt_reads(s)
+    return names
+
+
+def _pure(e: ir.Expr) -> bool:
+    return not (isinstance(e, ir.UserCall) or (isinstance(e, ir.Call) and e.func in IMPURE))
+
+
+def dead_code(fn: ir.Function) -> ir.Function:
+    body = fn.body
+    while True:
+        read = _reads(body)
+
+        def sweep(stmts):
+            out = []
+            for s in stmts:
+                if isinstance(s, ir.Assign) and s.target not in read and _pure(s.value):
+                    continue
+                s = _map_bodies(s, sweep)
+                if isinstance(s, ir.If) and not s.body and not s.orelse:
+                    continue
+                if isinstance(s, ir.For) and not s.body and s.target not in read:
+                    continue
+                out.append(s)
+            # a comment followed by nothing it describes goes too
+            return tuple(x for i, x in enumerate(out) if not (
+                isinstance(x, ir.Comment) and (i + 1 == len(out)
+                                               or isinstance(out[i + 1], ir.Comment))))
+
+        new = sweep(body)
+        if new == body:
+            return ir.replace(fn, body=body)
+        body = new
