@@ -75,3 +75,4 @@ nondiff(_rt.item, name="_rt.item")
 # tangent tape; reverse mode pops/pushes cotangents (see transforms/*.py "structural").
 structural(_rt.append, "_rt.append", lambda lst, item: None)
 structural(_rt.pop, "_rt.pop", lambda lst: None)
+structural(_rt.appended, "_rt.appended", lambda lst, item: None)

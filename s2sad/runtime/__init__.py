@@ -115,6 +115,11 @@ def seed(value):
     return xp.ones((), dtype=value.dtype if value.dtype.kind in "fc" else xp.float64)
 
 
+def appended(lst, item):
+    """A new list: ``lst`` followed by ``item`` (reverse of ``lst.pop()``)."""
+    return list(lst) + [item]
+
+
 def pop(tape):
     """``tape.pop()``: the most recently recorded value."""
     return tape.pop()

@@ -73,7 +73,7 @@ class ReverseFunction:
         self.in_loop: set[str] = set()
         self.counters: dict[int, str] = {}
         self.first_defs: set[int] = set()
-        self.tape = "_tape"
+        self.tape = self.names.exact("_tape")
 
     # ------------------------------------------------------------------ analyses
     def _containers(self, container_params) -> set[str]:
@@ -192,10 +192,13 @@ class ReverseFunction:
     def reverse_assign(self, s: ir.Assign) -> list[ir.Stmt]:
         out: list[ir.Stmt] = []
         t = s.target
-        if t in self.varied and t in self.live:
+        popped = isinstance(s.value, ir.Call) and s.value.func == "_rt.pop"
+        if t in self.varied and (t in self.live or popped):
+            body: list[ir.Stmt] = []
+            if t not in self.live:  # a pop must push a cotangent even if it is zero
+                body.append(self.materialize(t))
             g = ir.Name(self.adj(t))
             self.live.discard(t)
-            body: list[ir.Stmt] = []
             self.contributions(s, g, body)
             if body:
                 out += self.comment(s.line) + body
@@ -254,6 +257,9 @@ class ReverseFunction:
             return
         if rule.kind == registry.NONDIFF:
             return
+        if rule.kind == registry.STRUCTURAL:
+            self.structural(v, g, out, give, line)
+            return
         bound = self.bind(rule, v, line)
         bound["out"] = ir.Name(s.target)
         bound["g"] = g
@@ -270,6 +276,25 @@ class ReverseFunction:
                 give(a, ir.Name(c))
             else:
                 give(a, self.inline(rule.vjps[p], bound, out, line))
+
+    def structural(self, v: ir.Call, g: ir.Name, out: list, give, line: int) -> None:
+        """``lst.append(x)`` gives x the last cotangent; ``lst.pop()`` pushes one back."""
+        if v.func == "_rt.append":
+            lst, item = v.args
+            last, rest = self.names.temp(), self.names.temp()
+            out.append(ir.Assign(last, ir.Subscript(g, ir.Index((ir.Const(-1),))), line))
+            give(item, ir.Name(last))
+            out.append(ir.Assign(rest, ir.Subscript(
+                g, ir.Index((ir.Slice(None, ir.Const(-1), None),))), line))
+            give(lst, ir.Name(rest))
+        elif v.func == "_rt.pop":
+            lst = v.args[0]
+            if isinstance(lst, ir.Name) and lst.id in self.varied:
+                if lst.id not in self.live:
+                    out.append(self.materialize(lst.id))
+                    self.live.add(lst.id)
+                b = self.adj(lst.id)
+                out.append(ir.Assign(b, ir.Call("_rt.appended", (ir.Name(b), g)), line))
 
     def bind(self, rule, v: ir.Call, line: int) -> dict:
         try:
@@ -438,7 +463,6 @@ class ReverseFunction:
     # ------------------------------------------------------------------ assembly
     def sweeps(self, seed: ir.Atom | None) -> tuple[list, list, ir.Atom]:
         """(forward sweep, reverse sweep, result atom); the seed cotangent is given or built."""
-        self.names.taken.add(self.tape)
         self.result = ir.Const(None)
         fwd = self.forward(self.fn.body)
         result = self.result

@@ -90,3 +90,50 @@ def dead_code(fn: ir.Function) -> ir.Function:
         if new == body:
             return ir.replace(fn, body=body)
         body = new
+
+
+def coalesce_copies(fn: ir.Function) -> ir.Function:
+    """``_t5 = expr; bx = _t5`` -> ``bx = expr`` when ``_t5`` is a temporary read only there."""
+    reads: dict[str, int] = {}
+    for s in ir.walk(fn.body):
+        names = list(ir.stmt_reads(s))
+        if isinstance(s, ir.Assign):
+            names = [a.id for a in ir.atoms_of(s.value) if isinstance(a, ir.Name)]
+        for n in names:
+            reads[n] = reads.get(n, 0) + 1
+    counts = _defs(fn.body)
+
+    def merge(body):
+        out: list[ir.Stmt] = []
+        for s in body:
+            s = _map_bodies(s, merge)
+            prev = out[-1] if out else None
+            if (isinstance(s, ir.Assign) and isinstance(s.value, ir.Name)
+                    and isinstance(prev, ir.Assign) and prev.target == s.value.id
+                    and prev.target.startswith("_t") and reads.get(prev.target) == 1
+                    and counts.get(prev.target) == 1 and s.target not in ir.names_read(prev.value)):
+                out[-1] = ir.Assign(s.target, prev.value, prev.line)
+                continue
+            out.append(s)
+        return tuple(out)
+
+    return ir.replace(fn, body=merge(fn.body))
+
+
+def drop_repeated_comments(fn: ir.Function) -> ir.Function:
+    """Keep one ``# line N`` comment per run of statements from the same user line."""
+
+    def sweep(body):
+        out, last = [], None
+        for s in body:
+            if isinstance(s, ir.Comment):
+                if s.text == last:
+                    continue
+                last = s.text
+            s = _map_bodies(s, sweep)
+            if isinstance(s, (ir.If, ir.For, ir.While)):
+                last = None
+            out.append(s)
+        return tuple(out)
+
+    return ir.replace(fn, body=sweep(fn.body))
