@@ -77,7 +77,7 @@ def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
 
 def _emit_reverse(program: ir.Program, spec: Spec, entry_name: str) -> list[ir.Function]:
     fn = program.entry_function()
-    rp = ReverseProgram(program, reserved={entry_name})
+    rp = ReverseProgram(program, reserved=set() if spec.transform == "vjp" else {entry_name})
     if spec.has_aux:
         fn, aux = _split_aux(fn)
     if spec.transform == "vjp":

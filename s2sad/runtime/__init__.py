@@ -17,8 +17,10 @@ def unbroadcast(g, x):
     ``x = ones(3); y = x + ones((2, 3))`` gives ``g`` of shape (2, 3); the
     cotangent of ``x`` is ``g.sum(axis=0)``.
     """
-    gshape = xp.shape(g)
-    shape = xp.shape(x)
+    gshape = getattr(g, "shape", ())
+    shape = getattr(x, "shape", None)
+    if shape is None:
+        shape = xp.shape(x)
     if gshape == shape:
         return g
     lead = len(gshape) - len(shape)
@@ -30,8 +32,10 @@ def unbroadcast(g, x):
 
 def broadcast_like(t, out):
     """Broadcast a tangent to the shape of the primal output ``out``."""
-    shape = xp.shape(out)
-    if xp.shape(t) == shape:
+    shape = getattr(out, "shape", None)
+    if shape is None:
+        shape = xp.shape(out)
+    if getattr(t, "shape", ()) == shape:
         return t
     return xp.broadcast_to(t, shape)
 
@@ -103,6 +107,8 @@ def dtype(x):
 
 def seed(value):
     """The cotangent 1 of a scalar output; a clear error for anything else."""
+    if type(value) is float:
+        return 1.0
     shape = xp.shape(value)
     if shape != () or isinstance(value, (tuple, list, dict)):
         what = f"an array of shape {shape}" if not isinstance(value, (tuple, list, dict)) else (

@@ -22,5 +22,5 @@ ARRAY_METHODS = {
 
 ARRAY_ATTRIBUTES = {
     "T": "np.transpose", "shape": "np.shape", "ndim": "np.ndim", "size": "np.size",
-    "dtype": "_rt.dtype",
+    "dtype": "_rt.dtype", "real": "np.real", "imag": "np.imag",
 }
