@@ -194,17 +194,23 @@ class ForwardFunction:
         after_body, self.live = self.live, set(before)
         orelse = self.run(s.orelse)
         after_else = self.live
-        body += [self.materialize(v) for v in sorted(after_else - after_body)
-                 if v in self.defined_before(s, v)]
-        orelse += [self.materialize(v) for v in sorted(after_body - after_else)
-                   if v in self.defined_before(s, v)]
-        self.live = after_body | after_else
+        # a tangent live after one arm only is zero after the other; only names read after
+        # the branch need it (temporaries of one arm are unbound on the other path)
+        needed = self.read_outside(s)
+        body += [self.materialize(v) for v in sorted((after_else - after_body) & needed)]
+        orelse += [self.materialize(v) for v in sorted((after_body - after_else) & needed)]
+        self.live = (after_body & after_else) | ((after_body | after_else) & needed)
         return [ir.If(s.test, tuple(body), tuple(orelse), s.line)]
 
-    def defined_before(self, s, v) -> set[str]:
-        # A tangent live in one arm only is zero in the other: materialize it there.
-        # (If the name is unbound on that path the primal would fail to use it anyway.)
-        return {v}
+    def read_outside(self, node: ir.Stmt) -> set[str]:
+        inside = {id(x) for x in ir.walk((node,))}
+        names: set[str] = set()
+        for x in ir.walk(self.fn.body):
+            if id(x) not in inside:
+                names |= ir.stmt_reads(x)
+                if isinstance(x, ir.Assign):
+                    names |= ir.names_read(x.value)
+        return names
 
     def loop_body(self, body) -> tuple[list[ir.Stmt], list[ir.Stmt]]:
         before = set(self.live)
@@ -273,7 +279,7 @@ class ForwardProgram:
         items = (ff.result, dout) + ((ir.Name(aux),) if aux else ())
         tail += [ir.Assign(ret, ir.Call("tuple", items)), ir.Return(ir.Name(ret))]
         self.functions[name] = ir.Function(
-            name, fn.params + tparams, tuple(body + tail), fn.defaults, fn.filename,
+            name, fn.params + tparams, tuple(body + tail), (), fn.filename,
             fn.source_lines, fn.first_line,
             f"jvp of {fn.name}: (output, tangent of the output)" if fn is not None else None)
         return name

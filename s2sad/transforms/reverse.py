@@ -202,9 +202,9 @@ class ReverseFunction:
             self.contributions(s, g, body)
             if body:
                 out += self.comment(s.line) + body
-        out.append(_Pop(t, id(s) in self.first_defs))
-        if id(s) in self.callsites:
+        if id(s) in self.callsites:  # pushed after the output, so popped before it
             out.append(_Pop(self.callsites[id(s)][0]))
+        out.append(_Pop(t, id(s) in self.first_defs))
         return out
 
     def contributions(self, s: ir.Assign, g: ir.Name, out: list) -> None:
@@ -544,7 +544,10 @@ class ReverseProgram:
         res_name = rf.names.temp("_res")
         pack_r = rf.names.temp()
         pack_o = rf.names.temp()
-        fwd_body = fwd + [ir.Assign(pack_r, ir.Call("tuple", tuple(ir.Name(r) for r in residuals))),
+        early = rf._bound_before_loops()
+        unbound = [ir.Assign(r, ir.Const(None)) for r in residuals  # bound on some paths only
+                   if r not in fn.params and r not in early and r != rf.tape]
+        fwd_body = unbound + fwd + [ir.Assign(pack_r, ir.Call("tuple", tuple(ir.Name(r) for r in residuals))),
                           ir.Assign(pack_o, ir.Call("tuple", (result, ir.Name(pack_r))
                                                     + ((ir.Name(aux),) if aux else ()))),
                           ir.Return(ir.Name(pack_o))]

@@ -69,6 +69,12 @@ class Loop:
         self.used_brk = self.used_cont = False
 
 
+def all_params(fn: cst.FunctionDef) -> list[cst.Param]:
+    """Positional-only, ordinary and keyword-only parameters, in order."""
+    p = fn.params
+    return list(p.posonly_params) + list(p.params) + list(p.kwonly_params)
+
+
 def assigned_names(fn: cst.FunctionDef) -> set[str]:
     """Every name the function body binds (so it is local, not global)."""
     names: set[str] = set()
@@ -121,7 +127,7 @@ class Lowerer:
                  fence: Fence, static: dict[str, object], taken: set[str]):
         self.b, self.src, self.fdef, self.fence = builder, src, fdef, fence
         self.static = dict(static)
-        self.locals = assigned_names(fdef) | {p.name.value for p in fdef.params.params}
+        self.locals = assigned_names(fdef) | {p.name.value for p in all_params(fdef)}
         self.taken = set(taken) | self.locals
         self.counter = 0
         self.out: list[ir.Stmt] = []
@@ -170,7 +176,7 @@ class Lowerer:
 
     # ------------------------------------------------------------------ function
     def lower(self) -> ir.Function:
-        params = [p.name.value for p in self.fdef.params.params if p.name.value not in self.static]
+        params = [p.name.value for p in all_params(self.fdef) if p.name.value not in self.static]
         body = self.fdef.body.body
         if any(contains(node, (cst.Return,)) for node in body[:-1]) or (
                 body and not isinstance(body[-1], cst.SimpleStatementLine)
@@ -185,7 +191,7 @@ class Lowerer:
         elif not self.out or not isinstance(self.out[-1], ir.Return):
             self.emit(ir.Return(ir.Const(None), 0))
         defaults = []
-        for p in self.fdef.params.params:
+        for p in all_params(self.fdef):
             if p.default is not None and p.name.value not in self.static:
                 defaults.append((p.name.value, self.static_default(p.default)))
         doc = self.fdef.get_docstring()
@@ -299,8 +305,9 @@ class Lowerer:
             return
         self.assign(self.ret_val, value)
         self.emit(ir.Assign(self.ret_flag, ir.Const(True), self.line))
-        for loop in self.loops:
+        for loop in self.loops:  # leave every enclosing loop
             loop.used_brk = True
+            self.emit(ir.Assign(loop.brk, ir.Const(True), self.line))
 
     def store(self, target, value: ir.Expr) -> None:
         if isinstance(target, cst.Name):
