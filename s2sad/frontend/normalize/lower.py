@@ -255,6 +255,12 @@ class Lowerer:
 
     def small_statement(self, node) -> None:
         if isinstance(node, cst.Assign):
+            if (len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name)
+                    and isinstance(node.value, cst.Call)):
+                made = self.static_value(node.value)  # e.g. ``g = s2sad.grad(f)``
+                if made is not None and callable(made):
+                    self.static[node.targets[0].target.value] = made
+                    return
             value = self.expr(node.value)
             if len(node.targets) > 1:
                 value = self.to_atom(value)
