@@ -238,11 +238,33 @@ class Differentiable:
     def vjp(self, *primals):
         return vjp(self._fn, *primals, has_aux=self.has_aux)
 
+    def jvp(self, primals, tangents):
+        return jvp(self._fn, primals, tangents, has_aux=self.has_aux)
+
+    def jacfwd(self, *args, **kwargs):
+        return self._get("jacfwd")(*args, **kwargs)
+
+    def jacrev(self, *args, **kwargs):
+        return self._get("jacrev")(*args, **kwargs)
+
+    def hessian(self, *args, **kwargs):
+        return self._get("hessian")(*args, **kwargs)
+
+    def hvp(self, primals, tangents):
+        return hvp(self._fn, primals, tangents)
+
     def source(self, transform: str = "grad") -> str:
+        n = len(inspect.signature(self._fn).parameters)
         if transform == "vjp":
-            return _generated(self._fn, Spec("vjp", (0,), self.has_aux)).source
+            return _generated(self._fn, Spec("vjp", tuple(range(n)), self.has_aux)).source
+        if transform == "jvp":
+            return _generated(self._fn, Spec("jvp", tuple(range(n)), self.has_aux)).source
+        if transform in ("hessian", "hvp"):
+            return _generated(grad(self._fn, self.argnums), Spec("jvp", tuple(range(n)),
+                                                                 False)).source
         if transform not in _FACTORIES:
-            raise ValueError(f"unknown transform {transform!r}; one of {sorted(_FACTORIES)}")
+            raise ValueError(f"unknown transform {transform!r}; one of "
+                             f"{sorted(_FACTORIES) + ['hessian', 'hvp', 'jvp', 'vjp']}")
         return self._get(transform).source
 
 
@@ -377,3 +399,5 @@ def hvp(fn, primals, tangents):
 
 for _f in (jvp, jacfwd, jacrev, hessian, hvp):
     _f.__s2sad_builder__ = True
+_FACTORIES.update(jacfwd=jacfwd, jacrev=jacrev,
+                  hessian=lambda fn, argnums=0, has_aux=False: hessian(fn, argnums))
