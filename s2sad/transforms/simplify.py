@@ -7,6 +7,8 @@ and empty branches/loops.
 
 from __future__ import annotations
 
+import operator
+
 from .. import ir
 
 IMPURE = {"_rt.append", "_rt.pop"}
@@ -134,6 +136,54 @@ def drop_repeated_comments(fn: ir.Function) -> ir.Function:
             if isinstance(s, (ir.If, ir.For, ir.While)):
                 last = None
             out.append(s)
+        return tuple(out)
+
+    return ir.replace(fn, body=sweep(fn.body))
+
+
+_FOLD = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+         "truediv": operator.truediv, "pow": operator.pow, "neg": operator.neg}
+
+
+def fold_constants(fn: ir.Function) -> ir.Function:
+    """Evaluate arithmetic on literals and strength-reduce small powers.
+
+    ``_t3 = 2 - 1; _t4 = x ** _t3`` -> ``_t4 = x``; ``y = x ** 2`` -> ``y = x * x``.
+    """
+    counts = _defs(fn.body)
+    known: dict[str, ir.Const] = {}
+
+    def value(a):
+        return known.get(a.id, a) if isinstance(a, ir.Name) else a
+
+    def rewrite(e):
+        if not isinstance(e, ir.Call) or e.kwargs:
+            return e
+        args = tuple(value(a) if isinstance(a, (ir.Name, ir.Const)) else a for a in e.args)
+        e = ir.Call(e.func, args, e.kwargs)
+        if e.func in _FOLD and all(isinstance(a, ir.Const) and type(a.value) in (int, float)
+                                   for a in args):
+            try:
+                return ir.Const(_FOLD[e.func](*(a.value for a in args)))
+            except (ArithmeticError, ValueError):
+                return e
+        if e.func == "pow" and isinstance(args[1], ir.Const) and type(args[1].value) in (
+                int, float):
+            if args[1].value == 1:
+                return args[0]
+            if args[1].value == 2:
+                return ir.Call("mul", (args[0], args[0]))
+        return e
+
+    def sweep(body):
+        out = []
+        for s in body:
+            if isinstance(s, ir.Assign):
+                s = ir.Assign(s.target, rewrite(s.value), s.line)
+                if (isinstance(s.value, ir.Const) and counts.get(s.target) == 1
+                        and s.target.startswith("_") and s.target not in fn.params):
+                    known[s.target] = s.value
+            out.append(_map_bodies(s, sweep))
         return tuple(out)
 
     return ir.replace(fn, body=sweep(fn.body))
