@@ -6,6 +6,9 @@ from s2sad import runtime as _rt
 
 from .registry import defrule, elementwise, nondiff
 
+# --------------------------------------------------------------------------- elementwise, one input
+# Each function is the partial d out / d x; forward is t * partial, reverse g * partial.
+
 
 @elementwise(np.sin)
 def sin(x, out):
@@ -17,9 +20,34 @@ def cos(x, out):
     return -np.sin(x)
 
 
-@elementwise(np.exp)
-def exp(x, out):
-    return out  # d exp = exp
+@elementwise(np.tan)
+def tan(x, out):
+    return 1.0 + out * out  # d tan = 1 + tan²
+
+
+@elementwise(np.arcsin)
+def arcsin(x, out):
+    return 1.0 / np.sqrt(1.0 - x * x)
+
+
+@elementwise(np.arccos)
+def arccos(x, out):
+    return -1.0 / np.sqrt(1.0 - x * x)
+
+
+@elementwise(np.arctan)
+def arctan(x, out):
+    return 1.0 / (1.0 + x * x)
+
+
+@elementwise(np.sinh)
+def sinh(x, out):
+    return np.cosh(x)
+
+
+@elementwise(np.cosh)
+def cosh(x, out):
+    return np.sinh(x)
 
 
 @elementwise(np.tanh)
@@ -27,9 +55,255 @@ def tanh(x, out):
     return 1.0 - out * out  # d tanh = 1 - tanh²
 
 
+@elementwise(np.arcsinh)
+def arcsinh(x, out):
+    return 1.0 / np.sqrt(x * x + 1.0)
+
+
+@elementwise(np.arccosh)
+def arccosh(x, out):
+    return 1.0 / np.sqrt(x * x - 1.0)
+
+
+@elementwise(np.arctanh)
+def arctanh(x, out):
+    return 1.0 / (1.0 - x * x)
+
+
+@elementwise(np.exp)
+def exp(x, out):
+    return out  # d exp = exp
+
+
+@elementwise(np.exp2)
+def exp2(x, out):
+    return out * 0.6931471805599453  # ln 2
+
+
+@elementwise(np.expm1)
+def expm1(x, out):
+    return out + 1.0
+
+
+@elementwise(np.log)
+def log(x, out):
+    return 1.0 / x
+
+
+@elementwise(np.log2)
+def log2(x, out):
+    return 1.4426950408889634 / x  # 1 / ln 2
+
+
+@elementwise(np.log10)
+def log10(x, out):
+    return 0.4342944819032518 / x  # 1 / ln 10
+
+
+@elementwise(np.log1p)
+def log1p(x, out):
+    return 1.0 / (1.0 + x)
+
+
+@elementwise(np.sqrt)
+def sqrt(x, out):
+    return 0.5 / out
+
+
+@elementwise(np.cbrt)
+def cbrt(x, out):
+    return 1.0 / (3.0 * out * out)
+
+
+@elementwise(np.square)
+def square(x, out):
+    return 2.0 * x
+
+
+@elementwise(np.reciprocal)
+def reciprocal(x, out):
+    return -out * out
+
+
+@elementwise(np.abs)
+def abs_(x, out):
+    return np.sign(x)
+
+
+# --------------------------------------------------------------------------- elementwise, two inputs
+
+
+@elementwise(np.multiply)
+class multiply:
+    def x1(x1, x2, out):
+        return x2
+
+    def x2(x1, x2, out):
+        return x1
+
+
+@elementwise(np.divide)
+class divide:
+    def x1(x1, x2, out):
+        return 1.0 / x2
+
+    def x2(x1, x2, out):
+        return -out / x2
+
+
+@elementwise(np.power)
+class power:
+    def x1(x1, x2, out):
+        return x2 * x1 ** (x2 - 1)
+
+    def x2(x1, x2, out):
+        return out * np.log(x1)
+
+
+@elementwise(np.arctan2)
+class arctan2:
+    def x1(x1, x2, out):
+        return x2 / (x1 * x1 + x2 * x2)
+
+    def x2(x1, x2, out):
+        return -x1 / (x1 * x1 + x2 * x2)
+
+
+@elementwise(np.hypot)
+class hypot:
+    def x1(x1, x2, out):
+        return x1 / out
+
+    def x2(x1, x2, out):
+        return x2 / out
+
+
+@elementwise(np.logaddexp)
+class logaddexp:
+    def x1(x1, x2, out):
+        return np.exp(x1 - out)
+
+    def x2(x1, x2, out):
+        return np.exp(x2 - out)
+
+
+@elementwise(np.maximum)
+class maximum:
+    # ties split the derivative evenly, as JAX does
+    def x1(x1, x2, out):
+        return np.where(x1 > x2, 1.0, np.where(x1 == x2, 0.5, 0.0))
+
+    def x2(x1, x2, out):
+        return np.where(x2 > x1, 1.0, np.where(x1 == x2, 0.5, 0.0))
+
+
+@elementwise(np.minimum)
+class minimum:
+    def x1(x1, x2, out):
+        return np.where(x1 < x2, 1.0, np.where(x1 == x2, 0.5, 0.0))
+
+    def x2(x1, x2, out):
+        return np.where(x2 < x1, 1.0, np.where(x1 == x2, 0.5, 0.0))
+
+
+@elementwise(np.mod)
+class mod:
+    # d(x mod y)/dx = 1, d/dy = -floor(x / y) (as JAX)
+    def x1(x1, x2, out):
+        return np.ones_like(out)
+
+    def x2(x1, x2, out):
+        return -np.floor(x1 / x2)
+
+
+@elementwise(np.fmod)
+class fmod:
+    def x1(x1, x2, out):
+        return np.ones_like(out)
+
+    def x2(x1, x2, out):
+        return -np.trunc(x1 / x2)
+
+
+@defrule(np.add, diff="x1 x2", tags="linear")
+class add:
+    def signature(x1, x2): ...
+
+    def jvp_x1(t, x1, x2, out):
+        return _rt.broadcast_like(t, out)
+
+    def jvp_x2(t, x1, x2, out):
+        return _rt.broadcast_like(t, out)
+
+    def vjp_x1(g, x1, x2):
+        return _rt.unbroadcast(g, x1)
+
+    def vjp_x2(g, x1, x2):
+        return _rt.unbroadcast(g, x2)
+
+
+@defrule(np.subtract, diff="x1 x2", tags="linear")
+class subtract:
+    def signature(x1, x2): ...
+
+    def jvp_x1(t, x1, x2, out):
+        return _rt.broadcast_like(t, out)
+
+    def jvp_x2(t, x1, x2, out):
+        return _rt.broadcast_like(-t, out)
+
+    def vjp_x1(g, x1, x2):
+        return _rt.unbroadcast(g, x1)
+
+    def vjp_x2(g, x1, x2):
+        return -_rt.unbroadcast(g, x2)
+
+
+@defrule(np.negative, diff="x", tags="linear")
+class negative:
+    def signature(x): ...
+
+    def jvp_x(t, x):
+        return -t
+
+    def vjp_x(g, x):
+        return -g
+
+
+@defrule(np.clip, diff="a", tags="")
+class clip:
+    def signature(a, a_min=None, a_max=None): ...
+
+    def jvp_a(t, a, a_min, a_max):
+        return t * _rt.clip_mask(a, a_min, a_max)
+
+    def vjp_a(g, a, a_min, a_max):
+        return _rt.unbroadcast(g * _rt.clip_mask(a, a_min, a_max), a)
+
+
+@defrule(np.where, diff="x y", tags="linear")
+class where:
+    def signature(condition, x, y): ...
+
+    def jvp_x(t, condition, x, out):
+        return _rt.broadcast_like(np.where(condition, t, 0.0), out)
+
+    def jvp_y(t, condition, y, out):
+        return _rt.broadcast_like(np.where(condition, 0.0, t), out)
+
+    def vjp_x(g, condition, x):
+        return _rt.unbroadcast(np.where(condition, g, 0.0), x)
+
+    def vjp_y(g, condition, y):
+        return _rt.unbroadcast(np.where(condition, 0.0, g), y)
+
+
+# --------------------------------------------------------------------------- reductions
+
+
 @defrule(np.sum, diff="a", tags="linear")
 class sum:
-    def signature(a, axis=None, dtype=None, out=None, keepdims=False): ...
+    def signature(a, axis=None, keepdims=False): ...
 
     def jvp_a(t, a, axis, keepdims):
         return np.sum(t, axis=axis, keepdims=keepdims)
@@ -38,5 +312,417 @@ class sum:
         return _rt.sum_vjp(g, a, axis, keepdims)
 
 
-for _f in (np.zeros, np.ones, np.zeros_like, np.ones_like, np.shape, np.floor):
+@defrule(np.mean, diff="a", tags="linear")
+class mean:
+    def signature(a, axis=None, keepdims=False): ...
+
+    def jvp_a(t, a, axis, keepdims):
+        return np.mean(t, axis=axis, keepdims=keepdims)
+
+    def vjp_a(g, a, axis, keepdims):
+        return _rt.mean_vjp(g, a, axis, keepdims)
+
+
+@defrule(np.var, diff="a")
+class var:
+    # var = sum((a - m)²) / (N - ddof);  d var = 2 sum((a - m) t) / (N - ddof)
+    def signature(a, axis=None, ddof=0, keepdims=False): ...
+
+    def jvp_a(t, a, axis, ddof, keepdims):
+        d = a - np.mean(a, axis=axis, keepdims=True)
+        return 2.0 * np.sum(d * t, axis=axis, keepdims=keepdims) / (_rt.count(a, axis) - ddof)
+
+    def vjp_a(g, a, axis, ddof, keepdims):
+        d = a - np.mean(a, axis=axis, keepdims=True)
+        return 2.0 * _rt.sum_vjp(g, a, axis, keepdims) * d / (_rt.count(a, axis) - ddof)
+
+
+@defrule(np.std, diff="a")
+class std:
+    # std = sqrt(var): d std = d var / (2 std)
+    def signature(a, axis=None, ddof=0, keepdims=False): ...
+
+    def jvp_a(t, a, out, axis, ddof, keepdims):
+        d = a - np.mean(a, axis=axis, keepdims=True)
+        dvar = 2.0 * np.sum(d * t, axis=axis, keepdims=keepdims) / (_rt.count(a, axis) - ddof)
+        return dvar / (2.0 * out)
+
+    def vjp_a(g, a, out, axis, ddof, keepdims):
+        d = a - np.mean(a, axis=axis, keepdims=True)
+        gv = g / (2.0 * out)
+        return 2.0 * _rt.sum_vjp(gv, a, axis, keepdims) * d / (_rt.count(a, axis) - ddof)
+
+
+@defrule(np.prod, diff="a")
+class prod:
+    # d prod = prod * sum(t / a)  (inputs away from zero)
+    def signature(a, axis=None, keepdims=False): ...
+
+    def jvp_a(t, a, out, axis, keepdims):
+        return out * np.sum(t / a, axis=axis, keepdims=keepdims)
+
+    def vjp_a(g, a, out, axis, keepdims):
+        return _rt.sum_vjp(g * out, a, axis, keepdims) / a
+
+
+@defrule(np.max, diff="a")
+class max_:
+    def signature(a, axis=None, keepdims=False): ...
+
+    def jvp_a(t, a, out, axis, keepdims):
+        w = _rt.extremum_vjp(np.ones_like(out), a, out, axis, keepdims)
+        return np.sum(w * t, axis=axis, keepdims=keepdims)
+
+    def vjp_a(g, a, out, axis, keepdims):
+        return _rt.extremum_vjp(g, a, out, axis, keepdims)
+
+
+@defrule(np.min, diff="a")
+class min_:
+    def signature(a, axis=None, keepdims=False): ...
+
+    def jvp_a(t, a, out, axis, keepdims):
+        w = _rt.extremum_vjp(np.ones_like(out), a, out, axis, keepdims)
+        return np.sum(w * t, axis=axis, keepdims=keepdims)
+
+    def vjp_a(g, a, out, axis, keepdims):
+        return _rt.extremum_vjp(g, a, out, axis, keepdims)
+
+
+@defrule(np.cumsum, diff="a", tags="linear")
+class cumsum:
+    def signature(a, axis=None): ...
+
+    def jvp_a(t, a, axis):
+        return np.cumsum(t, axis=axis)
+
+    def vjp_a(g, a, axis):
+        return _rt.cumsum_vjp(g, axis, a)
+
+
+@defrule(np.linalg.norm, diff="x")
+class norm:
+    # 2-norm of vectors, Frobenius norm of matrices: d |x| = <x, t> / |x|
+    def signature(x, ord=None, axis=None, keepdims=False): ...
+
+    def jvp_x(t, x, out, axis, keepdims):
+        return np.sum(x * t, axis=axis, keepdims=keepdims) / out
+
+    def vjp_x(g, x, out, axis, keepdims):
+        return _rt.sum_vjp(g / out, x, axis, keepdims) * x
+
+
+# --------------------------------------------------------------------------- linear algebra
+
+
+@defrule(np.matmul, diff="x1 x2", tags="linear")
+class matmul:
+    def signature(x1, x2): ...
+
+    def jvp_x1(t, x1, x2):
+        return t @ x2
+
+    def jvp_x2(t, x1, x2):
+        return x1 @ t
+
+    def vjp_x1(g, x1, x2):
+        return _rt.matmul_vjp_x(g, x1, x2)
+
+    def vjp_x2(g, x1, x2):
+        return _rt.matmul_vjp_y(g, x1, x2)
+
+
+@defrule(np.dot, diff="a b", tags="linear")
+class dot:
+    def signature(a, b): ...
+
+    def jvp_a(t, a, b):
+        return np.dot(t, b)
+
+    def jvp_b(t, a, b):
+        return np.dot(a, t)
+
+    def vjp_a(g, a, b):
+        return _rt.matmul_vjp_x(g, a, b)
+
+    def vjp_b(g, a, b):
+        return _rt.matmul_vjp_y(g, a, b)
+
+
+@defrule(np.inner, diff="a b", tags="linear")
+class inner:
+    def signature(a, b): ...
+
+    def jvp_a(t, a, b):
+        return np.inner(t, b)
+
+    def jvp_b(t, a, b):
+        return np.inner(a, t)
+
+    def vjp_a(g, a, b):
+        return _rt.matmul_vjp_x(g, a, np.transpose(b))
+
+    def vjp_b(g, a, b):
+        return np.transpose(_rt.matmul_vjp_y(g, a, np.transpose(b)))
+
+
+@defrule(np.outer, diff="a b", tags="linear")
+class outer:
+    def signature(a, b): ...
+
+    def jvp_a(t, a, b):
+        return np.outer(t, b)
+
+    def jvp_b(t, a, b):
+        return np.outer(a, t)
+
+    def vjp_a(g, a, b):
+        return _rt.reshape_like(g @ np.ravel(b), a)
+
+    def vjp_b(g, a, b):
+        return _rt.reshape_like(np.ravel(a) @ g, b)
+
+
+@defrule(np.transpose, diff="a", tags="linear")
+class transpose:
+    def signature(a, axes=None): ...
+
+    def jvp_a(t, a, axes):
+        return np.transpose(t, axes)
+
+    def vjp_a(g, a, axes):
+        return _rt.transpose_vjp(g, axes)
+
+
+@defrule(np.linalg.solve, diff="a b")
+class solve:
+    # out = a⁻¹ b: d out = a⁻¹ (db - da out)
+    def signature(a, b): ...
+
+    def jvp_a(t, a, b, out):
+        return -np.linalg.solve(a, t @ out)
+
+    def jvp_b(t, a, b):
+        return np.linalg.solve(a, t)
+
+    def vjp_a(g, a, b, out):
+        return _rt.solve_vjp_a(g, a, out)
+
+    def vjp_b(g, a, b):
+        return np.linalg.solve(np.swapaxes(a, -1, -2), g)
+
+
+@defrule(np.linalg.inv, diff="a")
+class inv:
+    # d inv = -inv da inv
+    def signature(a): ...
+
+    def jvp_a(t, a, out):
+        return -(out @ t @ out)
+
+    def vjp_a(g, a, out):
+        return -(np.swapaxes(out, -1, -2) @ g @ np.swapaxes(out, -1, -2))
+
+
+@defrule(np.linalg.det, diff="a")
+class det:
+    # d det = det tr(a⁻¹ da)
+    def signature(a): ...
+
+    def jvp_a(t, a, out):
+        return out * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
+
+    def vjp_a(g, a, out):
+        return (g * out)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+@defrule(np.linalg.slogdet, diff="a")
+class slogdet:
+    # out = (sign, log|det|): d log|det| = tr(a⁻¹ da); the sign is locally constant
+    def signature(a): ...
+
+    def jvp_a(t, a, out):
+        return (np.zeros_like(out[0]), np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))
+
+    def vjp_a(g, a):
+        return g[1][..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+
+
+@defrule(np.trace, diff="a", tags="linear")
+class trace:
+    def signature(a, offset=0, axis1=0, axis2=1): ...
+
+    def jvp_a(t, a, offset, axis1, axis2):
+        return np.trace(t, offset, axis1, axis2)
+
+    def vjp_a(g, a, offset, axis1, axis2):
+        return _rt.trace_vjp(g, a, offset, axis1, axis2)
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+@defrule(np.reshape, diff="a", tags="linear")
+class reshape:
+    def signature(a, shape): ...
+
+    def jvp_a(t, a, shape):
+        return np.reshape(t, shape)
+
+    def vjp_a(g, a):
+        return _rt.reshape_like(g, a)
+
+
+@defrule(np.ravel, diff="a", tags="linear")
+class ravel:
+    def signature(a): ...
+
+    def jvp_a(t, a):
+        return np.ravel(t)
+
+    def vjp_a(g, a):
+        return _rt.reshape_like(g, a)
+
+
+@defrule(np.squeeze, diff="a", tags="linear")
+class squeeze:
+    def signature(a, axis=None): ...
+
+    def jvp_a(t, a, axis):
+        return np.squeeze(t, axis)
+
+    def vjp_a(g, a):
+        return _rt.reshape_like(g, a)
+
+
+@defrule(np.expand_dims, diff="a", tags="linear")
+class expand_dims:
+    def signature(a, axis): ...
+
+    def jvp_a(t, a, axis):
+        return np.expand_dims(t, axis)
+
+    def vjp_a(g, a):
+        return _rt.reshape_like(g, a)
+
+
+@defrule(np.copy, diff="a", tags="linear")
+class copy:
+    def signature(a): ...
+
+    def jvp_a(t, a):
+        return np.copy(t)
+
+    def vjp_a(g, a):
+        return g
+
+
+@defrule(np.broadcast_to, diff="array", tags="linear")
+class broadcast_to:
+    def signature(array, shape): ...
+
+    def jvp_array(t, array, shape):
+        return np.broadcast_to(t, shape)
+
+    def vjp_array(g, array):
+        return _rt.unbroadcast(g, array)
+
+
+@defrule(np.concatenate, diff="arrays", tags="linear")
+class concatenate:
+    def signature(arrays, axis=0): ...
+
+    def jvp_arrays(t, arrays, axis):
+        return np.concatenate(t, axis=axis)
+
+    def vjp_arrays(g, arrays, axis):
+        return _rt.split_like(g, arrays, axis)
+
+
+@defrule(np.stack, diff="arrays", tags="linear")
+class stack:
+    def signature(arrays, axis=0): ...
+
+    def jvp_arrays(t, arrays, axis):
+        return np.stack(t, axis=axis)
+
+    def vjp_arrays(g, arrays, axis):
+        return _rt.unstack_like(g, arrays, axis)
+
+
+@defrule(np.hstack, diff="tup", tags="linear")
+class hstack:
+    def signature(tup): ...
+
+    def jvp_tup(t, tup):
+        return np.hstack(t)
+
+    def vjp_tup(g, tup):
+        return _rt.hstack_vjp(g, tup)
+
+
+@defrule(np.vstack, diff="tup", tags="linear")
+class vstack:
+    def signature(tup): ...
+
+    def jvp_tup(t, tup):
+        return np.vstack(t)
+
+    def vjp_tup(g, tup):
+        return _rt.vstack_vjp(g, tup)
+
+
+@defrule(np.tile, diff="A", tags="linear")
+class tile:
+    def signature(A, reps): ...
+
+    def jvp_A(t, A, reps):
+        return np.tile(t, reps)
+
+    def vjp_A(g, A, reps):
+        return _rt.tile_vjp(g, A, reps)
+
+
+@defrule(np.asarray, diff="a", tags="linear")
+class asarray:
+    def signature(a, dtype=None): ...
+
+    def jvp_a(t, a, dtype):
+        return np.asarray(t, dtype)
+
+    def vjp_a(g, a):
+        return _rt.array_vjp(g, a)
+
+
+@defrule(np.array, diff="object", tags="linear")
+class array:
+    def signature(object, dtype=None): ...
+
+    def jvp_object(t, object, dtype):
+        return np.array(t, dtype)
+
+    def vjp_object(g, object):
+        return _rt.array_vjp(g, object)
+
+
+@defrule(np.real, diff="val", tags="linear")
+class real:
+    def signature(val): ...
+
+    def jvp_val(t, val):
+        return np.real(t)
+
+    def vjp_val(g, val):
+        return g
+
+
+# --------------------------------------------------------------------------- no derivative
+
+for _f in (np.zeros, np.ones, np.zeros_like, np.ones_like, np.full, np.full_like, np.empty,
+           np.empty_like, np.arange, np.linspace, np.eye, np.identity, np.shape, np.ndim,
+           np.size, np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.argmax,
+           np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite, np.any, np.all,
+           np.logical_and, np.logical_or, np.logical_not, np.isclose, np.allclose,
+           np.floor_divide, np.greater, np.less, np.equal, np.greater_equal, np.less_equal,
+           np.not_equal, np.heaviside, np.imag):
     nondiff(_f)

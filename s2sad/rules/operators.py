@@ -11,7 +11,7 @@ import numpy as np
 
 from s2sad import runtime as _rt
 
-from .registry import defrule, elementwise, nondiff
+from .registry import alias, defrule, elementwise, nondiff
 
 
 @defrule(operator.add, name="add", diff="x y", tags="linear")
@@ -59,12 +59,32 @@ class mul:
 
 @elementwise(operator.truediv, name="truediv")
 class truediv:
-    # d(x/y)/dx = 1/y (times ones of out's shape when y is smaller); d(x/y)/dy = -out/y
+    # d(x/y)/dx = 1/y; d(x/y)/dy = -out/y
     def x(x, y, out):
         return 1.0 / y
 
     def y(x, y, out):
         return -out / y
+
+
+@elementwise(operator.pow, name="pow")
+class pow_:
+    # d x**y / dx = y x**(y-1);  d x**y / dy = x**y log x
+    def x(x, y, out):
+        return y * x ** (y - 1)
+
+    def y(x, y, out):
+        return out * np.log(x)
+
+
+@elementwise(operator.mod, name="mod")
+class mod:
+    # as JAX: d(x % y)/dx = 1, d(x % y)/dy = -floor(x / y)
+    def x(x, y, out):
+        return np.ones_like(out)
+
+    def y(x, y, out):
+        return -np.floor(x / y)
 
 
 @defrule(operator.neg, name="neg", diff="x", tags="linear")
@@ -76,6 +96,17 @@ class neg:
 
     def vjp_x(g, x):
         return -g
+
+
+@defrule(operator.pos, name="pos", diff="x", tags="linear")
+class pos:
+    def signature(x): ...
+
+    def jvp_x(t, x):
+        return t
+
+    def vjp_x(g, x):
+        return g
 
 
 @defrule(operator.matmul, name="matmul", diff="x y", tags="linear")
@@ -106,7 +137,30 @@ class getitem:
         return _rt.getitem_vjp(g, x, idx)
 
 
+@defrule(builtins.float, name="float", diff="x", tags="linear")
+class float_:
+    def signature(x): ...
+
+    def jvp_x(t, x):
+        return t
+
+    def vjp_x(g, x):
+        return g
+
+
+alias(builtins.abs, np.abs)
+alias(builtins.min, np.minimum)  # min/max of two scalars
+alias(builtins.max, np.maximum)
+
 for _op, _name in [(operator.lt, "lt"), (operator.le, "le"), (operator.gt, "gt"),
                    (operator.ge, "ge"), (operator.eq, "eq"), (operator.ne, "ne"),
-                   (operator.not_, "not_"), (builtins.len, "len")]:
+                   (operator.not_, "not_"), (builtins.len, "len"), (operator.floordiv, "floordiv"),
+                   (operator.and_, "bitand"), (operator.or_, "bitor"), (operator.xor, "xor"),
+                   (operator.invert, "invert"), (operator.is_, "is_"),
+                   (operator.is_not, "is_not"), (builtins.int, "int"),
+                   (builtins.bool, "bool"), (builtins.round, "round")]:
     nondiff(_op, name=_name)
+
+# ``a and b`` / ``a or b`` on conditions (the lowered loop tests); values flow through If
+nondiff(None, name="and_")
+nondiff(None, name="or_")

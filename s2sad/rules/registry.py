@@ -201,4 +201,4 @@ def _load_rule_files() -> None:
     global _loaded
     if not _loaded:
         _loaded = True
-        from . import operators, numpy, math, runtime, generated_code  # noqa: F401  (registration)
+        from . import numpy, operators, math, runtime, generated_code  # noqa: F401  (registration)

@@ -688,6 +688,8 @@ class Lowerer:
 
     def call_arg(self, node):
         """An argument: runtime data as an atom, compile-time functions as StaticValue."""
+        if isinstance(node, cst.Subscript) and self.static_value(node.value) is np.s_:
+            return self.index(node)  # ``np.s_[1:, i]``: an index passed to a helper
         obj = self.static_value(node)
         if obj is not None and callable(obj) and not isinstance(obj, (np.ndarray, type)):
             return StaticValue(obj)
