@@ -86,9 +86,17 @@ def _emit_reverse(program: ir.Program, spec: Spec, entry_name: str) -> list[ir.F
     argnums = spec.argnums if isinstance(spec.argnums, tuple) else (spec.argnums,)
     rf = ReverseFunction(rp, fn, tuple(fn.params[i] for i in argnums), frozenset(fn.params))
     fwd, rev, value = rf.sweeps(None)
+    names = rf.names
+    if isinstance(value, ir.Name):  # the reverse sweep restores overwritten names: keep it now
+        kept = names.temp("_value")
+        fwd.append(ir.Assign(kept, value))
+        value = ir.Name(kept)
+    if spec.has_aux:
+        kept_aux = names.temp("_aux")
+        fwd.append(ir.Assign(kept_aux, ir.Name(aux)))
+        aux = kept_aux
     tail: list[ir.Stmt] = []
     grads = rf.gradients(tail)
-    names = rf.names
     if isinstance(spec.argnums, tuple):
         g = ir.Name(names.temp("_grads"))
         tail.append(ir.Assign(g.id, ir.Call("tuple", tuple(grads))))
