@@ -76,3 +76,14 @@ nondiff(_rt.item, name="_rt.item")
 structural(_rt.append, "_rt.append", lambda lst, item: None)
 structural(_rt.pop, "_rt.pop", lambda lst: None)
 structural(_rt.appended, "_rt.appended", lambda lst, item: None)
+
+
+@defrule(_rt.copy_tape, name="_rt.copy_tape", diff="tape", tags="linear")
+class copy_tape:
+    def signature(tape): ...
+
+    def jvp_tape(t):
+        return _rt.copy_tape(t)
+
+    def vjp_tape(g):
+        return g

@@ -43,7 +43,8 @@ def broadcast_like(t, out):
 def zeros_like(x):
     """A zero tangent/cotangent for ``x``: same structure, shape and dtype (floats for ints)."""
     if isinstance(x, (tuple, list)):
-        return type(x)(zeros_like(v) for v in x)
+        items = [zeros_like(v) for v in x]
+        return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
     if isinstance(x, dict):
         return {k: zeros_like(v) for k, v in x.items()}
     if isinstance(x, (bool, int, float)):
@@ -124,6 +125,11 @@ def seed(value):
 def appended(lst, item):
     """A new list: ``lst`` followed by ``item`` (reverse of ``lst.pop()``)."""
     return list(lst) + [item]
+
+
+def copy_tape(tape):
+    """A shallow copy of a tape (so a backward function can run more than once)."""
+    return list(tape)
 
 
 def pop(tape):

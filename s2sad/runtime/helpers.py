@@ -30,7 +30,7 @@ def getitem_vjp(g, x, index):
         from . import zeros_like
         out = [zeros_like(v) for v in x]
         out[index] = g
-        return type(x)(out)
+        return type(x)(*out) if hasattr(x, "_fields") else type(x)(out)
     x = xp.asarray(x)
     dtype = xp.result_type(x.dtype, xp.asarray(g).dtype) if x.dtype.kind in "fc" else \
         xp.asarray(g).dtype

@@ -446,7 +446,7 @@ class ReverseFunction:
         if used:
             prologue.append(ir.Assign(self.tape, ir.Call("list", ())))
             bound_early = self._bound_before_loops()
-            prologue += [ir.Assign(v, ir.Const(None)) for v in sorted(recorded & self.in_loop)
+            prologue += [ir.Assign(v, ir.Const(None)) for v in sorted(recorded)
                          if v not in self.fn.params and v not in bound_early]
         return prologue + fwd, rev, used
 
@@ -553,6 +553,8 @@ class ReverseProgram:
                           ir.Return(ir.Name(pack_o))]
         unpack = [ir.Assign(r, ir.Subscript(ir.Name(res_name), _idx(i)))
                   for i, r in enumerate(residuals)]
+        if rf.tape in residuals:  # pop from a copy: the backward function may run again
+            unpack.append(ir.Assign(rf.tape, ir.Call("_rt.copy_tape", (ir.Name(rf.tape),))))
         ret = rf.names.temp()
         bwd_body = unpack + rev + [ir.Assign(ret, ir.Call("tuple", tuple(grads))),
                                    ir.Return(ir.Name(ret))]
