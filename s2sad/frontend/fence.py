@@ -70,6 +70,8 @@ def check(fn: cst.FunctionDef, fence: Fence) -> None:
                 raise fence.error(node, f"`{node.star}` arguments are not supported by s2sad")
             return True
 
+    if fn.asynchronous is not None:
+        raise fence.error(fn, "`async def` is not supported by s2sad")
     params = fn.params
     if params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) and isinstance(
             params.star_arg, cst.Param) or params.star_kwarg is not None:

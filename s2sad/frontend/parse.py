@@ -69,8 +69,9 @@ def read_function(fn) -> SourceFunction:
     fn, bound = unwrap(fn)
     if not isinstance(fn, types.FunctionType):
         raise DifferentiationError(
-            f"cannot differentiate {fn!r}: s2sad reads a function's Python source, and "
-            f"{type(fn).__name__} objects (builtins, ufuncs, C functions) have none")
+            f"cannot differentiate {fn!r}: no Python source is available for "
+            f"{type(fn).__name__} objects (builtins, ufuncs, C functions); s2sad reads a "
+            f"function's source")
     try:
         lines, start = inspect.getsourcelines(fn)
     except (OSError, TypeError) as exc:

@@ -528,6 +528,7 @@ class Lowerer:
         """A compile-time value used as data: inline literals, pass arrays as globals."""
         if isinstance(value, SCALAR_TYPES) or (
                 isinstance(value, tuple) and all(isinstance(v, SCALAR_TYPES) for v in value)):
+            self.b.sources.append(f"{_code(node)}={value!r}")  # inlined: part of the cache key
             return ir.Const(value)
         if isinstance(value, (np.ndarray, np.generic, list, tuple, dict)):
             return ir.Name(self.b.global_name(getattr(node, "value", "_const"), value))
