@@ -69,7 +69,7 @@ def read_function(fn) -> SourceFunction:
     fn, bound = unwrap(fn)
     if not isinstance(fn, types.FunctionType):
         raise DifferentiationError(
-            f"cannot differentiate {fn!r}: no Python source is available for "
+            f"cannot differentiate {fn!r}: its source is not available: there is none for "
             f"{type(fn).__name__} objects (builtins, ufuncs, C functions); s2sad reads a "
             f"function's source")
     try:

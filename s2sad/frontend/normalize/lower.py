@@ -531,7 +531,8 @@ class Lowerer:
             self.b.sources.append(f"{_code(node)}={value!r}")  # inlined: part of the cache key
             return ir.Const(value)
         if isinstance(value, (np.ndarray, np.generic, list, tuple, dict)):
-            return ir.Name(self.b.global_name(getattr(node, "value", "_const"), value))
+            hint = node.attr.value if isinstance(node, cst.Attribute) else getattr(node, "value", "")
+            return ir.Name(self.b.global_name(hint if isinstance(hint, str) else "_const", value))
         raise self.error(node, f"{type(value).__name__} `{_code(node)}` cannot be used as a "
                                f"value in differentiated code")
 

@@ -119,6 +119,9 @@ class ProgramBuilder:
             return ir.Call(rule.name, tuple(atoms), katoms)
         if _is_numpy(func):
             return ir.Call(registry._name_of(func, None), tuple(atoms), katoms)
+        if (getattr(func, "__module__", "") or "").startswith("s2sad.runtime"):
+            # a helper without rules: fine to run, an error only if it must be differentiated
+            return ir.Call(f"_rt.{func.__name__}", tuple(atoms), katoms)
         if func in (range, zip, enumerate):
             raise low.error(node, f"{func.__name__}() is only supported as the iterable of a "
                                   f"`for` loop")
