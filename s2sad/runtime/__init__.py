@@ -63,7 +63,8 @@ def tree_add(a, b):
     if b is None:
         return a
     if isinstance(a, (tuple, list)):
-        return type(a)(tree_add(u, v) for u, v in zip(a, b))
+        items = [tree_add(u, v) for u, v in zip(a, b)]
+        return type(a)(*items) if hasattr(a, "_fields") else type(a)(items)
     if isinstance(a, dict):
         return {k: tree_add(a[k], b[k]) for k in a}
     return a + b
