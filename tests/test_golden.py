@@ -12,7 +12,7 @@ import pytest
 
 import s2sad
 
-from .golden_cases import CASES
+from golden_cases import CASES
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
 

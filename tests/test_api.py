@@ -1,0 +1,418 @@
+"""The public API of API.md: the decorator, argnums, has_aux, pytrees, ``.source``."""
+
+import ast
+import inspect
+import os
+import subprocess
+import sys
+import textwrap
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fd
+import s2sad
+from corpus import control, straight
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+# --------------------------------------------------------------------------- user code
+
+
+@s2sad.differentiate
+def mse(w, X, y):
+    """Mean squared error of a linear model."""
+    r = X @ w - y
+    return np.mean(r ** 2)
+
+
+def _mse_plain(w, X, y):
+    r = X @ w - y
+    return np.mean(r ** 2)
+
+
+@s2sad.differentiate(argnums=(0, 1), has_aux=True)
+def affine_loss(w, b, X):
+    """Loss with aux: (value, (pred, label))."""
+    pred = np.tanh(X @ w + b)
+    return np.sum(pred ** 2), (pred, "label")
+
+
+@s2sad.differentiate()
+def with_empty_options(x, k=2.0):
+    return k * np.sum(np.sin(x))
+
+
+def loss_and_aux(x, scale):
+    y = np.exp(scale * x)
+    return np.sum(y), {"y": y, "scale": scale}
+
+
+def square(x):
+    y = x ** 2
+    return np.sum(y), y
+
+
+def three_args(a, b, c):
+    return np.sum(a * b) + c * np.sum(np.sin(a)) + np.sum(b ** 3)
+
+
+def pytree_loss(tree):
+    (a, b) = tree["pair"]
+    c = tree["list"][0]
+    d = tree["list"][1]["deep"]
+    return np.sum(a * b) + tree["s"] * np.sum(c ** 2) + np.sum(np.tanh(d)) + tree["s"] ** 3
+
+
+class Scaler:
+    def __init__(self, k):
+        self.k = k
+
+    @s2sad.differentiate
+    def energy(self, x):
+        """Energy scaled by k."""
+        return self.k * np.sum(x ** 2)
+
+
+def _data(seed=0):
+    r = np.random.default_rng(seed)
+    return r.standard_normal(3), r.standard_normal((5, 3)), r.standard_normal(5)
+
+
+def _pytree():
+    r = np.random.default_rng(1)
+    return {"pair": (r.standard_normal(3), r.standard_normal(3)),
+            "list": [r.standard_normal(2), {"deep": r.standard_normal((2, 2)).astype(np.float32)}],
+            "s": 0.7}
+
+
+# --------------------------------------------------------------------------- the decorator
+
+
+def test_decorator_keeps_name_docstring_signature():
+    assert mse.__name__ == "mse"
+    assert mse.__doc__ == "Mean squared error of a linear model."
+    assert str(inspect.signature(mse)) == "(w, X, y)"
+    assert affine_loss.__name__ == "affine_loss"
+    assert affine_loss.__doc__.startswith("Loss with aux")
+    assert str(inspect.signature(affine_loss)) == "(w, b, X)"
+    assert str(inspect.signature(with_empty_options)) == "(x, k=2.0)"
+
+
+CALLS = []
+
+
+@s2sad.differentiate
+def traced(x):
+    CALLS.append(x)  # a side effect no transform supports: only the original can run this
+    return x * 2
+
+
+def test_calling_the_decorated_function_runs_the_original():
+    w, X, y = _data()
+    assert mse(w, X, y) == _mse_plain(w, X, y)
+    value, (pred, label) = affine_loss(w, 0.5, X)
+    assert label == "label" and pred.shape == (5,)
+    CALLS.clear()
+    assert traced(3) == 6 and traced("ab") == "abab"
+    assert CALLS == [3, "ab"]
+
+
+def test_decorator_grad_value_and_grad_grad_and_value():
+    w, X, y = _data()
+    expected = fd.numerical_grad(_mse_plain, (w, X, y))
+    value = _mse_plain(w, X, y)
+    fd.assert_tree_allclose(mse.grad(w, X, y), expected, rtol=1e-6)
+    v, g = mse.value_and_grad(w, X, y)
+    assert v == pytest.approx(value, rel=1e-12)
+    fd.assert_tree_allclose(g, expected, rtol=1e-6)
+    g, v = mse.grad_and_value(w, X, y)
+    assert v == pytest.approx(value, rel=1e-12)
+    fd.assert_tree_allclose(g, expected, rtol=1e-6)
+
+
+def test_decorator_vjp_has_one_cotangent_per_primal():
+    w, X, y = _data()
+    out, vjp_fn = mse.vjp(w, X, y)
+    assert out == pytest.approx(_mse_plain(w, X, y), rel=1e-12)
+    cts = vjp_fn(1.0)
+    assert isinstance(cts, tuple) and len(cts) == 3
+    expected = fd.numerical_grad(_mse_plain, (w, X, y), (0, 1, 2))
+    fd.assert_tree_allclose(cts, expected, rtol=1e-6)
+    fd.assert_tree_allclose(vjp_fn(2.0), tuple(2.0 * e for e in expected), rtol=1e-6)
+
+
+def test_decorator_with_options():
+    w, X, _ = _data()
+    (gw, gb), (pred, label) = affine_loss.grad(w, 0.5, X)
+    f = lambda w, b, X: affine_loss(w, b, X)[0]  # noqa: E731
+    ew, eb = fd.numerical_grad(f, (w, 0.5, X), (0, 1))
+    fd.assert_tree_allclose(gw, ew, rtol=1e-6)
+    assert isinstance(gb, float) and gb == pytest.approx(eb, rel=1e-6)
+    np.testing.assert_allclose(pred, np.tanh(X @ w + 0.5), rtol=1e-14)
+    assert label == "label"
+
+    (value, aux), (gw2, gb2) = affine_loss.value_and_grad(w, 0.5, X)
+    assert value == pytest.approx(f(w, 0.5, X), rel=1e-12)
+    assert aux[1] == "label"
+    (gw3, gb3), (value3, aux3) = affine_loss.grad_and_value(w, 0.5, X)
+    assert value3 == pytest.approx(value, rel=1e-12)
+    np.testing.assert_allclose(gw2, gw, rtol=1e-14)
+    np.testing.assert_allclose(gw3, gw, rtol=1e-14)
+    assert gb2 == pytest.approx(gb, rel=1e-14) and gb3 == pytest.approx(gb, rel=1e-14)
+
+
+def test_decorator_with_empty_parentheses_and_default_argument():
+    x = np.array([0.1, 0.5, -0.3])
+    np.testing.assert_allclose(with_empty_options.grad(x), 2.0 * np.cos(x), rtol=1e-14)
+    np.testing.assert_allclose(with_empty_options.grad(x, 3.0), 3.0 * np.cos(x), rtol=1e-14)
+
+
+def test_decorated_method_binds_self():
+    x = np.array([1.0, -2.0])
+    s = Scaler(3.0)
+    assert s.energy(x) == pytest.approx(15.0)
+    assert s.energy.__name__ == "energy"
+    np.testing.assert_allclose(s.energy.grad(x), 6.0 * x, rtol=1e-14)
+    np.testing.assert_allclose(Scaler(0.5).energy.grad(x), 1.0 * x, rtol=1e-14)
+
+
+def test_decorator_source():
+    for transform in ("grad", "value_and_grad", "grad_and_value"):
+        text = mse.source(transform)
+        assert isinstance(text, str) and "def " in text
+        ast.parse(text)
+    assert mse.source("grad") == s2sad.grad(mse.__wrapped__).source
+
+
+# --------------------------------------------------------------------------- source
+
+
+def test_source_function_equals_source_attribute():
+    g = s2sad.grad(straight.rosenbrock)
+    assert isinstance(g.source, str) and "def " in g.source
+    assert s2sad.source(g) == g.source
+    for t in (s2sad.value_and_grad, s2sad.grad_and_value):
+        h = t(straight.logistic_loss, argnums=(0, 1))
+        assert s2sad.source(h) == h.source and "def " in h.source
+
+
+def _fresh(fn):
+    """The same code as a new function object (no in-process memo can answer for it)."""
+    new = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__,
+                             fn.__closure__)
+    new.__kwdefaults__ = fn.__kwdefaults__
+    new.__qualname__ = fn.__qualname__
+    new.__module__ = fn.__module__
+    return new
+
+
+DETERMINISM = [straight.mlp_loss, straight.attention, control.rk4_ode, control.newton_sqrt,
+               control.recurrence_in_place, control.while_true_break_continue]
+
+
+@pytest.mark.parametrize("fn", DETERMINISM, ids=lambda f: f.__name__)
+def test_generated_source_is_deterministic(fn, monkeypatch, tmp_path):
+    first = s2sad.grad(fn).source
+    assert s2sad.grad(fn).source == first
+    assert s2sad.grad(_fresh(fn)).source == first
+    monkeypatch.setenv("S2SAD_NO_CACHE", "1")
+    assert s2sad.grad(_fresh(fn)).source == first
+    monkeypatch.delenv("S2SAD_NO_CACHE")
+    monkeypatch.setenv("S2SAD_CACHE_DIR", str(tmp_path / "cold"))
+    assert s2sad.grad(_fresh(fn)).source == first
+
+
+def test_generated_source_is_the_same_in_a_fresh_process(tmp_path):
+    code = textwrap.dedent("""
+        import sys
+        sys.path.insert(0, "tests")
+        import s2sad
+        from corpus import control
+        sys.stdout.write(s2sad.grad(control.rk4_ode, argnums=(0, 1)).source)
+    """)
+    env = dict(os.environ, S2SAD_NO_CACHE="1", S2SAD_CACHE_DIR=str(tmp_path / "c"),
+               PYTHONHASHSEED="123")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == s2sad.grad(control.rk4_ode, argnums=(0, 1)).source
+
+
+ALLOWED_IMPORTS = {"numpy", "s2sad.runtime", "__future__"}
+
+
+def _imports(text: str) -> list[str]:
+    names = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0, "relative import in generated code"
+            if node.module == "s2sad":
+                names += [f"s2sad.{a.name}" for a in node.names]
+            else:
+                names.append(node.module)
+    return names
+
+
+IMPORT_CASES = [
+    (s2sad.grad, straight.mlp_loss), (s2sad.value_and_grad, straight.calls_other_module),
+    (s2sad.grad_and_value, control.rk4_ode), (s2sad.grad, control.recurrence_in_place),
+    (s2sad.grad, control.newton_cubic), (s2sad.grad, control.power),
+    (s2sad.grad, control.MODEL.loss), (s2sad.hessian, straight.rosenbrock),
+    (s2sad.jacfwd, straight.softmax_vec), (s2sad.jacrev, straight.softmax_vec),
+]
+
+
+@pytest.mark.parametrize("transform, fn", IMPORT_CASES,
+                         ids=[f"{t.__name__}-{f.__name__}" for t, f in IMPORT_CASES])
+def test_generated_code_imports_only_numpy_and_the_runtime(transform, fn):
+    text = transform(fn).source
+    names = _imports(text)
+    assert "numpy" in names
+    bad = [n for n in names if n.split(".")[0] not in ("numpy", "__future__")
+           and not n.startswith("s2sad.runtime")]
+    assert not bad, f"generated code imports {bad}"
+    for line in text.splitlines():
+        if "import" in line and "s2sad" in line:
+            assert "runtime" in line, line
+
+
+# --------------------------------------------------------------------------- argnums
+
+
+def test_argnums_int_and_tuple():
+    a, b, c = np.array([0.5, -1.0]), np.array([2.0, 0.3]), 1.5
+    ga, gb, gc = fd.numerical_grad(three_args, (a, b, c), (0, 1, 2))
+    fd.assert_tree_allclose(s2sad.grad(three_args)(a, b, c), ga, rtol=1e-6)
+    fd.assert_tree_allclose(s2sad.grad(three_args, argnums=1)(a, b, c), gb, rtol=1e-6)
+    g = s2sad.grad(three_args, argnums=2)(a, b, c)
+    assert isinstance(g, float) and g == pytest.approx(gc, rel=1e-6)
+    fd.assert_tree_allclose(s2sad.grad(three_args, argnums=(0, 2))(a, b, c), (ga, gc), rtol=1e-6)
+    fd.assert_tree_allclose(s2sad.grad(three_args, argnums=(1,))(a, b, c), (gb,), rtol=1e-6)
+    fd.assert_tree_allclose(s2sad.grad(three_args, argnums=(2, 0))(a, b, c), (gc, ga), rtol=1e-6)
+    v, g = s2sad.value_and_grad(three_args, argnums=(0, 1))(a, b, c)
+    assert v == pytest.approx(three_args(a, b, c), rel=1e-13)
+    fd.assert_tree_allclose(g, (ga, gb), rtol=1e-6)
+
+
+# --------------------------------------------------------------------------- has_aux
+
+
+def test_has_aux_structures_follow_jax_and_torch_func():
+    x, scale = np.array([0.1, -0.4, 0.3]), 0.8
+    value, aux = loss_and_aux(x, scale)
+    expected = np.exp(scale * x) * scale
+
+    out = s2sad.grad(loss_and_aux, has_aux=True)(x, scale)
+    assert isinstance(out, tuple) and len(out) == 2
+    g, a = out
+    np.testing.assert_allclose(g, expected, rtol=1e-13)
+    assert set(a) == {"y", "scale"} and a["scale"] == scale
+    np.testing.assert_allclose(a["y"], aux["y"], rtol=1e-14)
+
+    out = s2sad.value_and_grad(loss_and_aux, has_aux=True)(x, scale)  # ((value, aux), g)
+    assert isinstance(out, tuple) and len(out) == 2 and isinstance(out[0], tuple)
+    (v, a), g = out
+    assert v == pytest.approx(value, rel=1e-14)
+    np.testing.assert_allclose(g, expected, rtol=1e-13)
+    np.testing.assert_allclose(a["y"], aux["y"], rtol=1e-14)
+
+    out = s2sad.grad_and_value(loss_and_aux, has_aux=True)(x, scale)  # (g, (value, aux))
+    assert isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], tuple)
+    g, (v, a) = out
+    assert v == pytest.approx(value, rel=1e-14)
+    np.testing.assert_allclose(g, expected, rtol=1e-13)
+    np.testing.assert_allclose(a["y"], aux["y"], rtol=1e-14)
+
+    g, a = s2sad.grad(loss_and_aux, argnums=(0, 1), has_aux=True)(x, scale)
+    assert isinstance(g, tuple) and len(g) == 2
+    assert g[1] == pytest.approx(float(np.sum(x * np.exp(scale * x))), rel=1e-13)
+
+
+def test_vjp_has_aux():
+    x = np.array([0.1, -0.4, 0.3])
+    out, vjp_fn, aux = s2sad.vjp(loss_and_aux, x, 0.8, has_aux=True)
+    assert out == pytest.approx(np.sum(np.exp(0.8 * x)), rel=1e-14)
+    np.testing.assert_allclose(aux["y"], np.exp(0.8 * x), rtol=1e-14)
+    gx, gs = vjp_fn(1.0)
+    np.testing.assert_allclose(gx, 0.8 * np.exp(0.8 * x), rtol=1e-13)
+    assert gs == pytest.approx(float(np.sum(x * np.exp(0.8 * x))), rel=1e-13)
+
+
+def test_seed_article_grad_and_value_with_aux_done_right():
+    """torch.func.grad_and_value(square, has_aux=True) misused in the seed article: with
+    has_aux the function returns (value, aux) and the result is (grad, (value, aux))."""
+    x = np.array([1.0, 2.0, 3.0])
+    g, (value, aux) = s2sad.grad_and_value(square, has_aux=True)(x)
+    np.testing.assert_allclose(g, 2.0 * x, rtol=1e-14)
+    assert value == pytest.approx(14.0)
+    np.testing.assert_allclose(aux, x ** 2, rtol=1e-14)
+    # and value_and_grad in JAX order
+    (value, aux), g = s2sad.value_and_grad(square, has_aux=True)(x)
+    assert value == pytest.approx(14.0)
+    np.testing.assert_allclose(g, 2.0 * x, rtol=1e-14)
+
+
+# --------------------------------------------------------------------------- pytrees
+
+
+def test_pytree_argument_gives_gradient_of_same_structure_shape_dtype():
+    tree = _pytree()
+    g = s2sad.grad(pytree_loss)(tree)
+    fd.assert_tree_like(g, tree)
+    assert isinstance(g["s"], float)
+    assert g["list"][1]["deep"].dtype == np.float32
+    expected = fd.numerical_grad(pytree_loss, (tree,))
+    fd.assert_tree_allclose(g, expected, rtol=1e-4, atol=1e-5, check_dtype=False)
+    v, g2 = s2sad.value_and_grad(pytree_loss)(tree)
+    assert v == pytest.approx(pytree_loss(tree), rel=1e-6)
+    fd.assert_tree_like(g2, tree)
+
+
+def tuple_loss(t):
+    a, b = t
+    return np.sum(a * b ** 2)
+
+
+def list_loss(items):
+    return np.sum(items[0] ** 2 * items[1]) + items[2] * np.sum(items[0])
+
+
+def dict_loss(d):
+    return np.sum(d["a"] * np.sin(d["b"]))
+
+
+def nested_loss(t):
+    inner = t[1][0]
+    return np.sum(t[0][0] ** 2) + np.sum(inner["k"] * t[0][0]) + inner["s"] ** 2
+
+
+PYTREE_CASES = [
+    (tuple_loss, lambda x: (x, 2.0 * x)),
+    (list_loss, lambda x: [x, np.cos(x), 1.5]),
+    (dict_loss, lambda x: {"b": x, "a": 2.0 * x}),
+    (nested_loss, lambda x: ((x,), [{"k": 2.0 * x, "s": 0.5}])),
+]
+
+
+@pytest.mark.parametrize("fn, make", PYTREE_CASES, ids=["tuple", "list", "dict", "nested"])
+def test_pytree_containers(fn, make):
+    tree = make(np.array([0.5, -1.0, 2.0]))
+    g = s2sad.grad(fn)(tree)
+    fd.assert_tree_allclose(g, fd.numerical_grad(fn, (tree,)), rtol=1e-6)
+    (g2,) = s2sad.grad(fn, argnums=(0,))(tree)
+    fd.assert_tree_allclose(g2, g, rtol=1e-14)
+
+
+def test_gradient_dtype_follows_argument_dtype():
+    x32 = np.array([0.5, -1.0, 2.0], dtype=np.float32)
+    g = s2sad.grad(straight.sum_squares)(x32)
+    assert g.dtype == np.float32 and g.shape == (3,)
+    np.testing.assert_allclose(g, 2 * x32, rtol=1e-6)
+    g = s2sad.grad(straight.float_scalar)(0.5)
+    assert type(g) is float or isinstance(g, float)
