@@ -726,3 +726,15 @@ for _f in (np.zeros, np.ones, np.zeros_like, np.ones_like, np.full, np.full_like
            np.floor_divide, np.greater, np.less, np.equal, np.greater_equal, np.less_equal,
            np.not_equal, np.heaviside, np.imag):
     nondiff(_f)
+
+
+@defrule(np.einsum, diff="operands", tags="linear")
+class einsum:
+    # multilinear: each operand's tangent/cotangent is another einsum (``i`` is its position)
+    def signature(subscripts, *operands): ...
+
+    def jvp_operands(t, subscripts, operands, i):
+        return _rt.einsum_jvp(t, subscripts, operands, i)
+
+    def vjp_operands(g, subscripts, operands, i):
+        return _rt.einsum_vjp(g, subscripts, operands, i)

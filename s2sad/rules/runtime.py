@@ -208,3 +208,7 @@ class array_vjp:
 nondiff(_rt.zeros_like, name="_rt.zeros_like")
 nondiff(_rt.count, name="_rt.count")
 nondiff(_rt.clip_mask, name="_rt.clip_mask")
+
+
+# ``_rt.einsum_jvp``/``_rt.einsum_vjp`` are multilinear in all operands; without rules of their
+# own, a second derivative through einsum stops with a clear "no derivative rule" error.

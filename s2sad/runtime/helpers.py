@@ -235,3 +235,51 @@ def trace_vjp(g, a, offset=0, axis1=0, axis2=1):
 
 
 __all__ += ["trace_vjp"]
+
+
+def _einsum_parts(subscripts: str, n: int) -> tuple[list[str], str]:
+    subscripts = subscripts.replace(" ", "")
+    if "..." in subscripts:
+        raise NotImplementedError("the derivative of einsum with '...' is not supported")
+    if "->" in subscripts:
+        ins, out = subscripts.split("->")
+    else:  # implicit output: the letters that appear once, in order
+        ins = subscripts
+        letters = ins.replace(",", "")
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    parts = ins.split(",")
+    if len(parts) != n:
+        raise ValueError(f"einsum subscripts {subscripts!r} do not match {n} operands")
+    return parts, out
+
+
+def einsum_jvp(t, subscripts, operands, i):
+    """Tangent of ``einsum`` from operand ``i``: the same contraction with ``t`` in its place."""
+    ops = list(operands)
+    ops[i] = t
+    return xp.einsum(subscripts, *ops)
+
+
+def einsum_vjp(g, subscripts, operands, i):
+    """Cotangent of operand ``i``: contract ``g`` with the other operands onto its subscripts.
+
+    Letters of operand ``i`` that appear nowhere else were summed over: broadcast back.
+    """
+    parts, out = _einsum_parts(subscripts, len(operands))
+    target = parts[i]
+    if len(set(target)) != len(target):
+        raise NotImplementedError(f"the derivative of einsum {subscripts!r} with a repeated "
+                                  f"index in one operand is not supported")
+    others = [p for k, p in enumerate(parts) if k != i]
+    known = set(out).union(*others) if others else set(out)
+    kept = "".join(c for c in target if c in known)
+    spec = ",".join([out] + others) + "->" + kept
+    res = xp.einsum(spec, g, *[o for k, o in enumerate(operands) if k != i])
+    shape = xp.shape(operands[i])
+    for axis, c in enumerate(target):
+        if c not in known:
+            res = xp.expand_dims(res, axis)
+    return xp.broadcast_to(res, shape) if xp.shape(res) != shape else res
+
+
+__all__ += ["einsum_jvp", "einsum_vjp"]

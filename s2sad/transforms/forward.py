@@ -135,12 +135,21 @@ class ForwardFunction:
         except TypeError as exc:
             raise self.prog.error(self.fn, line, f"call of {v.func} does not match its rule's "
                                                  f"signature: {exc}") from None
-        bound = {k: (a if isinstance(a, (ir.Name, ir.Const, ir.Index)) else ir.Const(a))
+        bound = {k: (a if isinstance(a, (ir.Name, ir.Const, ir.Index, tuple)) else ir.Const(a))
                  for k, a in bound.items()}
         bound["out"] = ir.Name(s.target)
         terms = []
         for p in rule.diff:
             a = bound.get(p)
+            if isinstance(a, tuple):  # *operands: one term per live operand
+                ops = self.names.temp("_ops")
+                out.append(ir.Assign(ops, ir.Call("tuple", a), line))
+                for i, ai in enumerate(a):
+                    if self.is_live(ai):
+                        terms.append(self.inline(rule.jvps[p], {
+                            **bound, p: ir.Name(ops), "i": ir.Const(i),
+                            "t": ir.Name(self.tan(ai.id))}, out, line))
+                continue
             if not self.is_live(a):
                 continue
             tp = ir.Name(self.tan(a.id))

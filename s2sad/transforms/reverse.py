@@ -265,6 +265,14 @@ class ReverseFunction:
         bound["g"] = g
         for p in rule.diff:
             a = bound.get(p)
+            if isinstance(a, tuple):  # *operands: one cotangent per varied operand
+                ops = self.names.temp("_ops")
+                out.append(ir.Assign(ops, ir.Call("tuple", a), line))
+                for i, ai in enumerate(a):
+                    if isinstance(ai, ir.Name) and ai.id in self.varied:
+                        give(ai, self.inline(rule.vjps[p], {**bound, p: ir.Name(ops),
+                                                             "i": ir.Const(i)}, out, line))
+                continue
             if not (isinstance(a, ir.Name) and a.id in self.varied):
                 continue
             if rule.kind == registry.ELEMENTWISE:
@@ -302,7 +310,7 @@ class ReverseFunction:
         except TypeError as exc:
             raise self.prog.error(self.fn, line, f"call of {v.func} does not match its rule's "
                                                  f"signature: {exc}") from None
-        return {k: (a if isinstance(a, (ir.Name, ir.Const, ir.Index)) else ir.Const(a))
+        return {k: (a if isinstance(a, (ir.Name, ir.Const, ir.Index, tuple)) else ir.Const(a))
                 for k, a in bound.items()}
 
     def inline(self, template, bound: dict, out: list, line: int) -> ir.Atom:
