@@ -352,7 +352,7 @@ def jacfwd(fn, argnums=0, has_aux=False) -> Transformed:
         jac = jacs[0] if isinstance(argnums, int) else tuple(jacs)
         return (jac, aux) if has_aux else jac
 
-    return Transformed(fn, spec, post)
+    return _not_composable(Transformed(fn, spec, post), "jacfwd")
 
 
 def jacrev(fn, argnums=0, has_aux=False) -> Transformed:
@@ -374,7 +374,20 @@ def jacrev(fn, argnums=0, has_aux=False) -> Transformed:
         jac = jacs[0] if isinstance(argnums, int) else tuple(jacs)
         return (jac, res[2]) if has_aux else jac
 
-    return Transformed(fn, spec, post)
+    return _not_composable(Transformed(fn, spec, post), "jacrev")
+
+
+def _not_composable(t: Transformed, name: str) -> Transformed:
+    """Jacobians loop over basis vectors in Python, outside generated code: they cannot be
+    transformed again yet (``hessian`` is ``jacfwd(grad(f))`` and composes)."""
+
+    def refuse(self):
+        raise DifferentiationError(
+            f"{name}(...) cannot be transformed again yet: its Jacobian is assembled by a Python "
+            f"loop, not generated code; use s2sad.hessian or nest grad/jvp/vjp instead")
+
+    t.__class__ = type("Jacobian", (Transformed,), {"__s2sad__": property(refuse)})
+    return t
 
 
 def _zeros_tree(a):

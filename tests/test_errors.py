@@ -89,6 +89,9 @@ def test_unsupported_syntax_through_the_decorator_and_forward_mode(name):
     with pytest.raises(UnsupportedSyntaxError) as info:
         s2sad.differentiate(fn).grad(*args)
     _check_location(info.value, places)
+    with pytest.raises(UnsupportedSyntaxError) as info:  # building the source is enough
+        s2sad.differentiate(fn).source("grad")
+    _check_location(info.value, places)
     with pytest.raises(UnsupportedSyntaxError) as info:
         s2sad.jvp(fn, args, tuple(np.ones_like(a) for a in args))
     _check_location(info.value, places)

@@ -206,10 +206,22 @@ class ForwardFunction:
         # a tangent live after one arm only is zero after the other; only names read after
         # the branch need it (temporaries of one arm are unbound on the other path)
         needed = self.read_outside(s)
-        body += [self.materialize(v) for v in sorted((after_else - after_body) & needed)]
-        orelse += [self.materialize(v) for v in sorted((after_body - after_else) & needed)]
+        body += [self.zero_tangent(v, s, s.body) for v in sorted((after_else - after_body) & needed)]
+        orelse += [self.zero_tangent(v, s, s.orelse)
+                   for v in sorted((after_body - after_else) & needed)]
         self.live = (after_body & after_else) | ((after_body | after_else) & needed)
         return [ir.If(s.test, tuple(body), tuple(orelse), s.line)]
+
+    def zero_tangent(self, v: str, node: ir.If, arm) -> ir.Stmt:
+        """Zeros for ``v`` on a path where its tangent is zero; ``None`` where ``v`` is unbound
+        on that path (then nothing on it reads the tangent either)."""
+        bound = {t for x in ir.walk(tuple(arm)) for t in ir.stmt_writes(x)} | set(self.fn.params)
+        inside = {id(x) for x in ir.walk((node,))}
+        bound |= {t for x in ir.walk(self.fn.body) if id(x) not in inside
+                  for t in ir.stmt_writes(x)}
+        if v in bound:
+            return self.materialize(v)
+        return ir.Assign(self.tan(v), ir.Const(None))
 
     def read_outside(self, node: ir.Stmt) -> set[str]:
         inside = {id(x) for x in ir.walk((node,))}

@@ -89,7 +89,8 @@ class ProgramBuilder:
             PositionProvider)
         fence = Fence(src, _shift(positions, fdef, src))
         check(fdef, fence)
-        self.sources.append(src.source)
+        # the text and where it lives (line comments in generated code cite its lines)
+        self.sources.append(f"{src.filename}:{src.line_offset + 1}\n{src.source}")
         lowerer = Lowerer(self, src, fdef, fence, static, set(self.globals))
         fn = lowerer.lower()
         return ir.replace(fn, name=name, source_lines=tuple(src.file_lines))
@@ -110,6 +111,9 @@ class ProgramBuilder:
 
     # ------------------------------------------------------------------ calls
     def call(self, low: Lowerer, node, func, args, kwargs) -> ir.Expr:
+        owner = getattr(func, "__self__", None)
+        if hasattr(owner, "_get") and hasattr(owner, "_transforms"):  # ``decorated.grad(x)``
+            func = owner._get(func.__name__)
         if transformed_entry(func) is not None or _is_user_function(func):
             return self.user_call(low, node, func, args, kwargs)
         rule = registry.rule_for_object(func)
