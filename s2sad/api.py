@@ -407,7 +407,20 @@ def hessian(fn, argnums=0) -> Transformed:
 
 def hvp(fn, primals, tangents):
     """The Hessian-vector product, shaped like ``primals[0]`` (never forms the Hessian)."""
-    return jvp(grad(fn), tuple(primals), tuple(tangents))[1]
+    return jvp(_grad_of(fn), tuple(primals), tuple(tangents))[1]
+
+
+_GRADS: "weakref.WeakKeyDictionary[object, Transformed]" = weakref.WeakKeyDictionary()
+
+
+def _grad_of(fn) -> Transformed:
+    """One ``grad(fn)`` per function, so repeated ``hvp`` calls reuse generated code."""
+    try:
+        if fn not in _GRADS:
+            _GRADS[fn] = grad(fn)
+        return _GRADS[fn]
+    except TypeError:  # not weak-referenceable
+        return grad(fn)
 
 
 for _f in (jvp, jacfwd, jacrev, hessian, hvp):

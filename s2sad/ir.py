@@ -156,6 +156,14 @@ class Return(Stmt):
 
 
 @dataclass(frozen=True)
+class Release(Stmt):
+    """``del a, b``: drop dead arrays early so their memory is reused (generated code only)."""
+
+    names: tuple[str, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Comment(Stmt):
     """A comment in generated code (ties adjoint blocks to user lines)."""
 
@@ -277,7 +285,7 @@ def all_names(fn: Function) -> set[str]:
 
 __all__ = [
     "Name", "Const", "Atom", "Slice", "Index", "Call", "UserCall", "Subscript", "Expr",
-    "Stmt", "Assign", "SetItem", "ExprStmt", "If", "For", "While", "Return", "Comment",
+    "Stmt", "Assign", "SetItem", "ExprStmt", "If", "For", "While", "Return", "Comment", "Release",
     "Function", "Program", "atoms_of", "names_read", "stmt_reads", "stmt_writes",
     "walk", "all_names", "replace",
 ]

@@ -66,8 +66,8 @@ def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
         functions = forward.emit_jvp(program, spec, entry_name)
     else:
         functions = _emit_reverse(program, spec, entry_name)
-    functions = [simplify.drop_repeated_comments(simplify.coalesce_copies(
-        simplify.dead_code(simplify.fold_constants(f)))) for f in functions]
+    functions = [simplify.release_dead(simplify.drop_repeated_comments(simplify.coalesce_copies(
+        simplify.dead_code(simplify.fold_constants(f))))) for f in functions]
     functions = _with_primal_callees(program, functions)
     fn = program.entry_function()
     where = fn.filename if fn.filename.startswith("<") else pathlib.Path(fn.filename).name

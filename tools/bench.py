@@ -6,6 +6,12 @@ For each case it checks that s2sad's gradient equals the hand-written one, then
 times the primal, the s2sad gradient (``s2sad.grad(f, argnums=...)``, built once,
 outside the timing) and the hand-written gradient, best of several runs. HIPS
 autograd and JAX (jit, float64) columns appear when those are installed.
+
+Note (glibc): arrays above the malloc mmap threshold are mapped fresh and
+page-faulted on every call, which can dominate large cases (the more
+temporaries a gradient keeps alive, the more it pays). To see the arithmetic
+alone, run with ``MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=4294967296``;
+report which setting your figures used.
 """
 
 from __future__ import annotations

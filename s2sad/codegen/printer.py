@@ -110,6 +110,8 @@ def statement(s: ir.Stmt, indent: int, out: list[str]) -> None:
             out.append(pad + expr(v))
     elif isinstance(s, ir.Return):
         out.append(f"{pad}return {atom(s.value)}")
+    elif isinstance(s, ir.Release):
+        out.append(f"{pad}del {', '.join(s.names)}")
     elif isinstance(s, ir.Comment):
         out.append(f"{pad}# {s.text}")
     elif isinstance(s, ir.If):

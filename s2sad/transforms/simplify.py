@@ -187,3 +187,32 @@ def fold_constants(fn: ir.Function) -> ir.Function:
         return tuple(out)
 
     return ir.replace(fn, body=sweep(fn.body))
+
+
+def release_dead(fn: ir.Function) -> ir.Function:
+    """After each top-level statement, ``del`` the names nothing later reads.
+
+    Generated code keeps every temporary in scope until it returns; on large
+    arrays that means fresh memory (page faults) for each one. Releasing dead
+    temporaries lets NumPy reuse their buffers, as hand-written code does.
+    """
+    body = list(fn.body)
+    local = {t for x in ir.walk(fn.body) for t in ir.stmt_writes(x)}  # never a global's name
+    later: set[str] = set()
+    releases: list[tuple[str, ...]] = [()] * len(body)
+    for i in range(len(body) - 1, -1, -1):
+        s = body[i]
+        reads = _reads((s,))
+        for x in ir.walk((s,)):
+            if isinstance(x, ir.Assign):
+                reads |= ir.names_read(x.value)
+        dead = sorted(n for n in reads - later if n in local and n not in fn.params
+                      and isinstance(s, ir.Assign | ir.SetItem | ir.ExprStmt))
+        releases[i] = tuple(dead)
+        later |= reads
+    out: list[ir.Stmt] = []
+    for s, dead in zip(body, releases):
+        out.append(s)
+        if dead and not isinstance(s, ir.Return):
+            out.append(ir.Release(dead, getattr(s, "line", 0)))
+    return ir.replace(fn, body=tuple(out))

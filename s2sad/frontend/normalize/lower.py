@@ -278,8 +278,8 @@ class Lowerer:
             if isinstance(node.value, (cst.SimpleString, cst.ConcatenatedString)):
                 return  # docstring or a bare string
             self.expr_statement(node)
-        elif isinstance(node, cst.Pass):
-            return
+        elif isinstance(node, (cst.Pass, cst.Del)):  # ``del`` only passes the fence in
+            return                                      # generated code (memory, not meaning)
         elif isinstance(node, cst.Break):
             loop = self.loops[-1]
             loop.used_brk = True
