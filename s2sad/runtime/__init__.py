@@ -70,11 +70,6 @@ def tree_add(a, b):
     return a + b
 
 
-def own(x):
-    """A private, writable copy of an array cotangent (before updating it in place)."""
-    return xp.array(x, copy=True)
-
-
 # ----------------------------------------------------------------- used by lowered user code
 
 

@@ -10,8 +10,7 @@ import numpy as xp
 
 __all__ = [
     "getitem_vjp", "sum_vjp", "mean_vjp", "extremum_vjp", "matmul_vjp_x", "matmul_vjp_y",
-    "reshape_like", "transpose_vjp", "split_like", "unstack_like", "norm_vjp", "cumsum_vjp",
-    "where_vjp_cond",
+    "reshape_like", "transpose_vjp", "split_like", "unstack_like", "cumsum_vjp",
 ]
 
 
@@ -138,28 +137,11 @@ def unstack_like(g, arrays, axis=0):
     return type(arrays)(parts) if isinstance(arrays, (list, tuple)) else parts
 
 
-def norm_vjp(g, x, out, ord=None, axis=None, keepdims=False):
-    """Cotangent of the 2-norm (vectors) / Frobenius norm (matrices): g * x / norm."""
-    x = xp.asarray(x)
-    if ord not in (None, 2, "fro") or (ord == 2 and x.ndim == 2 and axis is None):
-        raise NotImplementedError(f"derivative of linalg.norm with ord={ord!r}")
-    if axis is not None and not keepdims:
-        out = xp.expand_dims(out, _axes(axis, x.ndim))
-        g = xp.expand_dims(g, _axes(axis, x.ndim))
-    safe = xp.where(out == 0, 1.0, out)
-    return g * x / safe
-
-
 def cumsum_vjp(g, axis=None, like=None):
     if axis is None:
         flat = xp.ravel(g)
         return xp.reshape(xp.flip(xp.cumsum(xp.flip(flat))), xp.shape(like))
     return xp.flip(xp.cumsum(xp.flip(g, axis), axis), axis)
-
-
-def where_vjp_cond(g, cond, x):
-    """Cotangent of ``x`` in ``where(cond, x, y)``."""
-    return _unbroadcast(xp.where(cond, g, 0.0), x)
 
 
 def count(a, axis=None):

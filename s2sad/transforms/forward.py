@@ -294,8 +294,7 @@ class ForwardProgram:
         tparams = tuple(ff.tan(fn.params[i]) for i in mask)
         body = ff.run(fn.body)
         tail: list[ir.Stmt] = []
-        dout = ff.tangent_atom(ff.result, tail) if isinstance(ff.result, ir.Name) else \
-            ff.tangent_atom(ff.result, tail)
+        dout = ff.tangent_atom(ff.result, tail)
         ret = ff.names.temp()
         items = (ff.result, dout) + ((ir.Name(aux),) if aux else ())
         tail += [ir.Assign(ret, ir.Call("tuple", items)), ir.Return(ir.Name(ret))]

@@ -25,7 +25,6 @@ import libcst as cst
 import numpy as np
 
 from ... import ir
-from ...rules import registry
 from ..fence import Fence
 from ..parse import MISSING, SourceFunction, lookup_free
 from .methods import ARRAY_ATTRIBUTES, ARRAY_METHODS
@@ -66,7 +65,6 @@ class Loop:
 
     def __init__(self, brk: str | None, cont: str | None):
         self.brk, self.cont = brk, cont
-        self.used_brk = self.used_cont = False
 
 
 def all_params(fn: cst.FunctionDef) -> list[cst.Param]:
@@ -281,13 +279,9 @@ class Lowerer:
         elif isinstance(node, (cst.Pass, cst.Del)):  # ``del`` only passes the fence in
             return                                      # generated code (memory, not meaning)
         elif isinstance(node, cst.Break):
-            loop = self.loops[-1]
-            loop.used_brk = True
-            self.emit(ir.Assign(loop.brk, ir.Const(True), self.line))
+            self.emit(ir.Assign(self.loops[-1].brk, ir.Const(True), self.line))
         elif isinstance(node, cst.Continue):
-            loop = self.loops[-1]
-            loop.used_cont = True
-            self.emit(ir.Assign(loop.cont, ir.Const(True), self.line))
+            self.emit(ir.Assign(self.loops[-1].cont, ir.Const(True), self.line))
         else:
             raise self.error(node, f"`{type(node).__name__}` is not supported by s2sad")
 
@@ -312,7 +306,6 @@ class Lowerer:
         self.assign(self.ret_val, value)
         self.emit(ir.Assign(self.ret_flag, ir.Const(True), self.line))
         for loop in self.loops:  # leave every enclosing loop
-            loop.used_brk = True
             self.emit(ir.Assign(loop.brk, ir.Const(True), self.line))
 
     def store(self, target, value: ir.Expr) -> None:

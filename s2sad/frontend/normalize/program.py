@@ -23,7 +23,7 @@ from ... import ir
 from ...errors import DifferentiationError
 from ...rules import registry
 from ..fence import Fence, check
-from ..parse import MISSING, SourceFunction, parse_def, read_function
+from ..parse import MISSING, parse_def, read_function
 from .lower import Lowerer, StaticValue
 
 _DTYPE_NAMES = {float: "float64", int: "int64", bool: "bool", complex: "complex128"}
@@ -87,7 +87,7 @@ class ProgramBuilder:
         fdef = parse_def(src)
         positions = MetadataWrapper(cst.Module([fdef]), unsafe_skip_copy=True).resolve(
             PositionProvider)
-        fence = Fence(src, _shift(positions, fdef, src))
+        fence = Fence(src, positions)  # positions in the dedented source; Fence adds offsets
         check(fdef, fence)
         # the text and where it lives (line comments in generated code cite its lines)
         self.sources.append(f"{src.filename}:{src.line_offset + 1}\n{src.source}")
@@ -189,11 +189,6 @@ def _is_user_function(func) -> bool:
 def _is_numpy(func) -> bool:
     module = getattr(func, "__module__", "") or ""
     return module.startswith("numpy") or type(func).__name__ == "ufunc"
-
-
-def _shift(positions, fdef, src: SourceFunction):
-    """Positions are relative to the dedented source; Fence adds the offsets."""
-    return positions
 
 
 def build_program(fn) -> ir.Program:
