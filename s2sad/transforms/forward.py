@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from .. import ir
 from ..analysis.activity import varied_names
-from ..errors import DifferentiationError
 from ..rules import registry
+from .common import ProgramTransform, bind_call, index_of, inline
 from .naming import Names
-from .templates import instantiate
 
 
 class ForwardFunction:
@@ -73,8 +72,8 @@ class ForwardFunction:
                 jvp = self.prog.jvp(v.func, tuple(mask))
                 pair = self.names.temp("_call")
                 out += [ir.Assign(pair, ir.UserCall(jvp, v.args + tuple(tans)), s.line),
-                        ir.Assign(t, ir.Subscript(ir.Name(pair), _idx(0)), s.line),
-                        ir.Assign(self.tan(t), ir.Subscript(ir.Name(pair), _idx(1)), s.line)]
+                        ir.Assign(t, ir.Subscript(ir.Name(pair), index_of(0)), s.line),
+                        ir.Assign(self.tan(t), ir.Subscript(ir.Name(pair), index_of(1)), s.line)]
                 self.live.add(t)
                 return out
         out = [s]
@@ -130,13 +129,7 @@ class ForwardFunction:
             return []
         if rule.kind == registry.STRUCTURAL:
             return self.structural(s, v, out)
-        try:
-            bound = rule.bind(v.args, dict(v.kwargs))
-        except TypeError as exc:
-            raise self.prog.error(self.fn, line, f"call of {v.func} does not match its rule's "
-                                                 f"signature: {exc}") from None
-        bound = {k: (a if isinstance(a, (ir.Name, ir.Const, ir.Index, tuple)) else ir.Const(a))
-                 for k, a in bound.items()}
+        bound = bind_call(self.prog, self.fn, rule, v, line)
         bound["out"] = ir.Name(s.target)
         terms = []
         for p in rule.diff:
@@ -175,11 +168,7 @@ class ForwardFunction:
         return [ir.Name(t)]
 
     def inline(self, template, bound: dict, out: list, line: int) -> ir.Atom:
-        params = template.__code__.co_varnames[:template.__code__.co_argcount]
-        stmts, result = instantiate(template, {p: bound[p] for p in params if p in bound},
-                                    self.names.temp, line)
-        out += stmts
-        return result
+        return inline(template, bound, self.names.temp, out, line)
 
     def setitem(self, s: ir.SetItem) -> list[ir.Stmt]:
         out: list[ir.Stmt] = [s]
@@ -263,22 +252,12 @@ class ForwardFunction:
         return exposed
 
 
-def _idx(i) -> ir.Index:
-    return ir.Index((ir.Const(i),))
+class ForwardProgram(ProgramTransform):
+    """Forward mode over a program: ``f_jvp`` functions for the entry and its callees."""
 
-
-class ForwardProgram:
     def __init__(self, program: ir.Program, reserved: set[str] = frozenset()):
-        self.program = program
-        self.reserved = set(reserved)
-        self.functions: dict[str, ir.Function] = {}
+        super().__init__(program, reserved)
         self._jvps: dict[tuple, str] = {}
-        self.module_names = Names(set(program.functions) | self.reserved)
-
-    def error(self, fn, line, message) -> DifferentiationError:
-        text = fn.source_lines[line - 1].strip() if line and line <= len(fn.source_lines) else ""
-        where = f"{fn.filename}:{line}: " if line else ""
-        return DifferentiationError(f"{where}{message}" + (f"\n    {text}" if text else ""))
 
     def jvp(self, callee: str, mask: tuple[int, ...], fn: ir.Function | None = None,
             name: str | None = None, aux: str | None = None) -> str:

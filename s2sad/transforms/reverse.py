@@ -26,10 +26,9 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..analysis.activity import varied_names
-from ..errors import DifferentiationError
 from ..rules import registry
+from .common import ProgramTransform, bind_call, index_of, inline
 from .naming import Names
-from .templates import instantiate
 
 CONTAINER_CALLS = {"tuple", "list", "dict", "_rt.append", "np.linalg.slogdet"}
 
@@ -136,9 +135,9 @@ class ReverseFunction:
                 if depth:
                     self.in_loop.add(res)
                 return [ir.Assign(pair, ir.UserCall(fwd, v.args, v.kwargs), s.line),
-                        ir.Assign(s.target, ir.Subscript(ir.Name(pair), _idx(0)), s.line),
+                        ir.Assign(s.target, ir.Subscript(ir.Name(pair), index_of(0)), s.line),
                         _Push(res),
-                        ir.Assign(res, ir.Subscript(ir.Name(pair), _idx(1)), s.line)]
+                        ir.Assign(res, ir.Subscript(ir.Name(pair), index_of(1)), s.line)]
         return [s]
 
     def forward_while(self, s: ir.While, depth: int) -> list[ir.Stmt]:
@@ -229,7 +228,7 @@ class ReverseFunction:
                 out.append(ir.Assign(cts, ir.UserCall(bwd, (ir.Name(res), g)), line))
                 for k, i in enumerate(mask):
                     c = self.names.temp()
-                    out.append(ir.Assign(c, ir.Subscript(ir.Name(cts), _idx(k)), line))
+                    out.append(ir.Assign(c, ir.Subscript(ir.Name(cts), index_of(k)), line))
                     give(v.args[i], ir.Name(c))
         elif isinstance(v, ir.Call):
             self.call_contributions(s, v, g, out, give)
@@ -240,7 +239,7 @@ class ReverseFunction:
             for i, a in enumerate(v.args):
                 if isinstance(a, ir.Name) and a.id in self.varied:
                     c = self.names.temp()
-                    out.append(ir.Assign(c, ir.Subscript(g, _idx(i)), line))
+                    out.append(ir.Assign(c, ir.Subscript(g, index_of(i)), line))
                     give(a, ir.Name(c))
             return
         if v.func == "dict":
@@ -305,20 +304,10 @@ class ReverseFunction:
                 out.append(ir.Assign(b, ir.Call("_rt.appended", (ir.Name(b), g)), line))
 
     def bind(self, rule, v: ir.Call, line: int) -> dict:
-        try:
-            bound = rule.bind(v.args, dict(v.kwargs))
-        except TypeError as exc:
-            raise self.prog.error(self.fn, line, f"call of {v.func} does not match its rule's "
-                                                 f"signature: {exc}") from None
-        return {k: (a if isinstance(a, (ir.Name, ir.Const, ir.Index, tuple)) else ir.Const(a))
-                for k, a in bound.items()}
+        return bind_call(self.prog, self.fn, rule, v, line)
 
     def inline(self, template, bound: dict, out: list, line: int) -> ir.Atom:
-        params = template.__code__.co_varnames[:template.__code__.co_argcount]
-        stmts, result = instantiate(template, {p: bound[p] for p in params if p in bound},
-                                    self.names.temp, line)
-        out += stmts
-        return result
+        return inline(template, bound, self.names.temp, out, line)
 
     def reverse_setitem(self, s: ir.SetItem) -> list[ir.Stmt]:
         out: list[ir.Stmt] = []
@@ -498,29 +487,12 @@ class ReverseFunction:
         return grads
 
 
-def _idx(i) -> ir.Index:
-    return ir.Index((ir.Const(i),))
-
-
-class ReverseProgram:
+class ReverseProgram(ProgramTransform):
     """Reverse mode over a program: the entry function and split callees."""
 
     def __init__(self, program: ir.Program, reserved: set[str] = frozenset()):
-        self.program = program
-        self.reserved = set(reserved)
-        self.functions: dict[str, ir.Function] = {}
+        super().__init__(program, reserved)
         self._splits: dict[tuple, tuple[str, str]] = {}
-        self.module_names = Names(set(program.functions) | self.reserved)
-
-    def error(self, fn: ir.Function, line: int, message: str) -> DifferentiationError:
-        text = self.source_line(fn, line)
-        where = f"{fn.filename}:{line}: " if line else ""
-        return DifferentiationError(f"{where}{message}" + (f"\n    {text}" if text else ""))
-
-    def source_line(self, fn: ir.Function, line: int) -> str:
-        if line and 1 <= line <= len(fn.source_lines):
-            return fn.source_lines[line - 1].strip()
-        return ""
 
     def split(self, callee: str, mask: tuple[int, ...], fn: ir.Function | None = None,
               aux: str | None = None) -> tuple[str, str]:
@@ -559,7 +531,7 @@ class ReverseProgram:
                           ir.Assign(pack_o, ir.Call("tuple", (result, ir.Name(pack_r))
                                                     + ((ir.Name(aux),) if aux else ()))),
                           ir.Return(ir.Name(pack_o))]
-        unpack = [ir.Assign(r, ir.Subscript(ir.Name(res_name), _idx(i)))
+        unpack = [ir.Assign(r, ir.Subscript(ir.Name(res_name), index_of(i)))
                   for i, r in enumerate(residuals)]
         if rf.tape in residuals:  # pop from a copy: the backward function may run again
             unpack.append(ir.Assign(rf.tape, ir.Call("_rt.copy_tape", (ir.Name(rf.tape),))))

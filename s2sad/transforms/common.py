@@ -1,0 +1,56 @@
+"""What the reverse and forward transforms share: program bookkeeping, rule binding, inlining."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .. import ir
+from ..errors import DifferentiationError
+from .naming import Names
+from .templates import instantiate
+
+
+def index_of(i) -> ir.Index:
+    """``[i]`` for a literal ``i``."""
+    return ir.Index((ir.Const(i),))
+
+
+class ProgramTransform:
+    """A transform over a program: the functions it emits and module-level names."""
+
+    def __init__(self, program: ir.Program, reserved: set[str] = frozenset()):
+        self.program = program
+        self.reserved = set(reserved)
+        self.functions: dict[str, ir.Function] = {}
+        self.module_names = Names(set(program.functions) | self.reserved)
+
+    def source_line(self, fn: ir.Function, line: int) -> str:
+        if line and 1 <= line <= len(fn.source_lines):
+            return fn.source_lines[line - 1].strip()
+        return ""
+
+    def error(self, fn: ir.Function, line: int, message: str) -> DifferentiationError:
+        """An error at the user's line: ``file:line: message`` and the line itself."""
+        text = self.source_line(fn, line)
+        where = f"{fn.filename}:{line}: " if line else ""
+        return DifferentiationError(f"{where}{message}" + (f"\n    {text}" if text else ""))
+
+
+def bind_call(prog: ProgramTransform, fn: ir.Function, rule, call: ir.Call, line: int) -> dict:
+    """The call's atoms by the rule's parameter names (``*operands`` as a tuple of atoms)."""
+    try:
+        bound = rule.bind(call.args, dict(call.kwargs))
+    except TypeError as exc:
+        raise prog.error(fn, line, f"call of {call.func} does not match its rule's "
+                                   f"signature: {exc}") from None
+    return {k: (a if isinstance(a, (ir.Name, ir.Const, ir.Index, tuple)) else ir.Const(a))
+            for k, a in bound.items()}
+
+
+def inline(template, bound: dict, fresh: Callable[[], str], out: list, line: int) -> ir.Atom:
+    """Append the template's statements to ``out``; return the atom holding its result."""
+    params = template.__code__.co_varnames[:template.__code__.co_argcount]
+    stmts, result = instantiate(template, {p: bound[p] for p in params if p in bound}, fresh,
+                                line)
+    out += stmts
+    return result
