@@ -329,30 +329,38 @@ def _as_input(like, e):
 
 
 def jacfwd(fn, argnums=0, has_aux=False) -> Transformed:
-    """The Jacobian (shape ``out.shape + in.shape``) by forward mode, one column per pass."""
-    nums = _argnums_tuple(argnums)
-    spec = Spec("jvp", None, bool(has_aux))
+    """The Jacobian (shape ``out.shape + in.shape``) by forward mode, one column per pass.
 
-    def post(self, args, kwargs):
+    Without ``has_aux`` the Jacobian loop is generated code, so it composes
+    (``jacrev(jacfwd(f))``, ``jacfwd(hessian(f))``).
+    """
+    nums = _argnums_tuple(argnums)
+    if not has_aux:
+        spec = Spec("jacfwd", tuple(argnums) if isinstance(argnums, list) else argnums)
+
+        def post(self, args, kwargs):
+            _check_differentiable(args, nums, "jacfwd")
+            return self.entry(*args, **kwargs)
+
+        return Transformed(fn, spec, post)
+
+    def post_aux(self, args, kwargs):
         _check_differentiable(args, nums, "jacfwd")
-        gen = _generated(fn, Spec("jvp", tuple(range(len(args))), bool(has_aux)))
-        jacs, out, aux = [], None, None
+        gen = _generated(fn, Spec("jvp", tuple(range(len(args))), True))
+        jacs, aux = [], None
         for i in nums:
-            cols = []
+            cols, out = [], None
             for e in _basis(args[i]):
                 tangents = [_zeros_tree(a) for a in args]
                 tangents[i] = _as_input(args[i], e)
-                res = gen.entry(*args, *tangents)
-                out = res[0]
-                aux = res[2] if has_aux else None
-                cols.append(np.asarray(res[1]))
+                out, dout, aux = gen.entry(*args, *tangents)
+                cols.append(np.asarray(dout))
             out_shape, in_shape = np.shape(out), np.shape(args[i])
             jac = np.stack(cols, axis=-1) if cols else np.zeros(out_shape + (0,))
             jacs.append(jac.reshape(out_shape + in_shape))
-        jac = jacs[0] if isinstance(argnums, int) else tuple(jacs)
-        return (jac, aux) if has_aux else jac
+        return (jacs[0] if isinstance(argnums, int) else tuple(jacs)), aux
 
-    return _not_composable(Transformed(fn, spec, post), "jacfwd")
+    return _not_composable(Transformed(fn, Spec("jvp", None, True), post_aux), "jacfwd")
 
 
 def jacrev(fn, argnums=0, has_aux=False) -> Transformed:

@@ -60,10 +60,11 @@ def _entry_name(program: ir.Program, spec: Spec) -> str:
 
 def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
     """The generated module's text for ``spec`` (deterministic)."""
-    if spec.transform == "jvp":
+    if spec.transform in ("jvp", "jacfwd"):
         from .transforms import forward
 
-        functions = forward.emit_jvp(program, spec, entry_name)
+        emit_forward = forward.emit_jvp if spec.transform == "jvp" else forward.emit_jacfwd
+        functions = emit_forward(program, spec, entry_name)
     else:
         functions = _emit_reverse(program, spec, entry_name)
     functions = [simplify.release_dead(simplify.drop_repeated_comments(simplify.coalesce_copies(

@@ -87,3 +87,29 @@ class copy_tape:
 
     def vjp_tape(g):
         return g
+
+
+nondiff(_rt.basis, name="_rt.basis")
+
+
+@defrule(_rt.jacobian_from_columns, name="_rt.jacobian_from_columns", diff="columns",
+         tags="linear")
+class jacobian_from_columns:
+    def signature(columns, value, x): ...
+
+    def jvp_columns(t, value, x):
+        return _rt.jacobian_from_columns(t, value, x)
+
+    def vjp_columns(g, value, x):
+        return _rt.columns_of(g, value, x)
+
+
+@defrule(_rt.columns_of, name="_rt.columns_of", diff="jac", tags="linear")
+class columns_of:
+    def signature(jac, value, x): ...
+
+    def jvp_jac(t, value, x):
+        return _rt.columns_of(t, value, x)
+
+    def vjp_jac(g, value, x):
+        return _rt.jacobian_from_columns(g, value, x)

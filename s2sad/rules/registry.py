@@ -103,6 +103,8 @@ def defrule(obj: object, name: str | None = None, diff: str = "", tags: str = ""
 
     def deco(cls):
         sig = inspect.signature(cls.signature)
+        if {"t", "g", "out"} & set(sig.parameters):
+            raise ValueError(f"{cls.__name__}: `t`, `g` and `out` are reserved template names")
         diffs = tuple(diff.split())
         jvps, vjps = _templates(cls, "jvp_"), _templates(cls, "vjp_")
         for p in diffs:

@@ -71,13 +71,13 @@ class mean_vjp:
 @defrule(_rt.extremum_vjp, name="_rt.extremum_vjp", diff="v", tags="linear")
 class extremum_vjp:
     # the tie weights depend on a only through a piecewise-constant mask
-    def signature(v, a, out, axis=None, keepdims=False): ...
+    def signature(v, a, value, axis=None, keepdims=False): ...
 
-    def jvp_v(t, a, out, axis, keepdims):
-        return _rt.extremum_vjp(t, a, out, axis, keepdims)
+    def jvp_v(t, a, value, axis, keepdims):
+        return _rt.extremum_vjp(t, a, value, axis, keepdims)
 
-    def vjp_v(g, a, out, axis, keepdims):
-        w = _rt.extremum_vjp(np.ones_like(out), a, out, axis, keepdims)
+    def vjp_v(g, a, value, axis, keepdims):
+        w = _rt.extremum_vjp(np.ones_like(value), a, value, axis, keepdims)
         return np.sum(g * w, axis=axis, keepdims=keepdims)
 
 

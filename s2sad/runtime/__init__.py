@@ -153,3 +153,32 @@ def set_at(a, index, v):
 
 
 from .helpers import *  # noqa: E402,F401,F403  (cotangent helpers of the rules)
+
+
+# ----------------------------------------------------------------- used by Jacobian code
+
+
+def basis(x):
+    """The standard basis of ``x``'s space, as a list of tangents shaped like ``x``."""
+    if isinstance(x, (bool, int, float)):
+        return [1.0]
+    arr = xp.asarray(x)
+    dtype = arr.dtype if arr.dtype.kind in "fc" else xp.float64
+    eye = xp.eye(arr.size, dtype=dtype)
+    return [xp.reshape(eye[k], arr.shape) for k in range(arr.size)]
+
+
+def jacobian_from_columns(columns, out, x):
+    """Stack ``J e_k`` (each shaped like ``out``) into ``J`` of shape ``out.shape + x.shape``."""
+    out_shape, in_shape = xp.shape(out), xp.shape(x)
+    if not columns:
+        return xp.zeros(out_shape + in_shape)
+    stacked = xp.stack([xp.broadcast_to(c, out_shape) for c in columns], axis=-1)
+    return xp.reshape(stacked, out_shape + in_shape)
+
+
+def columns_of(jac, out, x):
+    """The inverse of ``jacobian_from_columns``: the list of ``J e_k``."""
+    out_shape = xp.shape(out)
+    flat = xp.reshape(jac, out_shape + (-1,))
+    return [flat[..., k] for k in range(flat.shape[-1])]

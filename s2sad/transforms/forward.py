@@ -294,3 +294,62 @@ def emit_jvp(program: ir.Program, spec, entry_name: str) -> list[ir.Function]:
     fp = ForwardProgram(program, reserved={entry_name})
     fp.jvp(program.entry, tuple(range(len(fn.params))), fn, entry_name, aux)
     return [fp.functions[entry_name]] + [f for k, f in fp.functions.items() if k != entry_name]
+
+
+def emit_jacfwd(program: ir.Program, spec, entry_name: str) -> list[ir.Function]:
+    """``J = [jvp(f, e_k) for each basis tangent e_k]`` as generated code, so the Jacobian
+    itself can be differentiated again (``jacrev(jacfwd(f))``, ``jacfwd(hessian(f))``).
+
+        def f_jacfwd(x, y):
+            _basis1 = _rt.basis(x)
+            _cols1 = []
+            for _k1 in range(len(_basis1)):
+                _call1 = f_jvp(x, y, _basis1[_k1], _rt.zeros_like(y))
+                _cols1.append(_call1[1])
+            return _rt.jacobian_from_columns(_cols1, f(x, y), x)
+    """
+    fn = program.entry_function()
+    fp = ForwardProgram(program, reserved={entry_name})
+    jvp = fp.jvp(program.entry, tuple(range(len(fn.params))))
+    names = Names(set(fn.params) | set(fp.functions) | set(program.functions) | {entry_name})
+    argnums = spec.argnums if isinstance(spec.argnums, tuple) else (spec.argnums,)
+    body: list[ir.Stmt] = []
+    out = names.temp("_out")
+    body.append(ir.Assign(out, ir.UserCall(program.entry, tuple(ir.Name(p) for p in fn.params))))
+    jacs = []
+    for i in argnums:
+        x = fn.params[i]
+        basis, n, cols, k = (names.temp("_basis"), names.temp("_n"), names.temp("_cols"),
+                             names.temp("_k"))
+        e, call, col, grown, jac = (names.temp("_e"), names.temp("_call"), names.temp("_col"),
+                                    names.temp(), names.temp("_jac"))
+        body += [ir.Assign(basis, ir.Call("_rt.basis", (ir.Name(x),))),
+                 ir.Assign(n, ir.Call("len", (ir.Name(basis),))),
+                 ir.Assign(cols, ir.Call("list", ()))]
+        loop: list[ir.Stmt] = [ir.Assign(e, ir.Subscript(ir.Name(basis), ir.Index((ir.Name(k),))))]
+        tangents = []
+        for j, p in enumerate(fn.params):
+            if j == i:
+                tangents.append(ir.Name(e))
+            else:
+                z = names.temp("_z")
+                loop.append(ir.Assign(z, ir.Call("_rt.zeros_like", (ir.Name(p),))))
+                tangents.append(ir.Name(z))
+        loop += [ir.Assign(call, ir.UserCall(jvp, tuple(ir.Name(p) for p in fn.params)
+                                             + tuple(tangents))),
+                 ir.Assign(col, ir.Subscript(ir.Name(call), index_of(1))),
+                 ir.Assign(grown, ir.Call("_rt.append", (ir.Name(cols), ir.Name(col)))),
+                 ir.Assign(cols, ir.Name(grown))]
+        body += [ir.For(k, ir.Const(0), ir.Name(n), ir.Const(1), tuple(loop)),
+                 ir.Assign(jac, ir.Call("_rt.jacobian_from_columns",
+                                        (ir.Name(cols), ir.Name(out), ir.Name(x))))]
+        jacs.append(ir.Name(jac))
+    if isinstance(spec.argnums, tuple):
+        result = names.temp("_jacs")
+        body.append(ir.Assign(result, ir.Call("tuple", tuple(jacs))))
+        jacs = [ir.Name(result)]
+    body.append(ir.Return(jacs[0]))
+    entry = ir.replace(fn, name=entry_name, body=tuple(body), defaults=(), docstring=(
+        f"jacfwd of {fn.name}: one forward pass per basis tangent of "
+        f"{', '.join(fn.params[i] for i in argnums)}"))
+    return [entry] + list(fp.functions.values())
