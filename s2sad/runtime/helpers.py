@@ -31,10 +31,12 @@ def getitem_vjp(g, x, index):
         out[index] = g
         return type(x)(*out) if hasattr(x, "_fields") else type(x)(out)
     x = xp.asarray(x)
-    dtype = xp.result_type(x.dtype, xp.asarray(g).dtype) if x.dtype.kind in "fc" else \
-        xp.asarray(g).dtype
+    gd = g.dtype if isinstance(g, (xp.ndarray, xp.generic)) else xp.dtype(type(g))
+    dtype = xp.result_type(x.dtype, gd) if x.dtype.kind in "fc" else gd
     out = xp.zeros(x.shape, dtype=dtype if dtype.kind in "fc" else xp.float64)
-    if _has_array_index(index):
+    if type(index) is slice or type(index) is int:  # basic: no repeated elements
+        out[index] = g
+    elif _has_array_index(index):
         xp.add.at(out, index, g)
     else:
         out[index] += g
