@@ -133,33 +133,6 @@ def abs_(x, out):
 # --------------------------------------------------------------------------- elementwise, two inputs
 
 
-@elementwise(np.multiply)
-class multiply:
-    def x1(x1, x2, out):
-        return x2
-
-    def x2(x1, x2, out):
-        return x1
-
-
-@elementwise(np.divide)
-class divide:
-    def x1(x1, x2, out):
-        return 1.0 / x2
-
-    def x2(x1, x2, out):
-        return -out / x2
-
-
-@elementwise(np.power)
-class power:
-    def x1(x1, x2, out):
-        return x2 * x1 ** (x2 - 1)
-
-    def x2(x1, x2, out):
-        return out * np.log(x1)
-
-
 @elementwise(np.arctan2)
 class arctan2:
     def x1(x1, x2, out):
@@ -223,51 +196,6 @@ class fmod:
 
     def x2(x1, x2, out):
         return -np.trunc(x1 / x2)
-
-
-@defrule(np.add, diff="x1 x2", tags="linear")
-class add:
-    def signature(x1, x2): ...
-
-    def jvp_x1(t, x1, x2, out):
-        return _rt.broadcast_like(t, out)
-
-    def jvp_x2(t, x1, x2, out):
-        return _rt.broadcast_like(t, out)
-
-    def vjp_x1(g, x1, x2):
-        return _rt.unbroadcast(g, x1)
-
-    def vjp_x2(g, x1, x2):
-        return _rt.unbroadcast(g, x2)
-
-
-@defrule(np.subtract, diff="x1 x2", tags="linear")
-class subtract:
-    def signature(x1, x2): ...
-
-    def jvp_x1(t, x1, x2, out):
-        return _rt.broadcast_like(t, out)
-
-    def jvp_x2(t, x1, x2, out):
-        return _rt.broadcast_like(-t, out)
-
-    def vjp_x1(g, x1, x2):
-        return _rt.unbroadcast(g, x1)
-
-    def vjp_x2(g, x1, x2):
-        return -_rt.unbroadcast(g, x2)
-
-
-@defrule(np.negative, diff="x", tags="linear")
-class negative:
-    def signature(x): ...
-
-    def jvp_x(t, x):
-        return -t
-
-    def vjp_x(g, x):
-        return -g
 
 
 @defrule(np.clip, diff="a", tags="")
@@ -413,23 +341,6 @@ class norm:
 
 
 # --------------------------------------------------------------------------- linear algebra
-
-
-@defrule(np.matmul, diff="x1 x2", tags="linear")
-class matmul:
-    def signature(x1, x2): ...
-
-    def jvp_x1(t, x1, x2):
-        return t @ x2
-
-    def jvp_x2(t, x1, x2):
-        return x1 @ t
-
-    def vjp_x1(g, x1, x2):
-        return _rt.matmul_vjp_x(g, x1, x2)
-
-    def vjp_x2(g, x1, x2):
-        return _rt.matmul_vjp_y(g, x1, x2)
 
 
 @defrule(np.dot, diff="a b", tags="linear")

@@ -148,6 +148,12 @@ class float_:
         return g
 
 
+# NumPy's spellings of the operators are the operators (same values on arrays and floats)
+for _np, _op in [(np.add, operator.add), (np.subtract, operator.sub),
+                 (np.multiply, operator.mul), (np.divide, operator.truediv),
+                 (np.negative, operator.neg), (np.matmul, operator.matmul),
+                 (np.power, operator.pow)]:
+    alias(_np, _op)
 alias(builtins.abs, np.abs)
 alias(builtins.min, np.minimum)  # min/max of two scalars
 alias(builtins.max, np.maximum)

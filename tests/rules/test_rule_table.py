@@ -270,3 +270,11 @@ def test_a_function_without_a_rule_is_named():
     with pytest.raises(Exception, match="np.fft.fft has no derivative rule"):
         registry.lookup("np.fft.fft")
 
+
+
+@pytest.mark.parametrize("obj, name", [(np.add, "add"), (np.subtract, "sub"),
+                                       (np.multiply, "mul"), (np.divide, "truediv"),
+                                       (np.power, "pow"), (np.matmul, "matmul"),
+                                       (np.negative, "neg"), (abs, "np.absolute")])
+def test_numpy_spellings_of_operators_share_one_rule(obj, name):
+    assert registry.rule_for_object(obj).name == name
