@@ -24,7 +24,8 @@ from ...errors import DifferentiationError
 from ...rules import registry
 from ..fence import Fence, check
 from ..parse import MISSING, parse_def, read_function
-from .lower import Lowerer, StaticValue
+from .expressions import StaticValue
+from .lower import Lowerer
 
 _DTYPE_NAMES = {float: "float64", int: "int64", bool: "bool", complex: "complex128"}
 

@@ -1,0 +1,288 @@
+"""Lowering of expressions: each CST expression becomes IR statements plus an atom.
+
+``np.sin(x * w)`` emits ``_t1 = x * w`` and returns ``Call("np.sin", (Name("_t1"),))``;
+names are resolved at compile time (``StaticValue`` for modules, functions, ``self``).
+A mixin of ``Lowerer``, which provides naming, emission and errors.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+import numpy as np
+
+from ... import ir
+from ..parse import MISSING, lookup_free
+from .methods import ARRAY_ATTRIBUTES, ARRAY_METHODS
+
+if TYPE_CHECKING:
+    from .program import ProgramBuilder
+
+BINOPS = {
+    cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "truediv",
+    cst.FloorDivide: "floordiv", cst.Modulo: "mod", cst.Power: "pow",
+    cst.MatrixMultiply: "matmul", cst.BitAnd: "bitand", cst.BitOr: "bitor", cst.BitXor: "xor",
+    cst.LeftShift: "lshift", cst.RightShift: "rshift",
+}
+AUGOPS = {
+    cst.AddAssign: "add", cst.SubtractAssign: "sub", cst.MultiplyAssign: "mul",
+    cst.DivideAssign: "truediv", cst.FloorDivideAssign: "floordiv", cst.ModuloAssign: "mod",
+    cst.PowerAssign: "pow", cst.MatrixMultiplyAssign: "matmul", cst.BitAndAssign: "bitand",
+    cst.BitOrAssign: "bitor", cst.BitXorAssign: "xor",
+}
+CMPOPS = {
+    cst.LessThan: "lt", cst.LessThanEqual: "le", cst.GreaterThan: "gt",
+    cst.GreaterThanEqual: "ge", cst.Equal: "eq", cst.NotEqual: "ne", cst.Is: "is_",
+    cst.IsNot: "is_not", cst.In: "contains_in", cst.NotIn: "not_in",
+}
+UNARY = {cst.Minus: "neg", cst.Plus: "pos", cst.Not: "not_", cst.BitInvert: "invert"}
+SCALAR_TYPES = (bool, int, float, complex, str, type(None))
+
+
+class StaticValue:
+    """A name bound at compile time to a Python object (a module, function, or `self`)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+
+class ExpressionLowering:
+    """``expr(node) -> ir.Expr``; needs ``fresh``, ``emit``, ``to_atom``, ``error``,
+    ``assign``, ``b`` (the program builder), ``src``, ``static``, ``locals`` and ``line``."""
+
+    b: "ProgramBuilder"
+
+    def expr(self, node) -> ir.Expr:
+        method = getattr(self, "expr_" + type(node).__name__, None)
+        if method is None:
+            raise self.error(node, f"`{type(node).__name__}` expressions are not supported by "
+                                   f"s2sad")
+        return method(node)
+
+    def expr_Integer(self, node):
+        return ir.Const(node.evaluated_value)
+
+    expr_Float = expr_Imaginary = expr_SimpleString = expr_ConcatenatedString = expr_Integer
+
+    def expr_Ellipsis(self, node):
+        return ir.Const(Ellipsis)
+
+    def expr_Name(self, node: cst.Name):
+        value = self.name_value(node)
+        if isinstance(value, StaticValue):
+            return self.constant(node, value.value)
+        return value
+
+    def name_atom(self, node: cst.Name) -> ir.Atom:
+        value = self.expr_Name(node)
+        return self.to_atom(value)
+
+    def name_value(self, node: cst.Name):
+        """A local ``Name``, or ``StaticValue`` for compile-time objects."""
+        name = node.value
+        if name in self.static:
+            return StaticValue(self.static[name])
+        if name in self.locals:
+            return ir.Name(name)
+        if name in ("True", "False", "None"):
+            return StaticValue({"True": True, "False": False, "None": None}[name])
+        value = lookup_free(self.src, name)
+        if value is MISSING:
+            raise self.error(node, f"name `{name}` is not defined")
+        return StaticValue(value)
+
+    def constant(self, node, value) -> ir.Atom:
+        """A compile-time value used as data: inline literals, pass arrays as globals."""
+        if isinstance(value, SCALAR_TYPES) or (
+                isinstance(value, tuple) and all(isinstance(v, SCALAR_TYPES) for v in value)):
+            self.b.sources.append(f"{_code(node)}={value!r}")  # inlined: part of the cache key
+            return ir.Const(value)
+        if isinstance(value, (np.ndarray, np.generic, list, tuple, dict)):
+            hint = node.attr.value if isinstance(node, cst.Attribute) else getattr(node, "value", "")
+            return ir.Name(self.b.global_name(hint if isinstance(hint, str) else "_const", value))
+        raise self.error(node, f"{type(value).__name__} `{_code(node)}` cannot be used as a "
+                               f"value in differentiated code")
+
+    def static_value(self, node):
+        """The compile-time object an expression denotes, or None if it is runtime data."""
+        if isinstance(node, cst.Name):
+            v = self.name_value(node)
+            return v.value if isinstance(v, StaticValue) else None
+        if isinstance(node, cst.Attribute):
+            base = self.static_value(node.value)
+            if base is None:
+                return None
+            try:
+                return getattr(base, node.attr.value)
+            except AttributeError:
+                raise self.error(node, f"`{_code(node)}` does not exist") from None
+        if isinstance(node, cst.Call):
+            func = self.static_value(node.func)
+            if getattr(func, "__s2sad_builder__", False):
+                args = [self.static_value(a.value) for a in node.args]
+                kwargs = {a.keyword.value: self.static_value(a.value)
+                          for a in node.args if a.keyword}
+                pos = [v for a, v in zip(node.args, args) if not a.keyword]
+                return func(*pos, **kwargs)
+        return None
+
+    def expr_Attribute(self, node: cst.Attribute):
+        obj = self.static_value(node.value)
+        if obj is not None:
+            return self.constant(node, getattr(obj, node.attr.value))
+        base = self.to_atom(self.expr(node.value))
+        attr = node.attr.value
+        if attr in ARRAY_ATTRIBUTES:
+            return ir.Call(ARRAY_ATTRIBUTES[attr], (base,))
+        raise self.error(node, f"attribute `.{attr}` of a runtime value is not supported by "
+                               f"s2sad")
+
+    def expr_Tuple(self, node):
+        return ir.Call("tuple", tuple(self.element_atoms(node)))
+
+    def expr_List(self, node):
+        return ir.Call("list", tuple(self.element_atoms(node)))
+
+    def element_atoms(self, node):
+        for el in node.elements:
+            if isinstance(el, cst.StarredElement):
+                raise self.error(el, "star-unpacking (`*x`) is not supported by s2sad")
+            yield self.to_atom(self.expr(el.value))
+
+    def expr_Dict(self, node):
+        items = []
+        for el in node.elements:
+            if not isinstance(el, cst.DictElement):
+                raise self.error(el, "`**` in a dict literal is not supported by s2sad")
+            items += [self.to_atom(self.expr(el.key)), self.to_atom(self.expr(el.value))]
+        return ir.Call("dict", tuple(items))
+
+    def expr_BinaryOperation(self, node):
+        op = BINOPS.get(type(node.operator))
+        left = self.to_atom(self.expr(node.left))
+        right = self.to_atom(self.expr(node.right))
+        return ir.Call(op, (left, right))
+
+    def expr_UnaryOperation(self, node):
+        operand = self.expr(node.expression)
+        if isinstance(operand, ir.Const) and isinstance(node.operator, cst.Minus) and isinstance(
+                operand.value, (int, float, complex)):
+            return ir.Const(-operand.value)
+        return ir.Call(UNARY[type(node.operator)], (self.to_atom(operand),))
+
+    def expr_Comparison(self, node):
+        left = self.to_atom(self.expr(node.left))
+        if len(node.comparisons) == 1:
+            c = node.comparisons[0]
+            return ir.Call(CMPOPS[type(c.operator)], (left, self.to_atom(self.expr(c.comparator))))
+        # a < b < c: evaluate left to right, stop at the first false link
+        result = self.fresh()
+        parts = list(node.comparisons)
+
+        def chain(lhs, i):
+            c = parts[i]
+            rhs = self.to_atom(self.expr(c.comparator))
+            self.emit(ir.Assign(result, ir.Call(CMPOPS[type(c.operator)], (lhs, rhs)), self.line))
+            if i + 1 < len(parts):
+                saved, self.out = self.out, []
+                chain(rhs, i + 1)
+                inner, self.out = tuple(self.out), saved
+                self.emit(ir.If(ir.Name(result), inner, (), self.line))
+
+        chain(left, 0)
+        return ir.Name(result)
+
+    def expr_BooleanOperation(self, node):
+        """``a and b`` -> ``r = a; if r: r = b`` (short circuit, value semantics)."""
+        result = self.fresh()
+        self.emit(ir.Assign(result, self.expr(node.left), self.line))
+        saved, self.out = self.out, []
+        self.emit(ir.Assign(result, self.expr(node.right), self.line))
+        second, self.out = tuple(self.out), saved
+        if isinstance(node.operator, cst.And):
+            self.emit(ir.If(ir.Name(result), second, (), self.line))
+        else:
+            self.emit(ir.If(ir.Name(result), (), second, self.line))
+        return ir.Name(result)
+
+    def expr_IfExp(self, node):
+        result = self.fresh()
+        test = self.to_atom(self.expr(node.test))
+        saved, self.out = self.out, []
+        self.emit(ir.Assign(result, self.expr(node.body), self.line))
+        body, self.out = tuple(self.out), []
+        self.emit(ir.Assign(result, self.expr(node.orelse), self.line))
+        orelse, self.out = tuple(self.out), saved
+        self.emit(ir.If(test, body, orelse, self.line))
+        return ir.Name(result)
+
+    def expr_Subscript(self, node: cst.Subscript):
+        obj = self.static_value(node.value)
+        base = self.to_atom(self.expr(node.value)) if obj is None else self.constant(
+            node.value, obj)
+        return ir.Subscript(base, self.index(node))
+
+    def index(self, node: cst.Subscript) -> ir.Index:
+        items = []
+        for el in node.slice:
+            s = el.slice
+            if isinstance(s, cst.Slice):
+                items.append(ir.Slice(*(self.to_atom(self.expr(p)) if p is not None else None
+                                        for p in (s.lower, s.upper, s.step))))
+            else:
+                items.append(self.to_atom(self.expr(s.value)))
+        is_tuple = len(node.slice) > 1 or (node.slice and node.slice[-1].comma not in (
+            None, cst.MaybeSentinel.DEFAULT))
+        return ir.Index(tuple(items), bool(is_tuple))
+
+    def expr_Call(self, node: cst.Call):
+        func = self.static_value(node.func)
+        if func is None:
+            if isinstance(node.func, cst.Attribute):
+                return self.method_call(node)
+            raise self.error(node.func, f"`{_code(node.func)}` is not a function s2sad can "
+                                        f"resolve at compile time")
+        args, kwargs = self.call_args(node)
+        return self.b.call(self, node, func, args, kwargs)
+
+    def call_args(self, node: cst.Call):
+        args, kwargs = [], []
+        for a in node.args:
+            value = self.call_arg(a.value)
+            if a.keyword is not None:
+                kwargs.append((a.keyword.value, value))
+            else:
+                args.append(value)
+        return args, kwargs
+
+    def call_arg(self, node):
+        """An argument: runtime data as an atom, compile-time functions as StaticValue."""
+        if isinstance(node, cst.Subscript) and self.static_value(node.value) is np.s_:
+            return self.index(node)  # ``np.s_[1:, i]``: an index passed to a helper
+        obj = self.static_value(node)
+        if obj is not None and callable(obj) and not isinstance(obj, (np.ndarray, type)):
+            return StaticValue(obj)
+        if obj is not None and isinstance(obj, type):
+            return StaticValue(obj)  # dtype arguments such as float, np.float32
+        return self.to_atom(self.expr(node))
+
+    def method_call(self, node: cst.Call):
+        attr = node.func.attr.value
+        base = self.to_atom(self.expr(node.func.value))
+        spec = ARRAY_METHODS.get(attr)
+        if spec is None:
+            raise self.error(node.func, f"method `.{attr}()` is not supported by s2sad")
+        func, pack_shape = spec
+        args, kwargs = self.call_args(node)
+        if pack_shape and len(args) > 1:  # x.reshape(2, 3) -> np.reshape(x, (2, 3))
+            args = [self.to_atom(ir.Call("tuple", tuple(args)))]
+        return self.b.call(self, node, func, [base] + args, kwargs)
+
+
+def _code(node) -> str:
+    try:
+        return cst.Module([]).code_for_node(node)
+    except Exception:  # pragma: no cover - only for messages
+        return type(node).__name__
