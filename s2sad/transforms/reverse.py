@@ -72,10 +72,6 @@ class ReverseFunction:
         self.in_loop: set[str] = set()
         self.counters: dict[int, str] = {}
         self.first_defs: set[int] = set()
-        # temporaries holding ``_rt.append(lst, v)`` -> the list's name
-        self.appends = {x.target: x.value.args[0].id for x in ir.walk(fn.body)
-                        if isinstance(x, ir.Assign) and isinstance(x.value, ir.Call)
-                        and x.value.func == "_rt.append" and isinstance(x.value.args[0], ir.Name)}
         self.tape = self.names.exact("_tape")
 
     # ------------------------------------------------------------------ analyses
@@ -102,7 +98,7 @@ class ReverseFunction:
         out: list[ir.Stmt] = []
         for s in body:
             if isinstance(s, ir.Assign):
-                first = (not depth and s.target not in self.defs) or self.rebinds_same_list(s)
+                first = not depth and s.target not in self.defs
                 if first:
                     self.first_defs.add(id(s))
                 self.defs[s.target] = self.defs.get(s.target, 0) + 1
@@ -125,14 +121,6 @@ class ReverseFunction:
             else:
                 out.append(s)
         return out
-
-    def rebinds_same_list(self, s: ir.Assign) -> bool:
-        """``lst = _t`` after ``_t = _rt.append(lst, v)``: the name keeps the same list object,
-        so there is no old value to record (recording a mutable tape would alias it)."""
-        if not isinstance(s.value, ir.Name):
-            return False
-        src = self.appends.get(s.value.id)
-        return src is not None and src == s.target
 
     def forward_assign(self, s: ir.Assign, depth: int) -> list[ir.Stmt]:
         v = s.value
