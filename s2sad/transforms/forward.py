@@ -160,7 +160,7 @@ class ForwardFunction:
         if not any(self.is_live(a) for a in v.args):
             return []
         t = self.names.temp()
-        if v.func == "_rt.append":
+        if v.func in ("_rt.append", "_rt.appended"):
             items = (self.tangent_atom(v.args[0], out), self.tangent_atom(v.args[1], out))
         else:
             items = (self.tangent_atom(v.args[0], out),)

@@ -286,6 +286,10 @@ class ReverseFunction:
 
     def structural(self, v: ir.Call, g: ir.Name, out: list, give, line: int) -> None:
         """``lst.append(x)`` gives x the last cotangent; ``lst.pop()`` pushes one back."""
+        if v.func == "_rt.appended":  # reverse over reverse-over-reverse code with a tape
+            raise self.prog.error(self.fn, line, "a third reverse-mode pass through a loop's "
+                                  "tape is not supported yet; use s2sad.jacfwd/s2sad.jvp for "
+                                  "the outermost derivative")
         if v.func == "_rt.append":
             lst, item = v.args
             last, rest = self.names.temp(), self.names.temp()
