@@ -60,3 +60,16 @@ def test_reserved_template_names_are_refused():
 
             def vjp_x(g, x):
                 return g
+
+
+def stacked(x):
+    m = np.vstack([x[:3], x[3:]])
+    v = np.array([x[0], x[1] * x[2]])
+    return np.sum(np.hstack([m, m]) ** 3) + np.sum(v * v)
+
+
+def test_reverse_over_reverse_through_list_valued_cotangents():
+    # the cotangents of vstack/hstack/np.array are lists: added leaf by leaf, not concatenated
+    x = np.array([0.9, -0.4, 1.3, 0.2, -1.1, 0.6])
+    np.testing.assert_allclose(s2sad.jacrev(s2sad.grad(stacked))(x), fd_hessian(stacked, x),
+                               rtol=1e-5, atol=1e-6)

@@ -4,7 +4,7 @@ import numpy as np
 
 from s2sad import runtime as _rt
 
-from .registry import defrule, elementwise, nondiff
+from .registry import alias, defrule, elementwise, nondiff
 
 # --------------------------------------------------------------------------- elementwise, one input
 # Each function is the partial d out / d x; forward is t * partial, reverse g * partial.
@@ -130,11 +130,40 @@ def abs_(x, out):
     return np.sign(x)
 
 
+@elementwise(np.fabs)
+def fabs(x, out):
+    return np.sign(x)
+
+
+@elementwise(np.deg2rad)
+def deg2rad(x, out):
+    return 0.017453292519943295  # pi / 180
+
+
+@elementwise(np.radians)
+def radians(x, out):
+    return 0.017453292519943295
+
+
+@elementwise(np.rad2deg)
+def rad2deg(x, out):
+    return 57.29577951308232  # 180 / pi
+
+
+@elementwise(np.degrees)
+def degrees(x, out):
+    return 57.29577951308232
+
+
 # --------------------------------------------------------------------------- elementwise, two inputs
+# One partial per input; each has the broadcast shape of the two inputs. NumPy's spellings
+# of the operators (np.add, np.multiply, np.power, np.matmul, ...) are the operator rules
+# (rules/operators.py).
 
 
 @elementwise(np.arctan2)
 class arctan2:
+    # atan2(y, x): d = (x dy - y dx) / (x² + y²)
     def x1(x1, x2, out):
         return x2 / (x1 * x1 + x2 * x2)
 
@@ -153,6 +182,7 @@ class hypot:
 
 @elementwise(np.logaddexp)
 class logaddexp:
+    # softmax weights of the two inputs
     def x1(x1, x2, out):
         return np.exp(x1 - out)
 
@@ -160,28 +190,37 @@ class logaddexp:
         return np.exp(x2 - out)
 
 
+@elementwise(np.logaddexp2)
+class logaddexp2:
+    def x1(x1, x2, out):
+        return np.exp2(x1 - out)
+
+    def x2(x1, x2, out):
+        return np.exp2(x2 - out)
+
+
 @elementwise(np.maximum)
 class maximum:
     # ties split the derivative evenly, as JAX does
     def x1(x1, x2, out):
-        return np.where(x1 > x2, 1.0, np.where(x1 == x2, 0.5, 0.0))
+        return _rt.greater_weight(x1, x2, out)
 
     def x2(x1, x2, out):
-        return np.where(x2 > x1, 1.0, np.where(x1 == x2, 0.5, 0.0))
+        return _rt.greater_weight(x2, x1, out)
 
 
 @elementwise(np.minimum)
 class minimum:
     def x1(x1, x2, out):
-        return np.where(x1 < x2, 1.0, np.where(x1 == x2, 0.5, 0.0))
+        return _rt.greater_weight(x2, x1, out)
 
     def x2(x1, x2, out):
-        return np.where(x2 < x1, 1.0, np.where(x1 == x2, 0.5, 0.0))
+        return _rt.greater_weight(x1, x2, out)
 
 
 @elementwise(np.mod)
 class mod:
-    # d(x mod y)/dx = 1, d/dy = -floor(x / y) (as JAX)
+    # np.mod is np.remainder: d(x1 mod x2)/dx1 = 1, d/dx2 = -floor(x1 / x2) (as JAX)
     def x1(x1, x2, out):
         return np.ones_like(out)
 
@@ -191,6 +230,7 @@ class mod:
 
 @elementwise(np.fmod)
 class fmod:
+    # fmod truncates the quotient: d/dx2 = -trunc(x1 / x2)
     def x1(x1, x2, out):
         return np.ones_like(out)
 
@@ -198,15 +238,29 @@ class fmod:
         return -np.trunc(x1 / x2)
 
 
-@defrule(np.clip, diff="a", tags="")
+@defrule(np.clip, diff="a a_min a_max")
 class clip:
+    # clip = minimum(maximum(a, a_min), a_max): each input's derivative is the mask of where
+    # the output is that input (a wins its ties with the bounds)
     def signature(a, a_min=None, a_max=None): ...
 
     def jvp_a(t, a, a_min, a_max):
         return t * _rt.clip_mask(a, a_min, a_max)
 
+    def jvp_a_min(t, a, a_min, a_max):
+        return t * _rt.clip_lo_mask(a, a_min, a_max)
+
+    def jvp_a_max(t, a, a_min, a_max):
+        return t * _rt.clip_hi_mask(a, a_min, a_max)
+
     def vjp_a(g, a, a_min, a_max):
         return _rt.unbroadcast(g * _rt.clip_mask(a, a_min, a_max), a)
+
+    def vjp_a_min(g, a, a_min, a_max):
+        return _rt.unbroadcast(g * _rt.clip_lo_mask(a, a_min, a_max), a_min)
+
+    def vjp_a_max(g, a, a_min, a_max):
+        return _rt.unbroadcast(g * _rt.clip_hi_mask(a, a_min, a_max), a_max)
 
 
 @defrule(np.where, diff="x y", tags="linear")
@@ -231,7 +285,7 @@ class where:
 
 @defrule(np.sum, diff="a", tags="linear")
 class sum:
-    def signature(a, axis=None, keepdims=False): ...
+    def signature(a, axis=None, *, keepdims=False): ...
 
     def jvp_a(t, a, axis, keepdims):
         return np.sum(t, axis=axis, keepdims=keepdims)
@@ -242,7 +296,7 @@ class sum:
 
 @defrule(np.mean, diff="a", tags="linear")
 class mean:
-    def signature(a, axis=None, keepdims=False): ...
+    def signature(a, axis=None, *, keepdims=False): ...
 
     def jvp_a(t, a, axis, keepdims):
         return np.mean(t, axis=axis, keepdims=keepdims)
@@ -254,7 +308,7 @@ class mean:
 @defrule(np.var, diff="a")
 class var:
     # var = sum((a - m)²) / (N - ddof);  d var = 2 sum((a - m) t) / (N - ddof)
-    def signature(a, axis=None, ddof=0, keepdims=False): ...
+    def signature(a, axis=None, *, ddof=0, keepdims=False): ...
 
     def jvp_a(t, a, axis, ddof, keepdims):
         d = a - np.mean(a, axis=axis, keepdims=True)
@@ -268,7 +322,7 @@ class var:
 @defrule(np.std, diff="a")
 class std:
     # std = sqrt(var): d std = d var / (2 std)
-    def signature(a, axis=None, ddof=0, keepdims=False): ...
+    def signature(a, axis=None, *, ddof=0, keepdims=False): ...
 
     def jvp_a(t, a, out, axis, ddof, keepdims):
         d = a - np.mean(a, axis=axis, keepdims=True)
@@ -283,8 +337,8 @@ class std:
 
 @defrule(np.prod, diff="a")
 class prod:
-    # d prod = prod * sum(t / a)  (inputs away from zero)
-    def signature(a, axis=None, keepdims=False): ...
+    # d prod = prod * sum(t / a)  (inputs away from zero: an exact zero gives nan)
+    def signature(a, axis=None, *, keepdims=False): ...
 
     def jvp_a(t, a, out, axis, keepdims):
         return out * np.sum(t / a, axis=axis, keepdims=keepdims)
@@ -295,7 +349,8 @@ class prod:
 
 @defrule(np.max, diff="a")
 class max_:
-    def signature(a, axis=None, keepdims=False): ...
+    # the cotangent goes to the elements equal to the max, split evenly among ties (as JAX)
+    def signature(a, axis=None, *, keepdims=False): ...
 
     def jvp_a(t, a, out, axis, keepdims):
         w = _rt.extremum_vjp(np.ones_like(out), a, out, axis, keepdims)
@@ -307,7 +362,7 @@ class max_:
 
 @defrule(np.min, diff="a")
 class min_:
-    def signature(a, axis=None, keepdims=False): ...
+    def signature(a, axis=None, *, keepdims=False): ...
 
     def jvp_a(t, a, out, axis, keepdims):
         w = _rt.extremum_vjp(np.ones_like(out), a, out, axis, keepdims)
@@ -315,6 +370,10 @@ class min_:
 
     def vjp_a(g, a, out, axis, keepdims):
         return _rt.extremum_vjp(g, a, out, axis, keepdims)
+
+
+alias(np.amax, np.max)
+alias(np.amin, np.min)
 
 
 @defrule(np.cumsum, diff="a", tags="linear")
@@ -330,14 +389,22 @@ class cumsum:
 
 @defrule(np.linalg.norm, diff="x")
 class norm:
-    # 2-norm of vectors, Frobenius norm of matrices: d |x| = <x, t> / |x|
+    # |x|_p = (sum |x|^p)^(1/p):  d|x|_p = sum(sign(x) |x|^q t) / |x|_p^q,  q = p - 1.
+    # 2-norm and Frobenius: q = 1, x t / |x|;  p = 1: sign(x) t;  p = ±inf: sign(x) t on the
+    # (tied) extreme entries only, which ``norm_mask`` selects (matrix 1 / inf norms likewise).
     def signature(x, ord=None, axis=None, keepdims=False): ...
 
-    def jvp_x(t, x, out, axis, keepdims):
-        return np.sum(x * t, axis=axis, keepdims=keepdims) / out
+    def jvp_x(t, x, out, ord, axis, keepdims):
+        q = _rt.norm_q(x, ord, axis)
+        num = _rt.norm_mask(x, out, ord, axis, keepdims) * _rt.signed_power(x, q, 0, True)
+        den = _rt.signed_power(out, q, 0, False)
+        return np.sum(num * t, axis=axis, keepdims=keepdims) / den
 
-    def vjp_x(g, x, out, axis, keepdims):
-        return _rt.sum_vjp(g / out, x, axis, keepdims) * x
+    def vjp_x(g, x, out, ord, axis, keepdims):
+        q = _rt.norm_q(x, ord, axis)
+        num = _rt.norm_mask(x, out, ord, axis, keepdims) * _rt.signed_power(x, q, 0, True)
+        den = _rt.signed_power(out, q, 0, False)
+        return _rt.sum_vjp(g / den, x, axis, keepdims) * num
 
 
 # --------------------------------------------------------------------------- linear algebra
@@ -354,10 +421,10 @@ class dot:
         return np.dot(a, t)
 
     def vjp_a(g, a, b):
-        return _rt.matmul_vjp_x(g, a, b)
+        return _rt.dot_vjp_a(g, a, b)
 
     def vjp_b(g, a, b):
-        return _rt.matmul_vjp_y(g, a, b)
+        return _rt.dot_vjp_b(g, a, b)
 
 
 @defrule(np.inner, diff="a b", tags="linear")
@@ -371,14 +438,15 @@ class inner:
         return np.inner(a, t)
 
     def vjp_a(g, a, b):
-        return _rt.matmul_vjp_x(g, a, np.transpose(b))
+        return _rt.inner_vjp_a(g, a, b)
 
     def vjp_b(g, a, b):
-        return np.transpose(_rt.matmul_vjp_y(g, a, np.transpose(b)))
+        return _rt.inner_vjp_b(g, a, b)
 
 
 @defrule(np.outer, diff="a b", tags="linear")
 class outer:
+    # outer flattens its inputs: out = ravel(a)[:, None] * ravel(b)[None, :]
     def signature(a, b): ...
 
     def jvp_a(t, a, b):
@@ -394,6 +462,19 @@ class outer:
         return _rt.reshape_like(np.ravel(a) @ g, b)
 
 
+@defrule(np.einsum, diff="operands", tags="linear")
+class einsum:
+    # multilinear: the tangent from operand ``i`` (its position, bound by the transforms) is the
+    # same einsum with the tangent in its place; its cotangent an einsum with permuted subscripts
+    def signature(subscripts, *operands, optimize=False): ...
+
+    def jvp_operands(t, subscripts, operands, i):
+        return _rt.einsum_jvp(t, subscripts, operands, i)
+
+    def vjp_operands(g, subscripts, operands, i):
+        return _rt.einsum_vjp(g, subscripts, operands, i)
+
+
 @defrule(np.transpose, diff="a", tags="linear")
 class transpose:
     def signature(a, axes=None): ...
@@ -405,9 +486,31 @@ class transpose:
         return _rt.transpose_vjp(g, axes)
 
 
+@defrule(np.swapaxes, diff="a", tags="linear")
+class swapaxes:
+    def signature(a, axis1, axis2): ...
+
+    def jvp_a(t, a, axis1, axis2):
+        return np.swapaxes(t, axis1, axis2)
+
+    def vjp_a(g, a, axis1, axis2):
+        return np.swapaxes(g, axis1, axis2)
+
+
+@defrule(np.moveaxis, diff="a", tags="linear")
+class moveaxis:
+    def signature(a, source, destination): ...
+
+    def jvp_a(t, a, source, destination):
+        return np.moveaxis(t, source, destination)
+
+    def vjp_a(g, a, source, destination):
+        return np.moveaxis(g, destination, source)
+
+
 @defrule(np.linalg.solve, diff="a b")
 class solve:
-    # out = a⁻¹ b: d out = a⁻¹ (db - da out)
+    # out = a⁻¹ b: d out = a⁻¹ (db - da out);  b̄ = a⁻ᵀ ḡ,  ā = -b̄ outᵀ
     def signature(a, b): ...
 
     def jvp_a(t, a, b, out):
@@ -417,7 +520,7 @@ class solve:
         return np.linalg.solve(a, t)
 
     def vjp_a(g, a, b, out):
-        return _rt.solve_vjp_a(g, a, out)
+        return -_rt.matmul_vjp_x(np.linalg.solve(np.swapaxes(a, -1, -2), g), a, out)
 
     def vjp_b(g, a, b):
         return np.linalg.solve(np.swapaxes(a, -1, -2), g)
@@ -444,19 +547,20 @@ class det:
         return out * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1)
 
     def vjp_a(g, a, out):
-        return (g * out)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+        return np.asarray(g * out)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
 
 
-@defrule(np.linalg.slogdet, diff="a")
+@defrule(np.linalg.slogdet, diff="a", tags="container")
 class slogdet:
-    # out = (sign, log|det|): d log|det| = tr(a⁻¹ da); the sign is locally constant
+    # out = (sign, log|det|): d log|det| = tr(a⁻¹ da); the sign is locally constant.
+    # Tangent and cotangent are pairs too (the sign's part is zero / ignored).
     def signature(a): ...
 
     def jvp_a(t, a, out):
         return (np.zeros_like(out[0]), np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1))
 
     def vjp_a(g, a):
-        return g[1][..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+        return np.asarray(g[1])[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
 
 
 @defrule(np.trace, diff="a", tags="linear")
@@ -528,6 +632,17 @@ class copy:
         return g
 
 
+@defrule(np.flip, diff="m", tags="linear")
+class flip:
+    def signature(m, axis=None): ...
+
+    def jvp_m(t, m, axis):
+        return np.flip(t, axis)
+
+    def vjp_m(g, m, axis):
+        return np.flip(g, axis)
+
+
 @defrule(np.broadcast_to, diff="array", tags="linear")
 class broadcast_to:
     def signature(array, shape): ...
@@ -537,6 +652,10 @@ class broadcast_to:
 
     def vjp_array(g, array):
         return _rt.unbroadcast(g, array)
+
+
+# The joining functions take a list of arrays: the tangent is the list of tangents, the
+# cotangent a list (or tuple, as given) of cotangents.
 
 
 @defrule(np.concatenate, diff="arrays", tags="linear")
@@ -594,6 +713,10 @@ class tile:
         return _rt.tile_vjp(g, A, reps)
 
 
+# ``np.array`` / ``np.asarray`` of a (nested) list of differentiable values: the cotangent is
+# cut back into the list's structure.
+
+
 @defrule(np.asarray, diff="a", tags="linear")
 class asarray:
     def signature(a, dtype=None): ...
@@ -628,24 +751,14 @@ class real:
 
 
 # --------------------------------------------------------------------------- no derivative
+# constructors, shapes, rounding, comparisons, predicates, integer results
 
 for _f in (np.zeros, np.ones, np.zeros_like, np.ones_like, np.full, np.full_like, np.empty,
            np.empty_like, np.arange, np.linspace, np.eye, np.identity, np.shape, np.ndim,
-           np.size, np.sign, np.floor, np.ceil, np.round, np.rint, np.trunc, np.argmax,
-           np.argmin, np.argsort, np.isnan, np.isinf, np.isfinite, np.any, np.all,
-           np.logical_and, np.logical_or, np.logical_not, np.isclose, np.allclose,
-           np.floor_divide, np.greater, np.less, np.equal, np.greater_equal, np.less_equal,
-           np.not_equal, np.heaviside, np.imag):
+           np.size, np.sign, np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix,
+           np.argmax, np.argmin, np.argsort, np.nonzero, np.count_nonzero, np.isnan, np.isinf,
+           np.isfinite, np.signbit, np.any, np.all, np.logical_and, np.logical_or,
+           np.logical_not, np.logical_xor, np.isclose, np.allclose, np.floor_divide,
+           np.greater, np.less, np.equal, np.greater_equal, np.less_equal, np.not_equal,
+           np.heaviside, np.imag):
     nondiff(_f)
-
-
-@defrule(np.einsum, diff="operands", tags="linear")
-class einsum:
-    # multilinear: each operand's tangent/cotangent is another einsum (``i`` is its position)
-    def signature(subscripts, *operands): ...
-
-    def jvp_operands(t, subscripts, operands, i):
-        return _rt.einsum_jvp(t, subscripts, operands, i)
-
-    def vjp_operands(g, subscripts, operands, i):
-        return _rt.einsum_vjp(g, subscripts, operands, i)

@@ -74,7 +74,7 @@ class pow_:
         return y * x ** (y - 1)
 
     def y(x, y, out):
-        return out * np.log(x)
+        return out * np.log(np.where(x == 0, 1.0, x))  # 0 where x == 0 (as JAX)
 
 
 @elementwise(operator.mod, name="mod")
@@ -151,12 +151,30 @@ class float_:
 # NumPy's spellings of the operators are the operators (same values on arrays and floats)
 for _np, _op in [(np.add, operator.add), (np.subtract, operator.sub),
                  (np.multiply, operator.mul), (np.divide, operator.truediv),
-                 (np.negative, operator.neg), (np.matmul, operator.matmul),
-                 (np.power, operator.pow)]:
+                 (np.negative, operator.neg), (np.positive, operator.pos),
+                 (np.matmul, operator.matmul), (np.power, operator.pow)]:
     alias(_np, _op)
-alias(builtins.abs, np.abs)
-alias(builtins.min, np.minimum)  # min/max of two scalars
-alias(builtins.max, np.maximum)
+alias(builtins.abs, np.abs)  # printed as np.absolute
+
+
+@elementwise(builtins.max, name="max")
+class max_:
+    # max(a, b) of two numbers; a tie splits the derivative evenly (as JAX)
+    def a(a, b, out):
+        return _rt.greater_weight(a, b, out)
+
+    def b(a, b, out):
+        return _rt.greater_weight(b, a, out)
+
+
+@elementwise(builtins.min, name="min")
+class min_:
+    def a(a, b, out):
+        return _rt.greater_weight(b, a, out)
+
+    def b(a, b, out):
+        return _rt.greater_weight(a, b, out)
+
 
 for _op, _name in [(operator.lt, "lt"), (operator.le, "le"), (operator.gt, "gt"),
                    (operator.ge, "ge"), (operator.eq, "eq"), (operator.ne, "ne"),

@@ -164,6 +164,8 @@ def alias(obj: object, target: object) -> None:
     rule = _BY_ID.get(id(target))
     if rule is None:
         raise ValueError(f"alias target {target!r} has no rule")
+    if id(obj) in _BY_ID:  # its own rule would win the lookup: the alias would be dead
+        raise ValueError(f"{obj!r} already has a rule of its own; it cannot be an alias")
     _ALIASES[id(obj)] = rule
     _KEEP_ALIVE.append(obj)
 

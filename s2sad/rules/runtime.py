@@ -1,16 +1,23 @@
 """Rules of the ``s2sad.runtime`` helpers that rule templates call, so generated code
-can be differentiated again (a Hessian is forward mode over generated reverse code).
+can be differentiated again (a Hessian is forward mode over generated reverse code;
+grad of grad is reverse over reverse).
 
-Every helper here is linear in its first argument; ``vjp_*`` is its transpose.
-A helper without a rule (``solve_vjp_a``) makes a second derivative through it fail
-with a clear "no derivative rule" error instead of a silently wrong number.
+Most helpers are linear in their first argument ``v`` (a tangent or cotangent):
+``jvp_v`` is the helper itself and ``vjp_v`` its transpose. Arguments that only
+give shapes, axes or options are not differentiable. Masks, tie weights and
+counts are piecewise constant: ``nondiff``.
+
+Tags: ``linear`` (linear in the differentiable arguments), ``container`` (the result may
+be a tuple/list/dict, so cotangents of it add with ``_rt.tree_add``, not ``+``).
 """
 
 import numpy as np
 
 from s2sad import runtime as _rt
 
-from .registry import defrule, nondiff
+from .registry import defrule, elementwise, nondiff
+
+# --------------------------------------------------------------------------- broadcasting
 
 
 @defrule(_rt.unbroadcast, name="_rt.unbroadcast", diff="v", tags="linear")
@@ -35,8 +42,14 @@ class broadcast_like:
         return _rt.unbroadcast(g, v)
 
 
-@defrule(_rt.getitem_vjp, name="_rt.getitem_vjp", diff="v", tags="linear")
+nondiff(_rt.zeros_like, name="_rt.zeros_like")
+
+# --------------------------------------------------------------------------- indexing, containers
+
+
+@defrule(_rt.getitem_vjp, name="_rt.getitem_vjp", diff="v", tags="linear container")
 class getitem_vjp:
+    # scatter-add into zeros; its transpose is the gather
     def signature(v, x, index): ...
 
     def jvp_v(t, x, index):
@@ -44,6 +57,20 @@ class getitem_vjp:
 
     def vjp_v(g, index):
         return g[index]
+
+
+@defrule(_rt.array_vjp, name="_rt.array_vjp", diff="v", tags="linear container")
+class array_vjp:
+    def signature(v, obj): ...
+
+    def jvp_v(t, obj):
+        return _rt.array_vjp(t, obj)
+
+    def vjp_v(g):
+        return np.asarray(g)
+
+
+# --------------------------------------------------------------------------- reductions
 
 
 @defrule(_rt.sum_vjp, name="_rt.sum_vjp", diff="v", tags="linear")
@@ -79,6 +106,36 @@ class extremum_vjp:
     def vjp_v(g, a, value, axis, keepdims):
         w = _rt.extremum_vjp(np.ones_like(value), a, value, axis, keepdims)
         return np.sum(g * w, axis=axis, keepdims=keepdims)
+
+
+@defrule(_rt.cumsum_vjp, name="_rt.cumsum_vjp", diff="v", tags="linear")
+class cumsum_vjp:
+    def signature(v, axis=None, like=None): ...
+
+    def jvp_v(t, axis, like):
+        return _rt.cumsum_vjp(t, axis, like)
+
+    def vjp_v(g, v, axis):
+        return _rt.reshape_like(np.cumsum(g, axis=axis), v)
+
+
+nondiff(_rt.count, name="_rt.count")
+
+# --------------------------------------------------------------------------- selections, norms
+
+for _f in (_rt.greater_weight, _rt.clip_mask, _rt.clip_lo_mask, _rt.clip_hi_mask, _rt.norm_q,
+           _rt.norm_mask):
+    nondiff(_f, name=f"_rt.{_f.__name__}")
+
+
+@elementwise(_rt.signed_power, name="_rt.signed_power")
+def signed_power(x, q, k, odd, out):
+    # the (k+1)-th derivative of sign(x)|x|^q (or |x|^q): the tower is closed
+    return _rt.signed_power(x, q, k + 1, odd)
+
+
+# --------------------------------------------------------------------------- products
+# The cotangent of one factor is bilinear in (cotangent, other factor).
 
 
 @defrule(_rt.matmul_vjp_x, name="_rt.matmul_vjp_x", diff="v y", tags="linear")
@@ -117,6 +174,92 @@ class matmul_vjp_y:
         return _rt.matmul_vjp_x(v, x, g)
 
 
+@defrule(_rt.dot_vjp_a, name="_rt.dot_vjp_a", diff="v b", tags="linear")
+class dot_vjp_a:
+    # dot_vjp_a(v, a, b) = d/da <v, dot(a, b)>
+    def signature(v, a, b): ...
+
+    def jvp_v(t, a, b):
+        return _rt.dot_vjp_a(t, a, b)
+
+    def jvp_b(t, v, a):
+        return _rt.dot_vjp_a(v, a, t)
+
+    def vjp_v(g, b):
+        return np.dot(g, b)
+
+    def vjp_b(g, v, b):
+        return _rt.dot_vjp_b(v, g, b)
+
+
+@defrule(_rt.dot_vjp_b, name="_rt.dot_vjp_b", diff="v a", tags="linear")
+class dot_vjp_b:
+    # dot_vjp_b(v, a, b) = d/db <v, dot(a, b)>
+    def signature(v, a, b): ...
+
+    def jvp_v(t, a, b):
+        return _rt.dot_vjp_b(t, a, b)
+
+    def jvp_a(t, v, b):
+        return _rt.dot_vjp_b(v, t, b)
+
+    def vjp_v(g, a):
+        return np.dot(a, g)
+
+    def vjp_a(g, v, a):
+        return _rt.dot_vjp_a(v, a, g)
+
+
+@defrule(_rt.inner_vjp_a, name="_rt.inner_vjp_a", diff="v b", tags="linear")
+class inner_vjp_a:
+    # inner_vjp_a(v, a, b) = d/da <v, inner(a, b)>
+    def signature(v, a, b): ...
+
+    def jvp_v(t, a, b):
+        return _rt.inner_vjp_a(t, a, b)
+
+    def jvp_b(t, v, a):
+        return _rt.inner_vjp_a(v, a, t)
+
+    def vjp_v(g, b):
+        return np.inner(g, b)
+
+    def vjp_b(g, v, b):
+        return _rt.inner_vjp_b(v, g, b)
+
+
+@defrule(_rt.inner_vjp_b, name="_rt.inner_vjp_b", diff="v a", tags="linear")
+class inner_vjp_b:
+    # inner_vjp_b(v, a, b) = d/db <v, inner(a, b)>
+    def signature(v, a, b): ...
+
+    def jvp_v(t, a, b):
+        return _rt.inner_vjp_b(t, a, b)
+
+    def jvp_a(t, v, b):
+        return _rt.inner_vjp_b(v, t, b)
+
+    def vjp_v(g, a):
+        return np.inner(a, g)
+
+    def vjp_a(g, v, a):
+        return _rt.inner_vjp_a(v, a, g)
+
+
+@defrule(_rt.trace_vjp, name="_rt.trace_vjp", diff="v", tags="linear")
+class trace_vjp:
+    def signature(v, a, offset=0, axis1=0, axis2=1): ...
+
+    def jvp_v(t, a, offset, axis1, axis2):
+        return _rt.trace_vjp(t, a, offset, axis1, axis2)
+
+    def vjp_v(g, offset, axis1, axis2):
+        return np.trace(g, offset, axis1, axis2)
+
+
+# --------------------------------------------------------------------------- shapes
+
+
 @defrule(_rt.reshape_like, name="_rt.reshape_like", diff="v", tags="linear")
 class reshape_like:
     def signature(v, like): ...
@@ -139,8 +282,9 @@ class transpose_vjp:
         return np.transpose(g, axes)
 
 
-@defrule(_rt.split_like, name="_rt.split_like", diff="v", tags="linear")
+@defrule(_rt.split_like, name="_rt.split_like", diff="v", tags="linear container")
 class split_like:
+    # one array -> a list of pieces; the transpose joins them again
     def signature(v, arrays, axis=0): ...
 
     def jvp_v(t, arrays, axis):
@@ -150,7 +294,29 @@ class split_like:
         return np.concatenate(g, axis=axis)
 
 
-@defrule(_rt.unstack_like, name="_rt.unstack_like", diff="v", tags="linear")
+@defrule(_rt.hstack_vjp, name="_rt.hstack_vjp", diff="v", tags="linear container")
+class hstack_vjp:
+    def signature(v, arrays): ...
+
+    def jvp_v(t, arrays):
+        return _rt.hstack_vjp(t, arrays)
+
+    def vjp_v(g):
+        return np.hstack(g)
+
+
+@defrule(_rt.vstack_vjp, name="_rt.vstack_vjp", diff="v", tags="linear container")
+class vstack_vjp:
+    def signature(v, arrays): ...
+
+    def jvp_v(t, arrays):
+        return _rt.vstack_vjp(t, arrays)
+
+    def vjp_v(g):
+        return np.vstack(g)
+
+
+@defrule(_rt.unstack_like, name="_rt.unstack_like", diff="v", tags="linear container")
 class unstack_like:
     def signature(v, arrays, axis=0): ...
 
@@ -159,28 +325,6 @@ class unstack_like:
 
     def vjp_v(g, axis):
         return np.stack(g, axis=axis)
-
-
-@defrule(_rt.cumsum_vjp, name="_rt.cumsum_vjp", diff="v", tags="linear")
-class cumsum_vjp:
-    def signature(v, axis=None, like=None): ...
-
-    def jvp_v(t, axis, like):
-        return _rt.cumsum_vjp(t, axis, like)
-
-    def vjp_v(g, v, axis):
-        return _rt.reshape_like(np.cumsum(g, axis=axis), v)
-
-
-@defrule(_rt.trace_vjp, name="_rt.trace_vjp", diff="v", tags="linear")
-class trace_vjp:
-    def signature(v, a, offset=0, axis1=0, axis2=1): ...
-
-    def jvp_v(t, a, offset, axis1, axis2):
-        return _rt.trace_vjp(t, a, offset, axis1, axis2)
-
-    def vjp_v(g, offset, axis1, axis2):
-        return np.trace(g, offset, axis1, axis2)
 
 
 @defrule(_rt.tile_vjp, name="_rt.tile_vjp", diff="v", tags="linear")
@@ -194,21 +338,116 @@ class tile_vjp:
         return np.tile(g, reps)
 
 
-@defrule(_rt.array_vjp, name="_rt.array_vjp", diff="v", tags="linear")
-class array_vjp:
-    def signature(v, obj): ...
-
-    def jvp_v(t, obj):
-        return _rt.array_vjp(t, obj)
-
-    def vjp_v(g):
-        return np.asarray(g)
+# --------------------------------------------------------------------------- einsum
+# The five helpers of runtime/helpers.py (see the table there) are multilinear; each rule
+# below is one of them with a tangent or cotangent in another slot. In ``operands`` itself
+# their derivative is zero for two operands or fewer (``einsum_higher``).
 
 
-nondiff(_rt.zeros_like, name="_rt.zeros_like")
-nondiff(_rt.count, name="_rt.count")
-nondiff(_rt.clip_mask, name="_rt.clip_mask")
+@defrule(_rt.einsum_jvp, name="_rt.einsum_jvp", diff="v operands", tags="linear")
+class einsum_jvp:
+    def signature(v, subscripts, operands, i): ...
+
+    def jvp_v(t, subscripts, operands, i):
+        return _rt.einsum_jvp(t, subscripts, operands, i)
+
+    def jvp_operands(t, v, subscripts, operands, i):
+        return _rt.einsum_jvp_dops(v, subscripts, operands, t, i)
+
+    def vjp_v(g, subscripts, operands, i):
+        return _rt.einsum_vjp(g, subscripts, operands, i)
+
+    def vjp_operands(g, v, subscripts, operands, i):
+        return _rt.einsum_vjp_all(g, subscripts, operands, v, i)
 
 
-# ``_rt.einsum_jvp``/``_rt.einsum_vjp`` are multilinear in all operands; without rules of their
-# own, a second derivative through einsum stops with a clear "no derivative rule" error.
+@defrule(_rt.einsum_vjp, name="_rt.einsum_vjp", diff="v operands", tags="linear")
+class einsum_vjp:
+    def signature(v, subscripts, operands, i): ...
+
+    def jvp_v(t, subscripts, operands, i):
+        return _rt.einsum_vjp(t, subscripts, operands, i)
+
+    def jvp_operands(t, v, subscripts, operands, i):
+        return _rt.einsum_vjp_dops(v, subscripts, operands, t, i)
+
+    def vjp_v(g, subscripts, operands, i):
+        return _rt.einsum_jvp(g, subscripts, operands, i)
+
+    def vjp_operands(g, v, subscripts, operands, i):
+        return _rt.einsum_vjp_all(v, subscripts, operands, g, i)
+
+
+@defrule(_rt.einsum_jvp_dops, name="_rt.einsum_jvp_dops", diff="v tans operands",
+         tags="linear")
+class einsum_jvp_dops:
+    def signature(v, subscripts, operands, tans, i): ...
+
+    def jvp_v(t, subscripts, operands, tans, i):
+        return _rt.einsum_jvp_dops(t, subscripts, operands, tans, i)
+
+    def jvp_tans(t, v, subscripts, operands, i):
+        return _rt.einsum_jvp_dops(v, subscripts, operands, t, i)
+
+    def jvp_operands(out, operands):
+        return _rt.einsum_higher(out, operands)
+
+    def vjp_v(g, subscripts, operands, tans, i):
+        return _rt.einsum_vjp_dops(g, subscripts, operands, tans, i)
+
+    def vjp_tans(g, v, subscripts, operands, i):
+        return _rt.einsum_vjp_all(g, subscripts, operands, v, i)
+
+    def vjp_operands(operands):
+        return _rt.einsum_higher(operands, operands)
+
+
+@defrule(_rt.einsum_vjp_dops, name="_rt.einsum_vjp_dops", diff="v tans operands",
+         tags="linear")
+class einsum_vjp_dops:
+    def signature(v, subscripts, operands, tans, i): ...
+
+    def jvp_v(t, subscripts, operands, tans, i):
+        return _rt.einsum_vjp_dops(t, subscripts, operands, tans, i)
+
+    def jvp_tans(t, v, subscripts, operands, i):
+        return _rt.einsum_vjp_dops(v, subscripts, operands, t, i)
+
+    def jvp_operands(out, operands):
+        return _rt.einsum_higher(out, operands)
+
+    def vjp_v(g, subscripts, operands, tans, i):
+        return _rt.einsum_jvp_dops(g, subscripts, operands, tans, i)
+
+    def vjp_tans(g, v, subscripts, operands, i):
+        return _rt.einsum_vjp_all(v, subscripts, operands, g, i)
+
+    def vjp_operands(operands):
+        return _rt.einsum_higher(operands, operands)
+
+
+@defrule(_rt.einsum_vjp_all, name="_rt.einsum_vjp_all", diff="v w operands",
+         tags="linear container")
+class einsum_vjp_all:
+    def signature(v, subscripts, operands, w, i): ...
+
+    def jvp_v(t, subscripts, operands, w, i):
+        return _rt.einsum_vjp_all(t, subscripts, operands, w, i)
+
+    def jvp_w(t, v, subscripts, operands, i):
+        return _rt.einsum_vjp_all(v, subscripts, operands, t, i)
+
+    def jvp_operands(out, operands):
+        return _rt.einsum_higher(out, operands)
+
+    def vjp_v(g, subscripts, operands, w, i):
+        return _rt.einsum_jvp_dops(w, subscripts, operands, g, i)
+
+    def vjp_w(g, v, subscripts, operands, i):
+        return _rt.einsum_vjp_dops(v, subscripts, operands, g, i)
+
+    def vjp_operands(operands):
+        return _rt.einsum_higher(operands, operands)
+
+
+nondiff(_rt.einsum_higher, name="_rt.einsum_higher")

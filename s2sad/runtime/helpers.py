@@ -1,39 +1,89 @@
-"""Cotangent helpers that rule templates call (as ``_rt.<name>``).
+"""Helpers that rule templates call (as ``_rt.<name>``).
 
-Each is linear in its first argument (the cotangent or tangent); its own rules
-live in ``rules/runtime.py`` so generated code can be differentiated again.
+Templates are straight-line code, so anything that depends on a runtime shape,
+a container kind or a static option (``axis``, ``ord``, einsum subscripts)
+lives here. Every helper has its own rule in ``rules/runtime.py`` so generated
+code can be differentiated again:
+
+- most are linear in their first argument (a tangent or cotangent ``v``); their
+  rules are that same helper (forward) and its transpose (reverse);
+- a few are piecewise constant (masks, tie weights, counts) and are ``nondiff``;
+- ``signed_power`` is elementwise with its own derivative as its partial;
+- the einsum family is multilinear; see ``einsum_vjp``.
+
+Array code goes through ``xp`` (numpy; the CuPy backend rebinds it).
 """
 
 from __future__ import annotations
 
+import string
+
 import numpy as xp
 
 __all__ = [
-    "getitem_vjp", "sum_vjp", "mean_vjp", "extremum_vjp", "matmul_vjp_x", "matmul_vjp_y",
-    "reshape_like", "transpose_vjp", "split_like", "unstack_like", "cumsum_vjp",
+    # indexing and containers
+    "getitem_vjp", "array_vjp",
+    # reductions
+    "sum_vjp", "mean_vjp", "extremum_vjp", "cumsum_vjp", "count",
+    # elementwise selections
+    "greater_weight", "clip_mask", "clip_lo_mask", "clip_hi_mask",
+    # norms
+    "norm_q", "norm_mask", "signed_power",
+    # products
+    "matmul_vjp_x", "matmul_vjp_y", "dot_vjp_a", "dot_vjp_b", "inner_vjp_a", "inner_vjp_b",
+    "trace_vjp",
+    # shapes
+    "reshape_like", "transpose_vjp", "split_like", "unstack_like", "hstack_vjp", "vstack_vjp",
+    "tile_vjp",
+    # einsum
+    "einsum_jvp", "einsum_vjp", "einsum_jvp_dops", "einsum_vjp_dops", "einsum_vjp_all",
+    "einsum_higher",
 ]
+
+
+def _float_dtype(*values):
+    """The floating dtype a derivative of ``values`` has (float64 for ints and bools)."""
+    dt = xp.result_type(*[v if isinstance(v, (float, int, bool)) else xp.asarray(v).dtype
+                          for v in values if v is not None])
+    return dt if dt.kind in "fc" else xp.dtype(xp.float64)
+
+
+def _unbroadcast(g, x):
+    from . import unbroadcast
+    return unbroadcast(g, x)
+
+
+def _zeros_like(x):
+    from . import zeros_like
+    return zeros_like(x)
+
+
+def _axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    return tuple(sorted(a % ndim for a in axes))
+
+
+# --------------------------------------------------------------------------- indexing, containers
 
 
 def getitem_vjp(g, x, index):
     """Cotangent of ``x`` for ``out = x[index]``: zeros with ``g`` added at ``index``.
 
     Repeated integer indices accumulate (``np.add.at``); containers give a
-    container of zeros with ``g`` at the key.
+    container of zeros with ``g`` at the key (or slice).
     """
     if isinstance(x, dict):
-        from . import zeros_like
-        out = {k: zeros_like(v) for k, v in x.items()}
+        out = {k: _zeros_like(v) for k, v in x.items()}
         out[index] = g
         return out
     if isinstance(x, (tuple, list)):
-        from . import zeros_like
-        out = [zeros_like(v) for v in x]
+        out = [_zeros_like(v) for v in x]
         out[index] = g
         return type(x)(*out) if hasattr(x, "_fields") else type(x)(out)
     x = xp.asarray(x)
-    gd = g.dtype if isinstance(g, (xp.ndarray, xp.generic)) else xp.dtype(type(g))
-    dtype = xp.result_type(x.dtype, gd) if x.dtype.kind in "fc" else gd
-    out = xp.zeros(x.shape, dtype=dtype if dtype.kind in "fc" else xp.float64)
+    out = xp.zeros(x.shape, dtype=_float_dtype(x, g))
     if type(index) is slice or type(index) is int:  # basic: no repeated elements
         out[index] = g
     elif _has_array_index(index):
@@ -49,101 +99,22 @@ def _has_array_index(index) -> bool:
                for i in items)
 
 
-def _axes(axis, ndim):
-    if axis is None:
-        return tuple(range(ndim))
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    return tuple(sorted(a % ndim for a in axes))
+def array_vjp(g, obj):
+    """Cotangent of a (nested) list given to ``np.array``: ``g`` cut back into its structure."""
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(array_vjp(g[i], v) for i, v in enumerate(obj))
+    return g
+
+
+# --------------------------------------------------------------------------- reductions
 
 
 def sum_vjp(g, a, axis=None, keepdims=False):
     """Broadcast the cotangent of ``sum(a, axis)`` back to ``a``'s shape."""
     shape = xp.shape(a)
-    if not keepdims and axis is not None or (not keepdims and xp.ndim(g) < len(shape)):
-        g = xp.expand_dims(g, _axes(axis, len(shape))) if len(shape) else g
+    if not keepdims and shape and (axis is not None or xp.ndim(g) < len(shape)):
+        g = xp.expand_dims(g, _axes(axis, len(shape)))
     return xp.broadcast_to(g, shape)
-
-
-def mean_vjp(g, a, axis=None, keepdims=False):
-    shape = xp.shape(a)
-    n = 1
-    for ax in _axes(axis, len(shape)):
-        n *= shape[ax]
-    return sum_vjp(g, a, axis, keepdims) / n
-
-
-def extremum_vjp(g, a, out, axis=None, keepdims=False):
-    """Cotangent of ``max``/``min``: split evenly among the elements that attain it."""
-    a = xp.asarray(a)
-    if not keepdims and axis is not None:
-        out = xp.expand_dims(out, _axes(axis, a.ndim))
-        g = xp.expand_dims(g, _axes(axis, a.ndim))
-    mask = (a == out)
-    count = xp.sum(mask, axis=axis, keepdims=True)
-    return xp.where(mask, g / count, 0.0).astype(xp.result_type(a.dtype, xp.asarray(g).dtype))
-
-
-def matmul_vjp_x(g, x, y):
-    """Cotangent of ``x`` in ``x @ y`` (handles 1-d operands and batching)."""
-    x, y, g = xp.asarray(x), xp.asarray(y), xp.asarray(g)
-    if x.ndim == 0 or y.ndim == 0:
-        return _unbroadcast(g * y, x)
-    if y.ndim == 1:
-        gy = g[..., None] * y if x.ndim > 1 else g * y
-        return _unbroadcast(gy, x)
-    if x.ndim == 1:
-        return _unbroadcast(y @ g[..., :, None], x[:, None])[..., 0] if g.ndim > 1 else y @ g
-    return _unbroadcast(g @ xp.swapaxes(y, -1, -2), x)
-
-
-def matmul_vjp_y(g, x, y):
-    x, y, g = xp.asarray(x), xp.asarray(y), xp.asarray(g)
-    if x.ndim == 0 or y.ndim == 0:
-        return _unbroadcast(g * x, y)
-    if x.ndim == 1:
-        gx = x[:, None] * g[..., None, :] if y.ndim > 1 else g * x
-        return _unbroadcast(gx, y)
-    if y.ndim == 1:
-        return _unbroadcast(xp.swapaxes(x, -1, -2) @ g[..., :, None], y[:, None])[..., 0] \
-            if g.ndim > 1 else x.T @ g
-    return _unbroadcast(xp.swapaxes(x, -1, -2) @ g, y)
-
-
-def _unbroadcast(g, x):
-    from . import unbroadcast
-    return unbroadcast(g, x)
-
-
-def reshape_like(g, x):
-    """``g`` reshaped to ``x``'s shape (the cotangent of a reshape/ravel/squeeze)."""
-    return xp.reshape(g, xp.shape(x))
-
-
-def transpose_vjp(g, axes=None):
-    if axes is None:
-        return xp.transpose(g)
-    return xp.transpose(g, xp.argsort(axes))
-
-
-def split_like(g, arrays, axis=0):
-    """Cotangents of ``concatenate(arrays, axis)``: ``g`` cut into the arrays' sizes."""
-    sizes = [xp.shape(a)[axis] if xp.ndim(a) else 1 for a in arrays]
-    cuts = xp.cumsum(sizes)[:-1]
-    parts = xp.split(g, cuts, axis=axis)
-    return type(arrays)(parts) if isinstance(arrays, (list, tuple)) else parts
-
-
-def unstack_like(g, arrays, axis=0):
-    """Cotangents of ``stack(arrays, axis)``."""
-    parts = [xp.take(g, i, axis=axis) for i in range(len(arrays))]
-    return type(arrays)(parts) if isinstance(arrays, (list, tuple)) else parts
-
-
-def cumsum_vjp(g, axis=None, like=None):
-    if axis is None:
-        flat = xp.ravel(g)
-        return xp.reshape(xp.flip(xp.cumsum(xp.flip(flat))), xp.shape(like))
-    return xp.flip(xp.cumsum(xp.flip(g, axis), axis), axis)
 
 
 def count(a, axis=None):
@@ -155,42 +126,312 @@ def count(a, axis=None):
     return n
 
 
+def mean_vjp(g, a, axis=None, keepdims=False):
+    """Cotangent of ``mean(a, axis)``: ``g`` spread evenly back over ``a``."""
+    return sum_vjp(g, a, axis, keepdims) / count(a, axis)
+
+
+def extremum_vjp(g, a, value, axis=None, keepdims=False):
+    """Cotangent of ``max``/``min``: split evenly among the elements that attain ``value``."""
+    a = xp.asarray(a)
+    if not keepdims and axis is not None:
+        value = xp.expand_dims(value, _axes(axis, a.ndim))
+        g = xp.expand_dims(g, _axes(axis, a.ndim))
+    mask = a == value
+    n = xp.sum(mask, axis=_axes(axis, a.ndim), keepdims=True)
+    return xp.where(mask, g / n, 0).astype(_float_dtype(a, g), copy=False)
+
+
+def cumsum_vjp(g, axis=None, like=None):
+    """Cotangent of ``cumsum(a, axis)``: a reversed cumulative sum (shaped like ``a``)."""
+    if axis is None:
+        flat = xp.ravel(g)
+        return xp.reshape(xp.flip(xp.cumsum(xp.flip(flat))), xp.shape(like))
+    return xp.flip(xp.cumsum(xp.flip(g, axis), axis), axis)
+
+
+# ------------------------------------------------------------------------- elementwise selections
+
+
+def greater_weight(a, b, like):
+    """The derivative of ``max(a, b)`` in ``a``: 1 where ``a > b``, 1/2 on ties (as JAX), else 0.
+
+    Shaped like ``a > b``, in ``like``'s floating dtype; a Python float for Python numbers.
+    """
+    if isinstance(like, float) and xp.ndim(a) == 0 and xp.ndim(b) == 0:
+        return 1.0 if a > b else 0.5 if a == b else 0.0
+    w = xp.where(xp.greater(a, b), 1.0, xp.where(xp.equal(a, b), 0.5, 0.0))
+    return w.astype(_float_dtype(like), copy=False)
+
+
+def _clip_parts(a, lo, hi):
+    """``clip`` is ``minimum(maximum(a, lo), hi)``: the masks of where each input passes."""
+    m = a if lo is None else xp.maximum(a, lo)
+    below = xp.zeros((), bool) if lo is None else xp.less(a, lo)
+    above = xp.zeros((), bool) if hi is None else xp.greater(m, hi)
+    shape = xp.broadcast_shapes(*(xp.shape(v) for v in (a, lo, hi) if v is not None))
+    return below, above, shape, _float_dtype(a, lo, hi)
+
+
 def clip_mask(a, lo, hi):
-    """1 where ``clip`` passes ``a`` through, 0 where it clamps."""
-    inside = xp.ones(xp.shape(a), dtype=bool)
-    if lo is not None:
-        inside &= xp.asarray(a) >= lo
-    if hi is not None:
-        inside &= xp.asarray(a) <= hi
-    return inside.astype(xp.asarray(a).dtype if xp.asarray(a).dtype.kind in "fc" else float)
+    """1 where ``clip(a, lo, hi)`` passes ``a`` through, 0 where it clamps."""
+    below, above, shape, dt = _clip_parts(a, lo, hi)
+    return xp.broadcast_to(~(below | above), shape).astype(dt)
 
 
-def solve_vjp_a(g, a, out):
-    """Cotangent of ``a`` in ``out = solve(a, b)``: ``-solve(a.T, g) out^T``."""
-    gb = xp.linalg.solve(xp.swapaxes(a, -1, -2), g)
-    if xp.ndim(out) == xp.ndim(a) - 1:
-        return -(gb[..., :, None] * out[..., None, :])
-    return -(gb @ xp.swapaxes(out, -1, -2))
+def clip_lo_mask(a, lo, hi):
+    """1 where ``clip(a, lo, hi)`` is ``lo``."""
+    below, above, shape, dt = _clip_parts(a, lo, hi)
+    return xp.broadcast_to(below & ~above, shape).astype(dt)
+
+
+def clip_hi_mask(a, lo, hi):
+    """1 where ``clip(a, lo, hi)`` is ``hi``."""
+    below, above, shape, dt = _clip_parts(a, lo, hi)
+    return xp.broadcast_to(above, shape).astype(dt)
+
+
+# --------------------------------------------------------------------------- norms
+#
+# |x|_p = (sum |x|^p)^(1/p), so d|x|_p = sum(sign(x) |x|^q t) / |x|_p^q with q = p - 1:
+# q = 1 for the 2-norm and Frobenius (x t / |x|), q = 0 for p = 1 (sign(x) t) and for
+# p = +-inf, where a mask keeps the (tied) extreme entries only.
+
+
+def _matrix_axes(x, ord, axis):
+    """The (row, column) axes of a matrix norm, or None for a vector norm."""
+    ndim = xp.ndim(x)
+    if isinstance(axis, (tuple, list)) and len(axis) == 2:
+        return axis[0] % ndim, axis[1] % ndim
+    if axis is None and ord is not None and ndim == 2:
+        return 0, 1
+    return None
+
+
+def norm_q(x, ord, axis):
+    """The exponent ``q = p - 1`` of ``np.linalg.norm(x, ord, axis)``'s derivative."""
+    if _matrix_axes(x, ord, axis) is not None:
+        if ord in (None, "fro"):
+            return 1.0
+        if ord in (1, -1, xp.inf, -xp.inf):
+            return 0.0
+        raise NotImplementedError(f"the derivative of the matrix norm ord={ord!r} is not "
+                                  f"supported (supported: None, 'fro', 1, -1, inf, -inf)")
+    if ord is None or ord == 2:
+        return 1.0
+    if ord in (0, xp.inf, -xp.inf):
+        return 0.0
+    if isinstance(ord, str):
+        raise ValueError(f"invalid norm order {ord!r} for vectors")
+    return float(ord) - 1.0
+
+
+def norm_mask(x, value, ord, axis, keepdims):
+    """Which entries a norm's derivative reaches: all (1.0), none (ord 0), or the extreme ones.
+
+    For ``ord=+-inf`` the weight is split evenly among tied extreme entries (as JAX splits
+    ``max``); matrix ``ord=+-1`` / ``+-inf`` do the same on column / row sums.
+    """
+    rc = _matrix_axes(x, ord, axis)
+    if ord is None or ord == "fro" or (rc is None and ord not in (0, xp.inf, -xp.inf)):
+        return 1.0
+    x = xp.asarray(x)
+    if rc is None and ord == 0:
+        return xp.zeros(x.shape, _float_dtype(x))
+    if rc is None:  # vector +-inf
+        return extremum_vjp(xp.ones(xp.shape(value), _float_dtype(x)), xp.abs(x), value, axis,
+                            keepdims)
+    if ord not in (1, -1, xp.inf, -xp.inf):
+        norm_q(x, ord, axis)  # raises the clear error
+    row, col = rc
+    summed, reduced = (row, col) if ord in (1, -1) else (col, row)
+    sums = xp.sum(xp.abs(x), axis=summed, keepdims=True)
+    if not keepdims:
+        value = xp.expand_dims(value, tuple(sorted((row, col))))
+    w = extremum_vjp(xp.ones(xp.shape(value), _float_dtype(x)), sums, value, reduced, True)
+    return xp.broadcast_to(w, x.shape)
+
+
+def _falling(q, k):
+    c = 1.0
+    for j in range(k):
+        c *= q - j
+    return c
+
+
+def signed_power(x, q, k, odd):
+    """The ``k``-th derivative of ``sign(x) |x|^q`` (``odd``) or of ``|x|^q`` (not ``odd``).
+
+    ``(q)_k sign(x)^((odd + k) % 2) |x|^(q - k)`` with the falling factorial ``(q)_k``;
+    its derivative is ``signed_power(x, q, k + 1, odd)``, so the rule is closed.
+    ``signed_power(x, 1, 0, True)`` is ``x`` itself.
+    """
+    c = _falling(q, k)
+    e = q - k
+    signed = (int(bool(odd)) + k) % 2 == 1
+    if c == 0.0:
+        return xp.zeros(xp.shape(x), _float_dtype(x))
+    if e == 1.0 and signed:
+        base = x
+    elif e == 1.0:
+        base = xp.abs(x)
+    elif e == 0.0:
+        base = xp.sign(x) if signed else xp.ones(xp.shape(x), _float_dtype(x))
+    else:
+        with xp.errstate(divide="ignore", invalid="ignore"):
+            base = xp.abs(x) ** e
+        if signed:
+            base = xp.sign(x) * base
+    return base if c == 1.0 else c * base
+
+
+# --------------------------------------------------------------------------- products
+
+
+def matmul_vjp_x(g, x, y):
+    """Cotangent of ``x`` in ``x @ y`` (handles 1-d operands and batching)."""
+    if xp.ndim(x) == 0 or xp.ndim(y) == 0:  # np.dot with a number (Python floats stay weak)
+        return _unbroadcast(xp.multiply(g, y), x)
+    x, y, g = xp.asarray(x), xp.asarray(y), xp.asarray(g)
+    if y.ndim == 1:
+        gy = g[..., None] * y if x.ndim > 1 else g * y
+        return _unbroadcast(gy, x)
+    if x.ndim == 1:
+        return _unbroadcast(y @ g[..., :, None], x[:, None])[..., 0] if g.ndim > 1 else y @ g
+    return _unbroadcast(g @ xp.swapaxes(y, -1, -2), x)
+
+
+def matmul_vjp_y(g, x, y):
+    """Cotangent of ``y`` in ``x @ y`` (handles 1-d operands and batching)."""
+    if xp.ndim(x) == 0 or xp.ndim(y) == 0:
+        return _unbroadcast(xp.multiply(g, x), y)
+    x, y, g = xp.asarray(x), xp.asarray(y), xp.asarray(g)
+    if x.ndim == 1:
+        gx = x[:, None] * g[..., None, :] if y.ndim > 1 else g * x
+        return _unbroadcast(gx, y)
+    if y.ndim == 1:
+        return _unbroadcast(xp.swapaxes(x, -1, -2) @ g[..., :, None], y[:, None])[..., 0] \
+            if g.ndim > 1 else x.T @ g
+    return _unbroadcast(xp.swapaxes(x, -1, -2) @ g, y)
+
+
+def _labels(n, start=0):
+    return string.ascii_letters[start:start + n]
+
+
+def _dot_labels(a, b):
+    """einsum labels of ``np.dot(a, b)`` (both at least 1-d): a, b, out."""
+    na, nb = xp.ndim(a), xp.ndim(b)
+    la = _labels(na)
+    k = la[-1]
+    if nb == 1:
+        lb = k
+    else:
+        rest = _labels(nb - 1, na)
+        lb = rest[:-1] + k + rest[-1]
+    return la, lb, la[:-1] + lb.replace(k, "")
+
+
+def _inner_labels(a, b):
+    na, nb = xp.ndim(a), xp.ndim(b)
+    la = _labels(na)
+    lb = _labels(nb - 1, na) + la[-1]
+    return la, lb, la[:-1] + lb[:-1]
+
+
+def dot_vjp_a(g, a, b):
+    """Cotangent of ``a`` in ``np.dot(a, b)`` (any dimensions)."""
+    if xp.ndim(a) == 0 or xp.ndim(b) == 0 or (xp.ndim(a) <= 2 and xp.ndim(b) <= 2):
+        return matmul_vjp_x(g, a, b)
+    la, lb, lo = _dot_labels(a, b)
+    return xp.einsum(f"{lo},{lb}->{la}", g, b)
+
+
+def dot_vjp_b(g, a, b):
+    """Cotangent of ``b`` in ``np.dot(a, b)`` (any dimensions)."""
+    if xp.ndim(a) == 0 or xp.ndim(b) == 0 or (xp.ndim(a) <= 2 and xp.ndim(b) <= 2):
+        return matmul_vjp_y(g, a, b)
+    la, lb, lo = _dot_labels(a, b)
+    return xp.einsum(f"{la},{lo}->{lb}", a, g)
+
+
+def inner_vjp_a(g, a, b):
+    """Cotangent of ``a`` in ``np.inner(a, b)`` (a sum over the last axes)."""
+    if xp.ndim(a) == 0 or xp.ndim(b) == 0:
+        return _unbroadcast(xp.multiply(g, b), a)
+    la, lb, lo = _inner_labels(a, b)
+    return xp.einsum(f"{lo},{lb}->{la}", g, b)
+
+
+def inner_vjp_b(g, a, b):
+    """Cotangent of ``b`` in ``np.inner(a, b)``."""
+    if xp.ndim(a) == 0 or xp.ndim(b) == 0:
+        return _unbroadcast(xp.multiply(g, a), b)
+    la, lb, lo = _inner_labels(a, b)
+    return xp.einsum(f"{la},{lo}->{lb}", a, g)
+
+
+def trace_vjp(g, a, offset=0, axis1=0, axis2=1):
+    """Cotangent of ``trace(a)``: ``g`` on the (offset) diagonal, zeros elsewhere."""
+    a = xp.asarray(a)
+    out = xp.zeros(a.shape, dtype=_float_dtype(a, g))
+    moved = xp.moveaxis(out, (axis1, axis2), (-2, -1))
+    n, m = moved.shape[-2:]
+    rows = xp.arange(max(0, -offset), min(n, m - offset))
+    moved[..., rows, rows + offset] = xp.asarray(g)[..., None]
+    return out
+
+
+# --------------------------------------------------------------------------- shapes
+
+
+def reshape_like(g, x):
+    """``g`` reshaped to ``x``'s shape (the cotangent of a reshape/ravel/squeeze)."""
+    return xp.reshape(g, xp.shape(x))
+
+
+def transpose_vjp(g, axes=None):
+    """Cotangent of ``transpose(a, axes)``: the inverse permutation."""
+    if axes is None:
+        return xp.transpose(g)
+    nd = xp.ndim(g)
+    return xp.transpose(g, tuple(int(i) for i in xp.argsort([ax % nd for ax in axes])))
+
+
+def _split(g, arrays, axis, shapes_in):
+    """``g`` cut along ``axis`` into pieces of ``shapes_in``'s sizes, reshaped like ``arrays``."""
+    sizes = [s[axis] for s in shapes_in]
+    cuts = [int(c) for c in xp.cumsum(sizes)[:-1]]
+    parts = [xp.reshape(p, xp.shape(a)) for p, a in zip(xp.split(g, cuts, axis=axis), arrays)]
+    return type(arrays)(parts) if isinstance(arrays, (list, tuple)) else parts
+
+
+def split_like(g, arrays, axis=0):
+    """Cotangents of ``concatenate(arrays, axis)`` (``axis=None`` concatenates flattened)."""
+    if axis is None:
+        return _split(xp.ravel(g), arrays, 0, [(xp.size(a),) for a in arrays])
+    return _split(g, arrays, axis, [xp.shape(a) for a in arrays])
 
 
 def hstack_vjp(g, arrays):
-    return split_like(g, arrays, 1 if xp.ndim(arrays[0]) > 1 else 0)
+    """Cotangents of ``hstack(arrays)``: 1-d pieces along axis 0, others along axis 1."""
+    shapes = [xp.shape(xp.atleast_1d(a)) for a in arrays]
+    return _split(g, arrays, 0 if len(shapes[0]) == 1 else 1, shapes)
 
 
 def vstack_vjp(g, arrays):
-    if xp.ndim(arrays[0]) > 1:
-        return split_like(g, arrays, 0)
-    return type(arrays)(g[i] for i in range(len(arrays)))
+    """Cotangents of ``vstack(arrays)``: pieces along axis 0, 1-d arrays as rows."""
+    return _split(g, arrays, 0, [xp.shape(xp.atleast_2d(a)) for a in arrays])
 
 
-def array_vjp(g, obj):
-    """Cotangent of a list given to ``np.array``: ``g`` split back into the list's structure."""
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(array_vjp(g[i], v) for i, v in enumerate(obj))
-    return g
+def unstack_like(g, arrays, axis=0):
+    """Cotangents of ``stack(arrays, axis)``."""
+    parts = [xp.take(g, i, axis=axis) for i in range(len(arrays))]
+    return type(arrays)(parts) if isinstance(arrays, (list, tuple)) else parts
 
 
 def tile_vjp(g, a, reps):
+    """Cotangent of ``tile(a, reps)``: the sum of ``g``'s tiles."""
     a_shape = xp.shape(a)
     reps = (reps,) if xp.ndim(reps) == 0 else tuple(reps)
     nd = max(len(a_shape), len(reps))
@@ -203,67 +444,146 @@ def tile_vjp(g, a, reps):
     return xp.reshape(summed, a_shape)
 
 
-__all__ += ["count", "clip_mask", "solve_vjp_a", "hstack_vjp", "vstack_vjp", "array_vjp",
-            "tile_vjp"]
+# --------------------------------------------------------------------------- einsum
+#
+# einsum is multilinear. Write S(x0, x1, ..., xn) = <x0, einsum(x1, ..., xn)>, with slot 0
+# the output's cotangent. Every derivative is the gradient of S in one slot with other slots
+# substituted, which is again an einsum (its subscripts permuted), then spread back over
+# repeated labels (a diagonal), summed labels (broadcast) and size-1 (broadcast) axes.
+#
+#   einsum_jvp(v, s, ops, i)        = einsum(ops with ops[i] -> v)              tangent
+#   einsum_vjp(v, s, ops, i)        = dS/d slot i+1 with slot 0 = v              cotangent
+#   einsum_jvp_dops(v, s, ops, T, i) = sum_{k!=i} einsum(ops[i -> v, k -> T[k]])
+#   einsum_vjp_dops(v, s, ops, T, i) = sum_{k!=i} einsum_vjp(v, s, ops[k -> T[k]], i)
+#   einsum_vjp_all(v, s, ops, w, i) = (einsum_vjp(v, s, ops[i -> w], k) for k != i; 0 at i)
+#
+# These five are closed under jvp and vjp in v, T and w (rules/runtime.py). Their derivative
+# in ``ops`` itself is zero with two operands or fewer (every slot is then substituted);
+# ``einsum_higher`` returns that zero and refuses clearly with three or more.
 
 
-def trace_vjp(g, a, offset=0, axis1=0, axis2=1):
-    """Cotangent of ``trace(a)``: ``g`` on the (offset) diagonal, zeros elsewhere."""
-    a = xp.asarray(a)
-    out = xp.zeros(a.shape, dtype=xp.result_type(a.dtype, xp.asarray(g).dtype, xp.float64))
-    moved = xp.moveaxis(out, (axis1, axis2), (-2, -1))
-    n, m = moved.shape[-2:]
-    rows = xp.arange(max(0, -offset), min(n, m - offset))
-    moved[..., rows, rows + offset] = xp.asarray(g)[..., None]
-    return out
-
-
-__all__ += ["trace_vjp"]
-
-
-def _einsum_parts(subscripts: str, n: int) -> tuple[list[str], str]:
-    subscripts = subscripts.replace(" ", "")
-    if "..." in subscripts:
-        raise NotImplementedError("the derivative of einsum with '...' is not supported")
-    if "->" in subscripts:
-        ins, out = subscripts.split("->")
-    else:  # implicit output: the letters that appear once, in order
-        ins = subscripts
-        letters = ins.replace(",", "")
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+def _einsum_labels(subscripts, shapes):
+    """Explicit labels per operand and for the output: '...' expanded, implicit output named."""
+    if not isinstance(subscripts, str):
+        raise NotImplementedError("the derivative of einsum needs its subscripts as a string")
+    s = subscripts.replace(" ", "")
+    ins, out = s.split("->") if "->" in s else (s, None)
     parts = ins.split(",")
-    if len(parts) != n:
-        raise ValueError(f"einsum subscripts {subscripts!r} do not match {n} operands")
-    return parts, out
+    if len(parts) != len(shapes):
+        raise ValueError(f"einsum subscripts {subscripts!r} do not match {len(shapes)} operands")
+    free = [c for c in string.ascii_letters if c not in s]
+    nell = max([len(shape) - (len(p) - 3) for p, shape in zip(parts, shapes) if "..." in p],
+               default=0)
+    ell = "".join(free[:nell])
+    labels = []
+    for p, shape in zip(parts, shapes):
+        k = len(shape) - (len(p) - 3)
+        labels.append(p.replace("...", ell[nell - k:] if k else "") if "..." in p else p)
+    if out is None:
+        letters = ins.replace("...", "").replace(",", "")
+        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    else:
+        out = out.replace("...", ell)
+    return labels, out
 
 
-def einsum_jvp(t, subscripts, operands, i):
-    """Tangent of ``einsum`` from operand ``i``: the same contraction with ``t`` in its place."""
+def _slot_grad(labels, arrays, j, shape):
+    """Gradient of ``<arrays[0], einsum(arrays[1:])>`` in slot ``j`` (shaped ``shape``)."""
+    target = labels[j]
+    others = [k for k in range(len(labels)) if k != j]
+    known = set("".join(labels[k] for k in others))
+    uniq = "".join(dict.fromkeys(target))
+    kept = "".join(c for c in uniq if c in known)
+    spec = ",".join(labels[k] for k in others) + "->" + kept
+    res = xp.einsum(spec, *[arrays[k] for k in others])
+    size = {c: shape[target.index(c)] for c in uniq}
+    # axes of size 1 in this slot that broadcast against larger ones: sum them back
+    shrink = tuple(a for a, c in enumerate(kept) if size[c] == 1 and res.shape[a] != 1)
+    if shrink:
+        res = xp.sum(res, axis=shrink, keepdims=True)
+    # labels that appear nowhere else were summed over: the gradient is constant along them
+    for a, c in enumerate(uniq):
+        if c not in known:
+            res = xp.expand_dims(res, a)
+    res = xp.broadcast_to(res, tuple(size[c] for c in uniq))
+    if len(uniq) == len(target):
+        return res
+    # repeated labels (a diagonal such as 'ii'): place the values on that diagonal
+    full = xp.zeros(shape, dtype=res.dtype)
+    grid = xp.indices(res.shape, sparse=True)
+    full[tuple(grid[uniq.index(c)] for c in target)] = res
+    return full
+
+
+def _einsum_setup(v, subscripts, operands):
+    labels, out = _einsum_labels(subscripts, [xp.shape(o) for o in operands])
+    return [out] + labels
+
+
+def einsum_jvp(v, subscripts, operands, i):
+    """Tangent of ``einsum`` from operand ``i``: the same contraction with ``v`` in its place."""
     ops = list(operands)
-    ops[i] = t
+    ops[i] = v
     return xp.einsum(subscripts, *ops)
 
 
-def einsum_vjp(g, subscripts, operands, i):
-    """Cotangent of operand ``i``: contract ``g`` with the other operands onto its subscripts.
+def einsum_vjp(v, subscripts, operands, i):
+    """Cotangent of operand ``i`` of ``einsum(subscripts, *operands)`` given ``v`` for the output.
 
-    Letters of operand ``i`` that appear nowhere else were summed over: broadcast back.
+    Operand ``i`` itself only gives its shape.
     """
-    parts, out = _einsum_parts(subscripts, len(operands))
-    target = parts[i]
-    if len(set(target)) != len(target):
-        raise NotImplementedError(f"the derivative of einsum {subscripts!r} with a repeated "
-                                  f"index in one operand is not supported")
-    others = [p for k, p in enumerate(parts) if k != i]
-    known = set(out).union(*others) if others else set(out)
-    kept = "".join(c for c in target if c in known)
-    spec = ",".join([out] + others) + "->" + kept
-    res = xp.einsum(spec, g, *[o for k, o in enumerate(operands) if k != i])
-    shape = xp.shape(operands[i])
-    for axis, c in enumerate(target):
-        if c not in known:
-            res = xp.expand_dims(res, axis)
-    return xp.broadcast_to(res, shape) if xp.shape(res) != shape else res
+    labels = _einsum_setup(v, subscripts, operands)
+    return _slot_grad(labels, [v] + list(operands), i + 1, xp.shape(operands[i]))
 
 
-__all__ += ["einsum_jvp", "einsum_vjp"]
+def einsum_jvp_dops(v, subscripts, operands, tans, i):
+    """``sum_{k != i} einsum(operands with [i] -> v, [k] -> tans[k])``."""
+    total = None
+    for k in range(len(operands)):
+        if k != i:
+            ops = list(operands)
+            ops[i], ops[k] = v, tans[k]
+            term = xp.einsum(subscripts, *ops)
+            total = term if total is None else total + term
+    if total is None:
+        return xp.zeros_like(einsum_jvp(v, subscripts, operands, i))
+    return total
+
+
+def einsum_vjp_dops(v, subscripts, operands, tans, i):
+    """``sum_{k != i} einsum_vjp(v, subscripts, operands with [k] -> tans[k], i)``."""
+    labels = _einsum_setup(v, subscripts, operands)
+    total = None
+    for k in range(len(operands)):
+        if k != i:
+            arrays = [v] + list(operands)
+            arrays[k + 1] = tans[k]
+            term = _slot_grad(labels, arrays, i + 1, xp.shape(operands[i]))
+            total = term if total is None else total + term
+    if total is None:
+        return xp.zeros(xp.shape(operands[i]), _float_dtype(v, operands[i]))
+    return total
+
+
+def einsum_vjp_all(v, subscripts, operands, w, i):
+    """The cotangents of every operand but ``i`` of ``einsum(operands with [i] -> w)``.
+
+    Shaped like ``operands`` (zeros at ``i``).
+    """
+    labels = _einsum_setup(v, subscripts, operands)
+    arrays = [v] + list(operands)
+    arrays[i + 1] = w
+    parts = [_slot_grad(labels, arrays, k + 1, xp.shape(operands[k])) if k != i
+             else xp.zeros(xp.shape(operands[k]), _float_dtype(v, w))
+             for k in range(len(operands))]
+    return type(operands)(parts) if isinstance(operands, (list, tuple)) else tuple(parts)
+
+
+def einsum_higher(like, operands):
+    """The derivative of an einsum helper in the operands themselves: zero for two operands
+    or fewer; not supported (a clear error) beyond."""
+    if len(operands) > 2:
+        raise NotImplementedError(
+            "third and higher derivatives through einsum with more than two operands are not "
+            "supported; split it into two-operand einsums")
+    return _zeros_like(like)

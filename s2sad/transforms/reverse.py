@@ -30,7 +30,15 @@ from ..rules import registry
 from .common import ProgramTransform, bind_call, index_of, inline
 from .naming import Names
 
-CONTAINER_CALLS = {"tuple", "list", "dict", "_rt.append", "np.linalg.slogdet"}
+CONTAINER_CALLS = {"tuple", "list", "dict", "_rt.append", "_rt.appended"}
+
+
+def _returns_container(func: str) -> bool:
+    """Whether a call may return a tuple/list/dict (its cotangents add with ``tree_add``)."""
+    if func in CONTAINER_CALLS:
+        return True
+    rule = registry.find(func)
+    return rule is not None and "container" in rule.tags
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,7 @@ class ReverseFunction:
                 if not isinstance(s, ir.Assign) or s.target in maybe:
                     continue
                 v = s.value
-                if (isinstance(v, ir.Call) and v.func in CONTAINER_CALLS) or isinstance(
+                if (isinstance(v, ir.Call) and _returns_container(v.func)) or isinstance(
                         v, ir.UserCall) or (isinstance(v, ir.Subscript) and isinstance(
                         v.value, ir.Name) and v.value.id in maybe) or (
                         isinstance(v, ir.Name) and v.id in maybe):

@@ -1,8 +1,15 @@
 """Every registered primitive, checked from a table by calling its rule templates directly.
 
-Forward: the tangent contribution of each differentiable argument against central
-differences (float64). Reverse: <g, J v> == <J^T g, v> against the forward rule.
-float32 inputs give float32 results close to the float64 ones.
+For each differentiable argument (each operand of ``*operands``):
+
+- forward: the tangent of the output against central differences (float64), with the
+  output's exact shape;
+- reverse: ``<g, J v> == <J^T g, v>`` against the forward rule, with the argument's shape;
+- float32 in, float32 out, close to the float64 result.
+
+Templates are called as the transforms call them: an ELEMENTWISE rule gives
+``t * partial`` and ``unbroadcast(g * partial, x)``; a GENERAL rule's templates get their
+parameters by name from ``rule.bind(args, kwargs)`` plus ``t``, ``g``, ``out`` (and ``i``).
 """
 
 from __future__ import annotations
@@ -11,250 +18,292 @@ import inspect
 
 import numpy as np
 import pytest
+from rule_cases import (BINARY, BINARY_SHAPES, CASES, NOT_DTYPE_PRESERVING, SCALAR_BINARY,
+                        SHAPES, UNARY, gen)
 
 from s2sad import runtime as rt
 from s2sad.rules import registry
 
-rng = np.random.default_rng(7)
+EPS = 1e-6
+
+# --------------------------------------------------------------------------- pytrees
+# Containers are tuples (namedtuples included), lists and dicts; a leaf is differentiable
+# when it is a Python float or a floating NumPy array/scalar.
 
 
-def pos(*shape):
-    return rng.uniform(0.5, 2.0, size=shape)
+def is_float(x) -> bool:
+    if isinstance(x, (bool, int, str)) or x is None:
+        return False
+    if isinstance(x, float):
+        return True
+    return isinstance(x, (np.ndarray, np.generic)) and x.dtype.kind == "f"
 
 
-def unit(*shape):
-    return rng.uniform(-0.8, 0.8, size=shape)
+def tree_map(fn, *trees):
+    first = trees[0]
+    if isinstance(first, (tuple, list)):
+        items = [tree_map(fn, *parts) for parts in zip(*trees)]
+        return type(first)(*items) if hasattr(first, "_fields") else type(first)(items)
+    if isinstance(first, dict):
+        return {k: tree_map(fn, *(t[k] for t in trees)) for k in first}
+    return fn(*trees)
 
 
-def gen(*shape):
-    return rng.normal(size=shape)
+def leaves(tree) -> list:
+    if isinstance(tree, (tuple, list)):
+        return [x for v in tree for x in leaves(v)]
+    if isinstance(tree, dict):
+        return [x for v in tree.values() for x in leaves(v)]
+    return [tree]
 
 
-def spd(n):
-    a = rng.normal(size=(n, n))
-    return a @ a.T + n * np.eye(n)
+def float_leaves(tree) -> list:
+    return [x for x in leaves(tree) if is_float(x)]
 
 
-UNARY_DOMAIN = {
-    "np.sin": gen, "np.cos": gen, "np.tan": unit, "np.arcsin": unit, "np.arccos": unit,
-    "np.arctan": gen, "np.sinh": gen, "np.cosh": gen, "np.tanh": gen, "np.arcsinh": gen,
-    "np.arccosh": lambda *s: 1.5 + pos(*s), "np.arctanh": unit, "np.exp": gen, "np.exp2": gen,
-    "np.expm1": gen, "np.log": pos, "np.log2": pos, "np.log10": pos, "np.log1p": pos,
-    "np.sqrt": pos, "np.cbrt": pos, "np.square": gen, "np.reciprocal": pos,
-    "np.absolute": lambda *s: pos(*s) * np.sign(gen(*s)),
-}
-SHAPES = [(), (4,), (3, 4)]
-BINARY_SHAPES = [((), ()), ((4,), (4,)), ((3, 4), (4,)), ((3, 1), (1, 4)), ((), (3, 4))]
-BINARY_DOMAIN = {
-    "mul": (gen, gen), "truediv": (gen, pos), "pow": (pos, lambda *s: 1.0 + unit(*s)),
-    "mod": (pos, lambda *s: 3.0 + unit(*s)), "np.multiply": (gen, gen),
-    "np.divide": (gen, pos), "np.power": (pos, lambda *s: 1.0 + unit(*s)),
-    "np.arctan2": (gen, pos), "np.hypot": (pos, pos), "np.logaddexp": (gen, gen),
-    "np.maximum": (gen, gen), "np.minimum": (gen, gen),
-    "np.remainder": (pos, lambda *s: 3.0 + unit(*s)), "np.fmod": (pos, lambda *s: 3.0 + unit(*s)),
-    "add": (gen, gen), "sub": (gen, gen), "np.add": (gen, gen), "np.subtract": (gen, gen),
-}
-
-# GENERAL rules: name -> list of (args, kwargs) cases (the differentiable args are floats)
-GENERAL = {
-    "neg": [((gen(3),), {})], "pos": [((gen(3),), {})], "np.negative": [((gen(3),), {})],
-    "float": [((np.float64(0.7),), {})],
-    "matmul": [((gen(3, 4), gen(4, 2)), {}), ((gen(4), gen(4, 2)), {}), ((gen(3, 4), gen(4)), {}),
-               ((gen(4), gen(4)), {})],
-    "np.matmul": [((gen(3, 4), gen(4, 2)), {})],
-    "np.dot": [((gen(3, 4), gen(4)), {}), ((gen(4), gen(4)), {})],
-    "np.inner": [((gen(4), gen(4)), {})],
-    "np.outer": [((gen(3), gen(4)), {})],
-    "getitem": [((gen(5), np.s_[1:4]), {}), ((gen(5), np.s_[[0, 2, 2]]), {}),
-                ((gen(3, 4), np.s_[:, 1]), {}), ((gen(3, 4), np.s_[1, None, ::2]), {})],
-    "np.sum": [((gen(3, 4),), {}), ((gen(3, 4),), {"axis": 1}), ((gen(3, 4),),
-                                                                    {"axis": 0, "keepdims": True})],
-    "np.mean": [((gen(3, 4),), {}), ((gen(3, 4),), {"axis": 1})],
-    "np.var": [((gen(3, 4),), {}), ((gen(3, 4),), {"axis": 0, "ddof": 1})],
-    "np.std": [((gen(3, 4),), {}), ((gen(3, 4),), {"axis": 1})],
-    "np.prod": [((pos(3, 4),), {}), ((pos(3, 4),), {"axis": 1})],
-    "np.max": [((gen(3, 4),), {}), ((gen(3, 4),), {"axis": 1})],
-    "np.min": [((gen(3, 4),), {}), ((gen(3, 4),), {"axis": 0, "keepdims": True})],
-    "np.cumsum": [((gen(5),), {}), ((gen(3, 4),), {"axis": 1})],
-    "np.linalg.norm": [((gen(5),), {}), ((gen(3, 4),), {}), ((gen(3, 4),), {"axis": 1})],
-    "np.transpose": [((gen(3, 4),), {}), ((gen(2, 3, 4),), {"axes": (1, 2, 0)})],
-    "np.linalg.solve": [((spd(3), gen(3)), {}), ((spd(3), gen(3, 2)), {})],
-    "np.linalg.inv": [((spd(3),), {})],
-    "np.linalg.det": [((spd(3),), {})],
-    "np.trace": [((gen(3, 3),), {})],
-    "np.reshape": [((gen(3, 4), (4, 3)), {})],
-    "np.ravel": [((gen(3, 4),), {})],
-    "np.squeeze": [((gen(3, 1),), {})],
-    "np.expand_dims": [((gen(3),), {"axis": 0})],
-    "np.copy": [((gen(3),), {})],
-    "np.broadcast_to": [((gen(4), (3, 4)), {})],
-    "np.concatenate": [(([gen(2, 3), gen(1, 3)],), {}), (([gen(2, 3), gen(2, 1)],), {"axis": 1})],
-    "np.stack": [(([gen(3), gen(3)],), {}), (([gen(3), gen(3)],), {"axis": 1})],
-    "np.hstack": [(([gen(2, 3), gen(2, 1)],), {})],
-    "np.vstack": [(([gen(2, 3), gen(1, 3)],), {})],
-    "np.tile": [((gen(3), (2, 2)), {})],
-    "np.asarray": [(([1.5, -0.5],), {})],
-    "np.array": [(([1.5, -0.5],), {})],
-    "np.real": [((gen(3),), {})],
-    "np.clip": [((gen(6), -0.5, 0.5), {})],
-    "np.where": [((gen(3, 4) > 0, gen(3, 4), gen(4)), {})],
-    "np.einsum": [(("ij,jk->ik", gen(2, 3), gen(3, 4)), {}), (("i,i", gen(3), gen(3)), {}),
-                  (("bi,bij->bj", gen(2, 3), gen(2, 3, 4)), {})],
-    "np.linalg.slogdet": [((spd(3),), {})],
-}
-# ``_rt.*`` helpers (rules of generated code) are exercised through the Hessian tests.
+def rand_like(tree):
+    def one(x):
+        if not is_float(x):
+            return None
+        if isinstance(x, float) and not isinstance(x, np.generic):
+            return float(gen())
+        return gen(*np.shape(x))
+    return tree_map(one, tree)
 
 
-def _float(x):
-    return isinstance(x, float) or (isinstance(x, np.ndarray) and x.dtype.kind == "f") or (
-        isinstance(x, list) and all(_float(np.asarray(v)) for v in x))
+def perturb(tree, direction, eps):
+    return tree_map(lambda x, d: x + eps * d if d is not None else x, tree, direction)
 
 
-def _perturb(value, direction, eps):
-    if isinstance(value, list):
-        return [v + eps * d for v, d in zip(value, direction)]
-    return value + eps * direction
+def tree_dot(a, b) -> float:
+    total = 0.0
+    for x, y in zip(leaves(a), leaves(b)):
+        if x is not None and y is not None:
+            total += float(np.sum(np.asarray(x, float) * np.asarray(y, float)))
+    return total
 
 
-def _rand_like(value):
-    if isinstance(value, list):
-        return [gen(*np.shape(v)) for v in value]
-    return gen(*np.shape(value))
+def cast(tree, dtype):
+    def one(x):
+        if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+            return x.astype(dtype)
+        if isinstance(x, np.floating):
+            return dtype(x)
+        return x
+    return tree_map(one, tree)
 
 
-def _dot(a, b):
-    if isinstance(a, (list, tuple)):
-        return sum(_dot(x, y) for x, y in zip(a, b))
-    return float(np.sum(np.asarray(a) * np.asarray(b)))
+# --------------------------------------------------------------------------- calling rules
 
 
-def _call(template, bound, **extra):
+def call_primal(rule, bound):
+    """Call the primitive with the bound arguments: positional up to the last one that has
+    no default (ufuncs take no keywords), by keyword after (rule signatures leave out
+    NumPy's ``dtype``/``out`` parameters, so later positions differ)."""
+    params = list(rule.signature.parameters.values())
+    required = [k for k, par in enumerate(params) if par.default is par.empty
+                and par.kind == par.POSITIONAL_OR_KEYWORD]
+    npos = max(required, default=-1) + 1
+    args, kwargs = [], {}
+    for k, par in enumerate(params):
+        value = bound[par.name]
+        if par.kind == par.VAR_POSITIONAL:
+            args.extend(value)
+        elif k < npos and par.kind == par.POSITIONAL_OR_KEYWORD:
+            args.append(value)
+        else:
+            kwargs[par.name] = value
+    return rule.obj(*args, **kwargs)
+
+
+def call_template(template, env):
     names = inspect.signature(template).parameters
-    env = {**bound, **extra}
     return template(**{n: env[n] for n in names})
 
 
-def _contributions(rule, bound, p, out):
-    """(jvp(t) function, vjp(g) function) for parameter p."""
-    if rule.kind == registry.ELEMENTWISE:
-        partial = _call(rule.partials[p], bound, out=out)
-        return (lambda t: t * partial,
-                lambda g: rt.unbroadcast(g * partial, bound[p]))
-    if isinstance(bound[p], tuple):  # *operands
-        raise AssertionError("use the operand form")
-    return (lambda t: _call(rule.jvps[p], bound, t=t, out=out),
-            lambda g: _call(rule.vjps[p], bound, g=g, out=out))
-
-
-def _cases():
-    for rule in registry.all_rules():
-        if rule.kind in (registry.NONDIFF, registry.STRUCTURAL) or rule.name.startswith("_rt."):
-            continue
-        if rule.kind == registry.ELEMENTWISE and len(rule.diff) == 1:
-            for shape in SHAPES:
-                yield pytest.param(rule.name, ((UNARY_DOMAIN.get(rule.name, gen)(*shape),), {}),
-                                   id=f"{rule.name}{shape}")
-        elif rule.kind == registry.ELEMENTWISE or rule.name in BINARY_DOMAIN:
-            da, db = BINARY_DOMAIN[rule.name]
-            for sa, sb in BINARY_SHAPES:
-                yield pytest.param(rule.name, ((da(*sa), db(*sb)), {}), id=f"{rule.name}{sa}{sb}")
-        else:
-            for k, case in enumerate(GENERAL[rule.name]):
-                yield pytest.param(rule.name, case, id=f"{rule.name}-{k}")
-
-
-def _primal(rule, args, kwargs):
-    if rule.name == "getitem":
-        return args[0][args[1]]
-    fn = rule.obj
-    if fn is None:
-        raise AssertionError(rule.name)
-    return fn(*args, **kwargs)
-
-
-@pytest.mark.parametrize("name, case", list(_cases()))
-def test_forward_matches_differences_and_reverse_is_its_transpose(name, case):
-    rule = registry.lookup(name)
-    args, kwargs = case
-    bound = rule.bind(args, kwargs)
-    out = _primal(rule, args, kwargs)
+def arguments(rule):
+    """(param, position) of every differentiable argument; position for ``*operands``."""
+    out = []
     for p in rule.diff:
-        value = bound[p]
-        positions = range(len(value)) if isinstance(value, tuple) else [None]
-        for i in positions:
-            x = value[i] if i is not None else value
-            if not _float(x):
-                continue
-            v = _rand_like(x)
-
-            # the differentiable arguments are passed positionally in the table
-            where = list(rule.signature.parameters).index(p) + (i or 0)
-
-            def f(eps):
-                a = list(args)
-                a[where] = _perturb(x, v, eps)
-                return _primal(rule, tuple(a), kwargs)
-
-            eps = 1e-6
-            fd = _sub(f(eps), f(-eps), 2 * eps)
-            if i is not None:
-                b = {**bound, p: value, "i": i}
-                jvp = lambda t: _call(rule.jvps[p], b, t=t, out=out)
-                vjp = lambda g: _call(rule.vjps[p], b, g=g, out=out)
-            else:
-                jvp, vjp = _contributions(rule, bound, p, out)
-            tangent = jvp(v)
-            _assert_close(tangent, fd, f"{name}: jvp of {p}")
-            g = _rand_like(out) if not isinstance(out, tuple) else tuple(
-                gen(*np.shape(o)) for o in out)
-            lhs = _dot(g, tangent)
-            rhs = _dot(vjp(g), v)
-            assert lhs == pytest.approx(rhs, rel=1e-7, abs=1e-9), f"{name}: vjp of {p}"
+        if rule.signature.parameters[p].kind == inspect.Parameter.VAR_POSITIONAL:
+            out.append((p, "*"))
+        else:
+            out.append((p, None))
+    return out
 
 
-def _sub(a, b, h):
-    if isinstance(a, tuple):
-        return tuple(_sub(x, y, h) for x, y in zip(a, b))
-    return (np.asarray(a, float) - np.asarray(b, float)) / h
+def get_arg(bound, p, i):
+    return bound[p][i] if i is not None else bound[p]
 
 
-def _assert_close(a, b, what):
-    if isinstance(b, tuple):
-        for x, y in zip(a, b):
-            _assert_close(x, y, what)
-        return
-    np.testing.assert_allclose(np.broadcast_to(np.asarray(a, float), np.shape(b)), b,
-                               rtol=2e-5, atol=2e-6, err_msg=what)
+def set_arg(bound, p, i, value):
+    new = dict(bound)
+    if i is None:
+        new[p] = value
+    else:
+        items = list(bound[p])
+        items[i] = value
+        new[p] = tuple(items)
+    return new
 
 
-@pytest.mark.parametrize("name", ["np.sin", "np.exp", "np.tanh", "mul", "np.sum", "matmul",
-                                  "np.linalg.norm"])
-def test_float32_in_float32_out(name):
-    rule = registry.lookup(name)
-    x32 = np.linspace(0.3, 1.1, 6, dtype=np.float32).reshape(2, 3)
-    y32 = np.linspace(0.5, 1.5, 6, dtype=np.float32).reshape(3, 2)
-    args = (x32, x32) if name == "mul" else (x32, y32) if name == "matmul" else (x32,)
-    bound = rule.bind(args, {})
-    out = _primal(rule, args, {})
-    p = rule.diff[0]
-    jvp, vjp = _contributions(rule, bound, p, out)
-    t32 = np.ones_like(x32)
-    g32 = np.ones_like(np.asarray(out))
-    assert np.asarray(jvp(t32)).dtype == np.float32
-    assert np.asarray(vjp(g32)).dtype == np.float32
-    jvp64, _ = _contributions(rule, {k: (np.asarray(v, np.float64) if isinstance(v, np.ndarray)
-                                         else v) for k, v in bound.items()}, p,
-                              np.asarray(out, np.float64))
-    np.testing.assert_allclose(jvp(t32), jvp64(t32.astype(np.float64)), rtol=1e-5)
+def jvp_vjp(rule, bound, p, i, out):
+    """The forward and reverse contribution of argument ``p`` (operand ``i``)."""
+    env = {**bound, "out": out}
+    if rule.kind == registry.ELEMENTWISE:
+        partial = call_template(rule.partials[p], env)
+        return (lambda t: t * partial), (lambda g: rt.unbroadcast(g * partial, bound[p]))
+    if i is not None:
+        env["i"] = i
+    return (lambda t: call_template(rule.jvps[p], {**env, "t": t}),
+            lambda g: call_template(rule.vjps[p], {**env, "g": g}))
 
 
-def test_every_differentiable_rule_is_in_the_table():
-    for rule in registry.all_rules():
-        if rule.kind in (registry.NONDIFF, registry.STRUCTURAL) or rule.name.startswith("_rt."):
+# --------------------------------------------------------------------------- the cases
+
+
+def table_cases(rule):
+    """The (args, kwargs) the rule is checked at, from the table."""
+    if rule.name in UNARY:
+        return [((UNARY[rule.name](*s),), {}) for s in SHAPES]
+    if rule.name in BINARY:
+        da, db = BINARY[rule.name]
+        return [((da(*sa), db(*sb)), {}) for sa, sb in BINARY_SHAPES]
+    if rule.name in SCALAR_BINARY:
+        da, db = SCALAR_BINARY[rule.name]
+        return [((float(da()), float(db())), {}), ((da(), db()), {}),
+                ((np.float64(da()), float(db())), {})]
+    return CASES.get(rule.name, [])
+
+
+def checked_rules():
+    return [r for r in registry.all_rules() if r.kind in (registry.ELEMENTWISE, registry.GENERAL)]
+
+
+def _params():
+    for rule in checked_rules():
+        for k, case in enumerate(table_cases(rule)):
+            for p, i in arguments(rule):
+                positions = range(len(rule.bind(*case)[p])) if i == "*" else [None]
+                for j in positions:
+                    where = p if j is None else f"{p}[{j}]"
+                    yield pytest.param(rule.name, case, p, j, id=f"{rule.name}-{k}-{where}")
+
+
+PARAMS = list(_params())
+
+
+def _unsupported(name, bound, p):
+    """Third derivatives through einsum with three or more operands: a clear error."""
+    return (name in ("_rt.einsum_jvp_dops", "_rt.einsum_vjp_dops", "_rt.einsum_vjp_all")
+            and p == "operands" and len(bound["operands"]) > 2)
+
+
+def _assert_close(actual, expected, what, rtol, atol_scale):
+    assert len(leaves(actual)) == len(leaves(expected)), f"{what}: structure"
+    for a, e in zip(leaves(actual), leaves(expected)):
+        if e is None:
             continue
-        listed = (rule.kind == registry.ELEMENTWISE or rule.name in BINARY_DOMAIN
-                  or rule.name in GENERAL)
-        assert listed, f"{rule.name} has no entry in the rule table"
+        scale = max(1.0, float(np.max(np.abs(e), initial=0.0)))
+        np.testing.assert_allclose(np.asarray(a, float), np.asarray(e, float), rtol=rtol,
+                                   atol=atol_scale * scale, err_msg=what)
+
+
+def _assert_shapes(tree, like, what):
+    got = [np.shape(x) for x in leaves(tree)]
+    want = [np.shape(x) for x in leaves(like)]
+    assert got == want, f"{what}: shapes {got} != {want}"
+
+
+@pytest.mark.parametrize("name, case, p, i", PARAMS)
+def test_forward_matches_differences_and_reverse_is_its_transpose(name, case, p, i):
+    rule = registry.lookup(name)
+    bound = rule.bind(*case)
+    x = get_arg(bound, p, i)
+    if not float_leaves(x):
+        pytest.skip("not a floating argument in this case")
+    out = call_primal(rule, bound)
+    jvp, vjp = jvp_vjp(rule, bound, p, i, out)
+    v = rand_like(x)
+    if _unsupported(name, bound, p):
+        with pytest.raises(NotImplementedError, match="more than two operands"):
+            jvp(v)
+        with pytest.raises(NotImplementedError, match="more than two operands"):
+            vjp(rand_like(out))
+        return
+
+    fd = tree_map(lambda a, b: (np.asarray(a, float) - np.asarray(b, float)) / (2 * EPS)
+                  if is_float(a) else np.zeros(np.shape(a)),
+                  call_primal(rule, set_arg(bound, p, i, perturb(x, v, EPS))),
+                  call_primal(rule, set_arg(bound, p, i, perturb(x, v, -EPS))))
+    tangent = jvp(v)
+    _assert_shapes(tangent, out, f"{name}: tangent of {p}")
+    _assert_close(tangent, fd, f"{name}: jvp of {p} vs central differences", 2e-5, 2e-6)
+
+    g = rand_like(out)
+    cot = vjp(g)
+    _assert_shapes(cot, x, f"{name}: cotangent of {p}")
+    lhs, rhs = tree_dot(g, tangent), tree_dot(cot, v)
+    assert lhs == pytest.approx(rhs, rel=1e-9, abs=1e-9), f"{name}: vjp of {p} is not the " \
+                                                          f"transpose of its jvp"
+
+
+@pytest.mark.parametrize("name, case, p, i", PARAMS)
+def test_float32_in_float32_out(name, case, p, i):
+    rule = registry.lookup(name)
+    bound32 = cast(rule.bind(*case), np.float32)
+    x32 = get_arg(bound32, p, i)
+    if _unsupported(name, bound32, p):
+        pytest.skip("not supported (checked above)")
+    if not any(isinstance(a, (np.ndarray, np.generic)) for a in float_leaves(x32)):
+        pytest.skip("no floating array argument in this case")
+    out32 = call_primal(rule, bound32)
+    jvp32, vjp32 = jvp_vjp(rule, bound32, p, i, out32)
+    t32 = cast(rand_like(x32), np.float32)
+    g32 = cast(rand_like(out32), np.float32)
+    tangent, cot = jvp32(t32), vjp32(g32)
+
+    # float32 stays float32 unless the primitive itself promotes (np.dot(x32, 2.5) is float64)
+    promotes = any(np.asarray(o).dtype != np.float32 for o in float_leaves(out32))
+    if name not in NOT_DTYPE_PRESERVING and not promotes:
+        for what, tree in (("tangent", tangent), ("cotangent", cot)):
+            for leaf in leaves(tree):
+                if isinstance(leaf, (np.ndarray, np.generic)) and leaf.dtype.kind == "f":
+                    assert leaf.dtype == np.float32, f"{name}: {what} of {p} is {leaf.dtype}"
+
+    bound64 = cast(bound32, np.float64)
+    out64 = call_primal(rule, bound64)
+    jvp64, vjp64 = jvp_vjp(rule, bound64, p, i, out64)
+    _assert_close(tangent, jvp64(cast(t32, np.float64)), f"{name}: float32 jvp", 2e-3, 2e-4)
+    _assert_close(cot, vjp64(cast(g32, np.float64)), f"{name}: float32 vjp", 2e-3, 2e-4)
+
+
+# --------------------------------------------------------------------------- coverage of the table
+
+
+def test_every_rule_with_a_derivative_is_in_the_table():
+    missing = [r.name for r in checked_rules() if not table_cases(r)]
+    assert not missing, f"rules without an entry in tests/rules/rule_cases.py: {missing}"
+
+
+def test_every_table_entry_is_a_registered_rule():
+    names = {r.name for r in checked_rules()}
+    stale = sorted(set(UNARY) | set(BINARY) | set(SCALAR_BINARY) | set(CASES))
+    stale = [n for n in stale if n not in names]
+    assert not stale, f"table entries without a rule: {stale}"
+
+
+def test_every_differentiable_argument_is_exercised():
+    for rule in checked_rules():
+        seen = set()
+        for case in table_cases(rule):
+            bound = rule.bind(*case)
+            for p, i in arguments(rule):
+                values = bound[p] if i == "*" else [bound[p]]
+                if any(float_leaves(v) for v in values):
+                    seen.add(p)
+        assert seen == set(rule.diff), f"{rule.name}: no floating case for " \
+                                       f"{sorted(set(rule.diff) - seen)}"
 
 
 def test_every_rule_has_both_directions():
@@ -271,10 +320,10 @@ def test_a_function_without_a_rule_is_named():
         registry.lookup("np.fft.fft")
 
 
-
 @pytest.mark.parametrize("obj, name", [(np.add, "add"), (np.subtract, "sub"),
                                        (np.multiply, "mul"), (np.divide, "truediv"),
                                        (np.power, "pow"), (np.matmul, "matmul"),
-                                       (np.negative, "neg"), (abs, "np.absolute")])
+                                       (np.negative, "neg"), (np.positive, "pos"),
+                                       (abs, "np.absolute")])
 def test_numpy_spellings_of_operators_share_one_rule(obj, name):
     assert registry.rule_for_object(obj).name == name
