@@ -10,7 +10,6 @@ parameters replaced by the bound atoms, plus the atom it returns::
 
 from __future__ import annotations
 
-import inspect
 from typing import Callable
 
 from .. import ir
@@ -35,10 +34,6 @@ def lowered(template) -> ir.Function:
                 f"primitives only")
         _LOWERED[key] = fn
     return _LOWERED[key]
-
-
-def template_params(template) -> list[str]:
-    return list(inspect.signature(template).parameters)
 
 
 def instantiate(template, bindings: dict[str, object], fresh: Callable[[], str],
