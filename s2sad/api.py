@@ -16,6 +16,7 @@ import numpy as np
 
 from .errors import DifferentiationError
 from .pipeline import Generated, Spec, generate
+from . import runtime as _rt
 
 _MEMO: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
 
@@ -98,9 +99,10 @@ def match_tree(g, like):
 class Transformed:
     """A transformed function: call it like the original; ``.source`` shows its code."""
 
-    def __init__(self, fn, spec: Spec, post):
+    def __init__(self, fn, spec: Spec, post, nested_spec: Spec | None = None):
         functools.update_wrapper(self, fn, updated=())
         self._fn, self._spec, self._post = fn, spec, post
+        self._nested_spec = nested_spec or spec
         self.__name__ = f"{getattr(fn, '__name__', 'f')}_{spec.transform}"
 
     @property
@@ -118,6 +120,15 @@ class Transformed:
         if entry is None:
             entry = self._entry = self.generated.entry
         return entry
+
+    @property
+    def composable_entry(self):
+        """The generated function an enclosing transform differentiates: the same numbers
+        as ``entry``, in a form made only of primitives with rules (Jacobians: a loop
+        over basis vectors rather than one batched pass)."""
+        if self._nested_spec == self._spec:
+            return self.entry
+        return _generated(self._fn, self._nested_spec).entry
 
     @property
     def source(self) -> str:
@@ -315,97 +326,32 @@ def jvp_source(fn, n: int, has_aux=False) -> str:
     return _generated(fn, Spec("jvp", tuple(range(n)), bool(has_aux))).source
 
 
-def _basis(x):
-    x = np.asarray(x)
-    dtype = x.dtype if x.dtype.kind in "fc" else np.float64
-    for k in range(x.size):
-        e = np.zeros(x.size, dtype=dtype)
-        e[k] = 1.0
-        yield e.reshape(x.shape)
-
-
-def _as_input(like, e):
-    return float(e) if isinstance(like, float) else e
-
-
 def jacfwd(fn, argnums=0, has_aux=False) -> Transformed:
-    """The Jacobian (shape ``out.shape + in.shape``) by forward mode, one column per pass.
-
-    Without ``has_aux`` the Jacobian loop is generated code, so it composes
-    (``jacrev(jacfwd(f))``, ``jacfwd(hessian(f))``).
-    """
-    nums = _argnums_tuple(argnums)
-    if not has_aux:
-        spec = Spec("jacfwd", tuple(argnums) if isinstance(argnums, list) else argnums)
-
-        def post(self, args, kwargs):
-            _check_differentiable(args, nums, "jacfwd")
-            return self.entry(*args, **kwargs)
-
-        return Transformed(fn, spec, post)
-
-    def post_aux(self, args, kwargs):
-        _check_differentiable(args, nums, "jacfwd")
-        gen = _generated(fn, Spec("jvp", tuple(range(len(args))), True))
-        jacs, aux = [], None
-        for i in nums:
-            cols, out = [], None
-            for e in _basis(args[i]):
-                tangents = [_zeros_tree(a) for a in args]
-                tangents[i] = _as_input(args[i], e)
-                out, dout, aux = gen.entry(*args, *tangents)
-                cols.append(np.asarray(dout))
-            out_shape, in_shape = np.shape(out), np.shape(args[i])
-            jac = np.stack(cols, axis=-1) if cols else np.zeros(out_shape + (0,))
-            jacs.append(jac.reshape(out_shape + in_shape))
-        return (jacs[0] if isinstance(argnums, int) else tuple(jacs)), aux
-
-    return _not_composable(Transformed(fn, Spec("jvp", None, True), post_aux), "jacfwd")
+    """The Jacobian (shape ``out.shape + in.shape``) by forward mode (``(J, aux)`` with
+    ``has_aux``): every basis tangent in one batched pass, generated code that composes
+    (``jacrev(jacfwd(f))``, ``jacfwd(hessian(f))``)."""
+    return _jacobian(fn, "jacfwd", argnums, has_aux)
 
 
 def jacrev(fn, argnums=0, has_aux=False) -> Transformed:
-    """The Jacobian (shape ``out.shape + in.shape``) by reverse mode, one row per pass."""
+    """The Jacobian (shape ``out.shape + in.shape``) by reverse mode (``(J, aux)`` with
+    ``has_aux``): one forward sweep, every basis cotangent in one batched backward pass."""
+    return _jacobian(fn, "jacrev", argnums, has_aux)
+
+
+def _jacobian(fn, transform: str, argnums, has_aux: bool) -> Transformed:
     nums = _argnums_tuple(argnums)
-    spec = Spec("vjp", None, bool(has_aux))
+    argnums = tuple(argnums) if isinstance(argnums, list) else argnums
+    spec = Spec(transform, argnums, bool(has_aux), vector=True)
 
     def post(self, args, kwargs):
-        _check_differentiable(args, nums, "jacrev")
-        res = vjp(fn, *args, has_aux=has_aux)
-        out, vjp_fn = res[0], res[1]
-        rows = [vjp_fn(_as_input(out, e)) for e in _basis(out)]
-        jacs = []
-        for i in nums:
-            in_shape = np.shape(args[i])
-            stacked = np.stack([np.asarray(r[i]) for r in rows]) if rows else np.zeros(
-                (0,) + in_shape)
-            jacs.append(stacked.reshape(np.shape(out) + in_shape))
-        jac = jacs[0] if isinstance(argnums, int) else tuple(jacs)
-        return (jac, res[2]) if has_aux else jac
+        _check_differentiable(args, nums, transform)
+        try:
+            return self.entry(*args, **kwargs)
+        except _rt.Unbatchable:  # a value the batched pass cannot widen: one pass per lane
+            return self.composable_entry(*args, **kwargs)
 
-    return _not_composable(Transformed(fn, spec, post), "jacrev")
-
-
-def _not_composable(t: Transformed, name: str) -> Transformed:
-    """Jacobians loop over basis vectors in Python, outside generated code: they cannot be
-    transformed again yet (``hessian`` is ``jacfwd(grad(f))`` and composes)."""
-
-    def refuse(self):
-        raise DifferentiationError(
-            f"{name}(...) cannot be transformed again yet: its Jacobian is assembled by a Python "
-            f"loop, not generated code; use s2sad.hessian or nest grad/jvp/vjp instead")
-
-    t.__class__ = type("Jacobian", (Transformed,), {"__s2sad__": property(refuse)})
-    return t
-
-
-def _zeros_tree(a):
-    if isinstance(a, (tuple, list)):
-        return type(a)(_zeros_tree(v) for v in a)
-    if isinstance(a, dict):
-        return {k: _zeros_tree(v) for k, v in a.items()}
-    if isinstance(a, float):
-        return 0.0
-    return np.zeros_like(a)
+    return Transformed(fn, spec, post, nested_spec=Spec(transform, argnums, bool(has_aux)))
 
 
 def hessian(fn, argnums=0) -> Transformed:

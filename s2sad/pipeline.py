@@ -24,9 +24,10 @@ from .transforms.reverse import ReverseFunction, ReverseProgram
 class Spec:
     """What to generate. ``argnums`` is an int or a tuple, as the user gave it."""
 
-    transform: str  # grad | value_and_grad | grad_and_value | vjp | jvp
+    transform: str  # grad | value_and_grad | grad_and_value | vjp | jvp | jacfwd | jacrev
     argnums: int | tuple[int, ...] = 0
     has_aux: bool = False
+    vector: bool = False  # Jacobians: one batched pass (False: a loop that composes)
 
 
 @dataclass
@@ -60,11 +61,15 @@ def _entry_name(program: ir.Program, spec: Spec) -> str:
 
 def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
     """The generated module's text for ``spec`` (deterministic)."""
-    if spec.transform in ("jvp", "jacfwd"):
+    if spec.transform == "jvp":
         from .transforms import forward
 
-        emit_forward = forward.emit_jvp if spec.transform == "jvp" else forward.emit_jacfwd
-        functions = emit_forward(program, spec, entry_name)
+        functions = forward.emit_jvp(program, spec, entry_name)
+    elif spec.transform in ("jacfwd", "jacrev"):
+        from .transforms import jacobians
+
+        emit_jacobian = getattr(jacobians, f"emit_{spec.transform}")
+        functions = emit_jacobian(program, spec, entry_name)
     else:
         functions = _emit_reverse(program, spec, entry_name)
     functions = [simplify.release_dead(simplify.drop_repeated_comments(simplify.coalesce_copies(

@@ -13,12 +13,6 @@ import fd
 import s2sad
 from corpus import bind, control, straight
 
-# Known gap: jacrev (and jacfwd with has_aux) assemble the Jacobian with a Python loop outside
-# generated code, so they cannot be transformed again yet; they raise DifferentiationError.
-_JAC_OF_JAC = pytest.mark.xfail(strict=True, raises=s2sad.DifferentiationError,
-                                reason="jacrev cannot be transformed again yet")
-
-
 def rosenbrock_hessian(x):
     """Closed form of the Hessian of sum 100 (x[i+1] - x[i]^2)^2 + (1 - x[i])^2."""
     n = len(x)
@@ -55,7 +49,7 @@ def test_hvp_of_rosenbrock_n10():
     lambda f: s2sad.jacfwd(s2sad.grad(f)),
     lambda f: s2sad.jacrev(s2sad.grad(f)),
     lambda f: s2sad.jacrev(s2sad.jacfwd(f)),
-    pytest.param(lambda f: s2sad.jacfwd(s2sad.jacrev(f)), marks=_JAC_OF_JAC),
+    lambda f: s2sad.jacfwd(s2sad.jacrev(f)),
     lambda f: s2sad.jacfwd(s2sad.jacfwd(f)),
 ], ids=["jacfwd-grad", "jacrev-grad", "jacrev-jacfwd", "jacfwd-jacrev", "jacfwd-jacfwd"])
 def test_composed_hessians_of_rosenbrock(compose):

@@ -113,3 +113,25 @@ class columns_of:
 
     def vjp_jac(g, value, x):
         return _rt.jacobian_from_columns(g, value, x)
+
+
+@defrule(_rt.jacobian_from_rows, name="_rt.jacobian_from_rows", diff="rows", tags="linear")
+class jacobian_from_rows:
+    def signature(rows, value, x): ...
+
+    def jvp_rows(t, value, x):
+        return _rt.jacobian_from_rows(t, value, x)
+
+    def vjp_rows(g, value, x):
+        return _rt.rows_of(g, value, x)
+
+
+@defrule(_rt.rows_of, name="_rt.rows_of", diff="jac", tags="linear")
+class rows_of:
+    def signature(jac, value, x): ...
+
+    def jvp_jac(t, value, x):
+        return _rt.rows_of(t, value, x)
+
+    def vjp_jac(g, value, x):
+        return _rt.jacobian_from_rows(g, value, x)

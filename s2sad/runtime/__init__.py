@@ -155,6 +155,7 @@ def set_at(a, index, v):
 
 
 from .helpers import *  # noqa: E402,F401,F403  (cotangent helpers of the rules)
+from .batching import *  # noqa: E402,F401,F403  (helpers of batched code)
 
 
 # ----------------------------------------------------------------- used by Jacobian code
@@ -177,6 +178,21 @@ def jacobian_from_columns(columns, out, x):
         return xp.zeros(out_shape + in_shape)
     stacked = xp.stack([xp.broadcast_to(c, out_shape) for c in columns], axis=-1)
     return xp.reshape(stacked, out_shape + in_shape)
+
+
+def jacobian_from_rows(rows, out, x):
+    """Stack ``J^T e_k`` (each shaped like ``x``) into ``J`` of shape ``out.shape + x.shape``."""
+    out_shape, in_shape = xp.shape(out), xp.shape(x)
+    if not rows:
+        return xp.zeros(out_shape + in_shape)
+    stacked = xp.stack([xp.broadcast_to(r, in_shape) for r in rows])
+    return xp.reshape(stacked, out_shape + in_shape)
+
+
+def rows_of(jac, out, x):
+    """The inverse of ``jacobian_from_rows``: the list of ``J^T e_k``."""
+    flat = xp.reshape(jac, (-1,) + xp.shape(x))
+    return [flat[k] for k in range(flat.shape[0])]
 
 
 def columns_of(jac, out, x):

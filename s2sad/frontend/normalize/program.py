@@ -33,7 +33,7 @@ _DTYPE_NAMES = {float: "float64", int: "int64", bool: "bool", complex: "complex1
 def transformed_entry(obj):
     """The generated Python function behind an s2sad-transformed callable, or None."""
     info = getattr(obj, "__s2sad__", None)
-    return getattr(info, "entry", None)
+    return getattr(info, "composable_entry", None)
 
 
 class ProgramBuilder:

@@ -1,0 +1,315 @@
+"""Helpers of batched (vectorized) code: values carrying a leading batch axis.
+
+Invariant: a *batched* value ``v`` of a primal of shape ``s`` has shape
+``(k,) + s``: ``v[i]`` is the value in lane ``i``. An unbatched value is the
+same in every lane. The batching transform (``transforms/batching.py``) keeps
+primal shapes in the arguments of these helpers; each helper returns the
+batched result of its primitive. ``vmap_call`` is the fallback that is right
+for any primitive: one call per lane, results stacked.
+"""
+
+from __future__ import annotations
+
+import builtins
+import operator
+
+import numpy as xp
+
+__all__ = [
+    "Unbatchable", "batch_size", "vbatch", "lift", "lift_b", "batch_axes", "shift_axis", "batch_shape",
+    "batch_transpose_axes", "batch_squeeze_axes", "batch_index", "lift_into", "vmap_call",
+    "vmatmul", "vmatmul_vjp_x", "vmatmul_vjp_y", "vunbroadcast", "vbroadcast_like", "vgetitem_vjp", "vsum_vjp", "vmean_vjp",
+    "vreshape_like", "vset_at", "vzero_at", "basis_stack", "jacobian_from_batched_columns",
+    "jacobian_from_batched_rows",
+]
+
+
+class Unbatchable(Exception):
+    """Raised by batched code on a value it cannot widen (a container where an array was
+    expected, separated array indices); the caller runs one pass per lane instead."""
+
+
+def batch_size(v) -> int:
+    return xp.shape(v)[0]
+
+
+def vbatch(x, k):
+    """``x`` (the same in every lane) as a batched value: ``k`` copies along a new axis 0."""
+    if x is None:
+        return None
+    if isinstance(x, (tuple, list)):
+        return type(x)(vbatch(v, k) for v in x)
+    arr = xp.asarray(x)
+    return xp.array(xp.broadcast_to(arr, (k,) + arr.shape))
+
+
+def _lifted(a, rank):
+    """Batched ``a`` with unit axes after the batch axis up to primal rank ``rank``."""
+    missing = rank - (xp.ndim(a) - 1)
+    if missing <= 0:
+        return a
+    a = xp.asarray(a)
+    return xp.reshape(a, a.shape[:1] + (1,) * missing + a.shape[1:])
+
+
+def lift(a, *unbatched):
+    """Batched ``a`` aligned for broadcasting against the unbatched operands ``unbatched``.
+
+    NumPy aligns trailing axes: ``(k, 3)`` against ``(4, 3)`` would pair the batch
+    axis with the 4. Unit axes after the batch axis restore ``(k, 1, 3)``.
+    """
+    return _lifted(a, max(xp.ndim(u) for u in unbatched))
+
+
+def lift_b(a, *batched):
+    """Batched ``a`` aligned against other batched operands (primal ranks compared)."""
+    return _lifted(a, max(xp.ndim(b) - 1 for b in batched))
+
+
+def batch_axes(a):
+    """Every axis of batched ``a`` but the batch axis (a reduction's ``axis=None``)."""
+    return tuple(range(1, xp.ndim(a)))
+
+
+def shift_axis(axis):
+    """A primal axis (int or tuple; negative ones count from the end) in batched terms."""
+    if axis is None:
+        return None
+    if isinstance(axis, (tuple, list)):
+        return tuple(shift_axis(ax) for ax in axis)
+    return axis + 1 if axis >= 0 else axis
+
+
+def batch_shape(a, shape):
+    """``(k,) + shape`` for reshaping batched ``a`` to the primal ``shape``."""
+    if isinstance(shape, (int, xp.integer)):
+        shape = (shape,)
+    return (xp.shape(a)[0],) + tuple(shape)
+
+
+def batch_transpose_axes(a, axes=None):
+    """``transpose(a, axes)`` of a lane as axes of the batched ``a`` (the batch axis stays)."""
+    if axes is None:
+        return (0,) + tuple(range(xp.ndim(a) - 1, 0, -1))
+    return (0,) + tuple(shift_axis(ax) for ax in axes)
+
+
+def batch_squeeze_axes(a):
+    """``squeeze(a)``: the unit axes of batched ``a`` other than the batch axis."""
+    return tuple(i for i, n in enumerate(xp.shape(a)) if i and n == 1)
+
+
+def batch_index(index):
+    """A primal subscript as a subscript of the batched value (a leading ``:``).
+
+    NumPy moves the axes of advanced indices that are separated by a slice to the
+    front; a leading ``:`` would then not stay in front, so those are refused.
+    """
+    items = index if isinstance(index, tuple) else (index,)
+    arrays = [i for i, item in enumerate(items)
+              if not isinstance(item, (int, xp.integer, slice, type(None), type(Ellipsis)))]
+    if arrays and arrays[-1] - arrays[0] + 1 != len(arrays):
+        raise Unbatchable("a batched subscript with array indices separated by a slice")
+    return (slice(None),) + items
+
+
+def lift_into(v, a, index):
+    """Batched ``v`` aligned to broadcast into ``a[index]`` (``index`` already batched)."""
+    return _lifted(v, xp.ndim(a[index]) - 1)
+
+
+_BUILTINS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
+             "truediv": operator.truediv, "floordiv": operator.floordiv, "mod": operator.mod,
+             "pow": operator.pow, "matmul": operator.matmul, "neg": operator.neg,
+             "pos": operator.pos, "lt": operator.lt, "le": operator.le, "gt": operator.gt,
+             "ge": operator.ge, "eq": operator.eq, "ne": operator.ne}
+_RESOLVED: dict[str, object] = {}
+
+
+def _resolve(name: str):
+    """The object a primitive's canonical name (``"np.linalg.solve"``, ``"_rt.pop"``) denotes."""
+    fn = _RESOLVED.get(name)
+    if fn is None:
+        if name in _BUILTINS:
+            fn = _BUILTINS[name]
+        elif "." not in name:
+            fn = getattr(builtins, name)
+        else:
+            head, *rest = name.split(".")
+            if head == "np":
+                fn = xp
+            else:  # _rt
+                from .. import runtime as fn
+            for part in rest:
+                fn = getattr(fn, part)
+        _RESOLVED[name] = fn
+    return fn
+
+
+def vmap_call(name, batched, *args, **kwargs):
+    """Any primitive on batched arguments: one call per lane, the results stacked.
+
+    ``batched[i]`` says whether ``args[i]`` carries the batch axis.
+    """
+    fn = _resolve(name)
+    k = next(xp.shape(a)[0] for a, b in zip(args, batched) if b)
+    lanes = [fn(*(a[i] if b else a for a, b in zip(args, batched)), **kwargs) for i in range(k)]
+    if any(isinstance(v, (tuple, list, dict)) for v in lanes):
+        raise Unbatchable(f"{name} returned a container")
+    return xp.stack([xp.asarray(v) for v in lanes])
+
+
+def vmatmul(a, b, a_batched, b_batched):
+    """``a @ b`` with either or both operands batched."""
+    ra, rb = xp.ndim(a) - a_batched, xp.ndim(b) - b_batched
+    if a_batched and not b_batched and (rb <= 2 or ra >= rb):
+        return a @ b  # the batch axis is a leading (broadcast) axis of a
+    if b_batched and not a_batched:
+        if rb == 1:  # (k, m): a @ b[i] for each lane is b @ a.T
+            return b @ (xp.swapaxes(a, -1, -2) if ra >= 2 else a)
+        if ra <= rb:
+            return a @ b
+    if a_batched and b_batched:
+        if ra == rb >= 2:
+            return a @ b
+        if ra == 1 and rb == 2:
+            return (a[:, None, :] @ b)[:, 0]
+        if ra == 2 and rb == 1:
+            return (a @ b[..., None])[..., 0]
+        if ra == rb == 1:
+            return xp.einsum("ki,ki->k", a, b)
+    return vmap_call("matmul", (a_batched, b_batched), a, b)
+
+
+def vmatmul_vjp_x(g, x, y):
+    """``matmul_vjp_x`` (cotangent of ``x`` in ``x @ y``) for batched ``g``."""
+    rx, ry = xp.ndim(x), xp.ndim(y)
+    if rx == 2 and ry == 2:
+        return g @ xp.swapaxes(y, -1, -2)
+    if rx == 2 and ry == 1:
+        return g[..., None] * y
+    if rx == 1 and ry == 2:
+        return g @ xp.swapaxes(y, -1, -2)
+    if rx == 1 and ry == 1:
+        return g[:, None] * y
+    return vmap_call("_rt.matmul_vjp_x", (True, False, False), g, x, y)
+
+
+def vmatmul_vjp_y(g, x, y):
+    """``matmul_vjp_y`` (cotangent of ``y`` in ``x @ y``) for batched ``g``."""
+    rx, ry = xp.ndim(x), xp.ndim(y)
+    if rx == 2 and ry == 2:
+        return xp.swapaxes(x, -1, -2) @ g
+    if rx == 1 and ry == 2:
+        return x[None, :, None] * g[:, None, :]
+    if rx == 2 and ry == 1:
+        return g @ x
+    if rx == 1 and ry == 1:
+        return g[:, None] * x
+    return vmap_call("_rt.matmul_vjp_y", (True, False, False), g, x, y)
+
+
+def vunbroadcast(g, x, g_batched, x_batched):
+    """``unbroadcast(g, x)`` lane by lane: ``g`` summed down to ``x``'s primal shape."""
+    from . import unbroadcast
+
+    if not g_batched:
+        return unbroadcast(g, x[0] if x_batched else x)
+    shape = xp.shape(x)[1:] if x_batched else xp.shape(x)
+    gshape = xp.shape(g)[1:]
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(1, lead + 1)) + tuple(
+        1 + lead + i for i, n in enumerate(shape) if n == 1 and gshape[lead + i] != 1)
+    out = xp.sum(g, axis=axes) if axes else g
+    return xp.reshape(out, xp.shape(g)[:1] + shape)
+
+
+def vbroadcast_like(t, out, t_batched, out_batched):
+    """``broadcast_like(t, out)`` lane by lane."""
+    shape = xp.shape(out)[1:] if out_batched else xp.shape(out)
+    if not t_batched:
+        return xp.broadcast_to(t, shape)
+    t = _lifted(t, len(shape))
+    return xp.broadcast_to(t, t.shape[:1] + shape)
+
+
+def vgetitem_vjp(g, x, index):
+    """``getitem_vjp(g, x, index)`` for batched ``g`` and an unbatched array ``x``."""
+    from .helpers import _float_dtype
+
+    if isinstance(x, (dict, tuple, list)):
+        raise Unbatchable("the cotangent of a container item")
+    x = xp.asarray(x)
+    out = xp.zeros((xp.shape(g)[0],) + x.shape, dtype=_float_dtype(x, g))
+    bindex = batch_index(index)
+    if type(index) is slice or type(index) is int:  # basic: no repeated elements
+        out[bindex] = g
+    else:
+        xp.add.at(out, bindex, g)
+    return out
+
+
+def vsum_vjp(g, a, axis=None, keepdims=False):
+    """``sum_vjp`` for batched ``g`` and unbatched ``a``: ``g`` broadcast back over ``a``."""
+    from .helpers import _axes
+
+    shape = xp.shape(a)
+    if not keepdims and shape and (axis is not None or xp.ndim(g) - 1 < len(shape)):
+        g = xp.expand_dims(g, tuple(ax + 1 for ax in _axes(axis, len(shape))))
+    return xp.broadcast_to(g, xp.shape(g)[:1] + shape)
+
+
+def vmean_vjp(g, a, axis=None, keepdims=False):
+    from .helpers import count
+
+    return vsum_vjp(g, a, axis, keepdims) / count(a, axis)
+
+
+def vreshape_like(g, x):
+    return xp.reshape(g, (xp.shape(g)[0],) + xp.shape(x))
+
+
+def vset_at(a, index, v, a_batched, v_batched):
+    """``set_at(a, index, v)`` (a copy of ``a`` with ``a[index] = v``) lane by lane."""
+    k = xp.shape(a if a_batched else v)[0]
+    out = xp.array(a, copy=True) if a_batched else vbatch(a, k)
+    bindex = batch_index(index)
+    out[bindex] = lift_into(v, out, bindex) if v_batched else v
+    return out
+
+
+def vzero_at(a, index):
+    """``zero_at(a, index)`` for batched ``a``."""
+    out = xp.array(a, copy=True)
+    out[batch_index(index)] = 0
+    return out
+
+
+# ----------------------------------------------------------------- Jacobians in one pass
+
+
+def basis_stack(x):
+    """The standard basis of ``x``'s space as one batched tangent, shape ``(x.size,) + x.shape``."""
+    if isinstance(x, (bool, int, float)):
+        return xp.ones((1,))
+    arr = xp.asarray(x)
+    dtype = arr.dtype if arr.dtype.kind in "fc" else xp.float64
+    return xp.reshape(xp.eye(arr.size, dtype=dtype), (arr.size,) + arr.shape)
+
+
+def jacobian_from_batched_columns(tangents, out, x):
+    """``J`` (shape ``out.shape + x.shape``) from the batched tangent ``J e_k`` of every k."""
+    out_shape, in_shape = xp.shape(out), xp.shape(x)
+    n = int(xp.prod(in_shape, dtype=int))
+    cols = xp.broadcast_to(tangents, (n,) + out_shape)
+    return xp.reshape(xp.moveaxis(cols, 0, -1), out_shape + in_shape)
+
+
+def jacobian_from_batched_rows(cotangents, out, x):
+    """``J`` (shape ``out.shape + x.shape``) from the batched cotangent ``J^T e_k`` of every k."""
+    out_shape, in_shape = xp.shape(out), xp.shape(x)
+    m = int(xp.prod(out_shape, dtype=int))
+    rows = xp.broadcast_to(cotangents, (m,) + in_shape)
+    return xp.reshape(rows, out_shape + in_shape)

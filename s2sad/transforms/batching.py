@@ -1,0 +1,466 @@
+"""Batching: the same program run on ``k`` lanes at once, the lanes on a new leading axis.
+
+``batch(program, fn, statuses)`` returns a function ``fn_batched(_k, *params)``
+in which every parameter marked batched carries a leading axis of size ``_k``
+(lane ``i`` is ``param[i]``); unbatched values are the same in every lane and
+stay unbatched, so only the computation that depends on batched inputs is
+widened. Vector forward mode is this transform applied to a generated ``jvp``
+(all basis tangents in one pass), vector reverse mode the same applied to a
+generated backward function (all basis cotangents in one pass).
+
+The status of a value is ``False`` (unbatched), ``True`` (an array with the
+batch axis), ``LIST`` (a list, e.g. a tape, whose items are batched) or a
+tuple of statuses (a tuple value). Each primitive call with batched arguments
+becomes its batched form: elementwise operations align ranks
+(``_rt.lift``), reductions and shape operations get their axes shifted past
+the batch axis, a few helpers have batched twins (``_rt.vunbroadcast``...),
+and every other primitive runs once per lane (``_rt.vmap_call``), which is
+right for any primitive. Control flow must not depend on batched values (that
+would need masking); ``NotBatchable`` says so, and callers fall back to one
+pass per lane.
+"""
+
+from __future__ import annotations
+
+from .. import ir
+from ..rules import registry
+from .common import ProgramTransform
+from .naming import Names
+
+LIST = "list"
+
+
+class NotBatchable(Exception):
+    """The program cannot run batched (batched control flow, a container-valued rule...)."""
+
+
+class _Restart(Exception):
+    """A list turned out to hold batched items: transform the function again from the top."""
+
+
+# elementwise primitives that are not ``registry.ELEMENTWISE`` rules (linear ones, selections,
+# predicates); builtin ``max``/``min`` are elementwise rules but compare whole values
+_ELEMENTWISE = {
+    "add", "sub", "neg", "pos", "np.where", "np.clip", "np.copy", "np.asarray", "np.real",
+    "_rt.astype", "_rt.zeros_like", "np.zeros_like", "np.ones_like", "np.full_like",
+    "np.empty_like", "eq", "ne", "lt", "le", "gt", "ge", "np.equal", "np.not_equal",
+    "np.greater", "np.greater_equal", "np.less", "np.less_equal", "np.sign", "np.signbit",
+    "np.floor", "np.ceil", "np.trunc", "np.rint", "np.round", "np.around", "np.fix",
+    "np.isnan", "np.isinf", "np.isfinite", "np.logical_and", "np.logical_or", "np.logical_xor",
+    "np.logical_not", "np.heaviside", "np.floor_divide", "floordiv", "bitand", "bitor", "xor",
+    "invert", "_rt.tree_add", "_rt.greater_weight", "_rt.clip_mask", "_rt.clip_lo_mask", "_rt.clip_hi_mask",
+}
+_NOT_ELEMENTWISE = {"max", "min"}
+_SAME_SHAPES = {"_rt.tree_add", "_rt.zeros_like", "np.zeros_like", "np.ones_like",
+                "np.empty_like", "np.full_like", "np.copy", "np.asarray", "np.real",
+                "_rt.astype"}  # operands have equal shapes: no rank alignment needed
+# reductions: axis is the second parameter; None means "all axes" (of the lane)
+_REDUCTIONS = {"np.sum", "np.mean", "np.max", "np.min", "np.prod", "np.std", "np.var",
+               "np.all", "np.any", "np.count_nonzero"}
+_AXIS_REQUIRED = {"np.cumsum": 1, "np.argmax": 1, "np.argmin": 1, "np.argsort": 1}
+# shape operations: positions (in the rule's signature) of axis parameters to shift
+_AXIS_PARAMS = {"np.swapaxes": ("axis1", "axis2"), "np.moveaxis": ("source", "destination"),
+                "np.expand_dims": ("axis",), "np.trace": ("axis1", "axis2")}
+# batched twins of runtime helpers, given the batched flags of their array arguments
+_TWINS = {"_rt.unbroadcast": "_rt.vunbroadcast", "_rt.broadcast_like": "_rt.vbroadcast_like",
+          "_rt.set_at": "_rt.vset_at"}
+# batched twins for a batched first argument (the cotangent) only
+_FIRST_ONLY_TWINS = {"_rt.getitem_vjp": "_rt.vgetitem_vjp", "_rt.sum_vjp": "_rt.vsum_vjp",
+                     "_rt.mean_vjp": "_rt.vmean_vjp", "_rt.reshape_like": "_rt.vreshape_like",
+                     "_rt.zero_at": "_rt.vzero_at", "_rt.matmul_vjp_x": "_rt.vmatmul_vjp_x",
+                     "_rt.matmul_vjp_y": "_rt.vmatmul_vjp_y"}
+
+
+def _const_shift(axis):
+    if isinstance(axis, tuple):
+        return tuple(_const_shift(a) for a in axis)
+    return axis + 1 if axis >= 0 else axis
+
+
+def _join(a, b):
+    if a == b:
+        return a
+    if isinstance(a, tuple) and isinstance(b, tuple) and len(a) == len(b):
+        return tuple(_join(x, y) for x, y in zip(a, b))
+    raise NotBatchable("a value is batched on one path and not on another in a way "
+                       "that cannot be widened")
+
+
+class BatchFunction:
+    def __init__(self, prog: "BatchProgram", fn: ir.Function, statuses: tuple):
+        self.prog, self.fn, self.statuses = prog, fn, statuses
+        self.lists: set[str] = set()  # list names (and their aliases) holding batched items
+
+    def transform(self, name: str) -> tuple[ir.Function, object]:
+        for _ in range(20):
+            try:
+                return self._transform(name)
+            except _Restart:
+                continue
+        raise NotBatchable("list statuses did not settle")  # pragma: no cover
+
+    def _transform(self, name: str):
+        self.names = Names(ir.all_names(self.fn) | set(self.prog.program.functions)
+                           | self.prog.reserved)
+        self.k = self.names.exact("_k")
+        self.status: dict[str, object] = dict(zip(self.fn.params, self.statuses))
+        self.result: object = False
+        body = self.run(self.fn.body)
+        fn = ir.replace(self.fn, name=name, params=(self.k,) + self.fn.params, body=tuple(body),
+                        defaults=(), docstring=f"{self.fn.name} on a batch of lanes "
+                                               f"(axis 0 of {', '.join(self._batched_params())})")
+        return fn, self.result
+
+    def _batched_params(self):
+        return [p for p, s in zip(self.fn.params, self.statuses) if s] or ["none"]
+
+    # ------------------------------------------------------------------ helpers
+    def st(self, a) -> object:
+        if isinstance(a, ir.Name):
+            return LIST if a.id in self.lists else self.status.get(a.id, False)
+        if isinstance(a, ir.Index):
+            if any(self.st(x) for x in ir.atoms_of(a)):
+                raise NotBatchable("a subscript depends on a batched value")
+            return False
+        return False
+
+    def temp(self, value: ir.Expr, out: list, line: int, base: str = "_v") -> ir.Name:
+        t = self.names.temp(base)
+        out.append(ir.Assign(t, value, line))
+        return ir.Name(t)
+
+    def promote(self, name: str, line: int = 0) -> ir.Stmt:
+        """``name`` widened to every lane."""
+        return ir.Assign(name, ir.Call("_rt.vbatch", (ir.Name(name), ir.Name(self.k))), line)
+
+    # ------------------------------------------------------------------ statements
+    def run(self, body) -> list[ir.Stmt]:
+        out: list[ir.Stmt] = []
+        for s in body:
+            if isinstance(s, ir.Assign):
+                out += self.assign(s)
+            elif isinstance(s, ir.SetItem):
+                out += self.setitem(s)
+            elif isinstance(s, ir.ExprStmt):
+                out += self.effect(s)
+            elif isinstance(s, ir.If):
+                out += self.branch(s)
+            elif isinstance(s, ir.For):
+                if any(self.st(a) for a in (s.start, s.stop, s.step)):
+                    raise NotBatchable("a loop's range depends on a batched value")
+                out += self.loop(s)
+            elif isinstance(s, ir.While):
+                out += self.loop(s)
+            elif isinstance(s, ir.Return):
+                self.result = self.st(s.value)
+                out.append(s)
+            else:
+                out.append(s)
+        return out
+
+    def assign(self, s: ir.Assign) -> list[ir.Stmt]:
+        out: list[ir.Stmt] = []
+        v = s.value
+        if isinstance(v, (ir.Name, ir.Const)):
+            status = self.st(v)
+            if isinstance(v, ir.Name) and v.id in self.lists:
+                self.lists.add(s.target)
+        elif isinstance(v, ir.Subscript):
+            v, status = self.subscript(v, out, s.line)
+        elif isinstance(v, ir.UserCall):
+            v, status = self.user_call(v)
+        else:
+            v, status = self.call(s.target, v, out, s.line)
+        self.status[s.target] = LIST if s.target in self.lists else status
+        out.append(ir.replace(s, value=v))
+        return out
+
+    def subscript(self, v: ir.Subscript, out: list, line: int):
+        st = self.st(v.value)
+        self.st(v.index)
+        if st is False:
+            return v, False
+        if st == LIST:
+            return v, True
+        if isinstance(st, tuple):
+            items = v.index.items
+            if len(items) == 1 and isinstance(items[0], ir.Const) and isinstance(
+                    items[0].value, int):
+                return v, st[items[0].value]
+            if all(x == st[0] for x in st):
+                return v, st[0]
+            raise NotBatchable("a tuple of mixed batched items indexed by a runtime value")
+        return ir.Subscript(v.value, self.batch_index(v.index, out, line)), True
+
+    def batch_index(self, index: ir.Index, out: list, line: int) -> ir.Index:
+        """``[idx]`` of a lane as a subscript of the batched array: ``[:, idx]``."""
+        names = [i for i, item in enumerate(index.items) if isinstance(item, ir.Name)]
+        if len(index.items) == 1 and names:  # a runtime index may itself be a tuple
+            b = self.temp(ir.Call("_rt.batch_index", (index.items[0],)), out, line, "_idx")
+            return ir.Index((b,))
+        if names and names[-1] - names[0] + 1 != len(names):
+            b = self.temp(ir.Call("_rt.batch_index", (index,)), out, line, "_idx")
+            return ir.Index((b,))
+        return ir.Index((ir.Slice(),) + index.items, True)
+
+    def user_call(self, v: ir.UserCall):
+        if any(self.st(a) for _, a in v.kwargs):
+            raise NotBatchable("a batched keyword argument")
+        statuses = tuple(self.st(a) for a in v.args)
+        if not any(statuses):
+            return v, False
+        name, result = self.prog.batched(v.func, statuses)
+        return ir.UserCall(name, (ir.Name(self.k),) + v.args, v.kwargs), result
+
+    def setitem(self, s: ir.SetItem) -> list[ir.Stmt]:
+        self.st(s.index)
+        t, v = self.status.get(s.target, False), self.st(s.value)
+        if t is False and v is False:
+            return [s]
+        out: list[ir.Stmt] = []
+        if t == LIST:
+            value = s.value
+            if v is False:
+                value = self.temp(ir.Call("_rt.vbatch", (s.value, ir.Name(self.k))), out, s.line)
+            return out + [ir.replace(s, value=value)]
+        if t is False:
+            if v is not True:
+                raise NotBatchable("a container item set to a batched value")
+            out.append(self.promote(s.target, s.line))
+            self.status[s.target] = True
+        elif t is not True:
+            raise NotBatchable("an item of a tuple set in place")
+        index = self.batch_index(s.index, out, s.line)
+        value = s.value
+        if v is True:
+            value = self.temp(ir.Call("_rt.lift_into", (s.value, ir.Name(s.target), index)),
+                              out, s.line)
+        return out + [ir.SetItem(s.target, index, value, s.line)]
+
+    def effect(self, s: ir.ExprStmt) -> list[ir.Stmt]:
+        v = s.value
+        if v.func == "_rt.append":
+            lst, item = v.args
+            out: list[ir.Stmt] = []
+            item = self.append_item(lst.id, item, out, s.line)
+            return out + [ir.replace(s, value=ir.Call(v.func, (lst, item)))]
+        if any(self.st(a) for a in ir.atoms_of(v)):
+            raise NotBatchable(f"{v.func} called for its effect on a batched value")
+        return [s]
+
+    def append_item(self, lst: str, item, out: list, line: int):
+        """``item`` ready to go onto list ``lst``: a list's items are all batched or none is."""
+        if self.st(item) not in (False, True):
+            raise NotBatchable("a container pushed onto a list")
+        if self.st(item) is True and lst not in self.lists:
+            self.lists.add(lst)
+            raise _Restart
+        if lst in self.lists and self.st(item) is False:
+            return self.temp(ir.Call("_rt.vbatch", (item, ir.Name(self.k))), out, line)
+        return item
+
+    # ------------------------------------------------------------------ calls
+    def call(self, target: str, v: ir.Call, out: list, line: int):
+        if v.func in ("_rt.append", "_rt.appended"):
+            lst, item = v.args
+            if target in self.lists and lst.id not in self.lists:
+                self.lists.add(lst.id)
+            item = self.append_item(lst.id, item, out, line)
+            if lst.id in self.lists:
+                self.lists.add(target)
+                return ir.Call(v.func, (lst, item)), LIST
+            return ir.Call(v.func, (lst, item)), False
+        if v.func == "_rt.pop":
+            return v, (True if v.args[0].id in self.lists else False)
+        if v.func == "_rt.copy_tape":
+            if v.args[0].id in self.lists:
+                self.lists.add(target)
+                return v, LIST
+            return v, False
+        if v.func == "list" and not v.args:
+            return v, (LIST if target in self.lists else False)
+        statuses = [self.st(a) for a in v.args]
+        kw_statuses = [self.st(a) for _, a in v.kwargs]
+        if not any(statuses) and not any(kw_statuses):
+            return v, False
+        if v.func == "tuple":
+            return v, tuple(statuses)
+        if any(kw_statuses) or any(s not in (False, True) for s in statuses):
+            raise NotBatchable(f"{v.func} of a batched container")
+        return self.primitive(v, statuses, out, line)
+
+    def primitive(self, v: ir.Call, batched: list, out: list, line: int):
+        """The batched form of a primitive call with array arguments ``batched`` flags."""
+        f = v.func
+        rule = registry.find(f)
+        first_only = batched[0] and not any(batched[1:])
+        if (f in _ELEMENTWISE or (rule is not None and rule.kind == registry.ELEMENTWISE
+                                  and f not in _NOT_ELEMENTWISE)):
+            return self.elementwise(v, batched, out, line), True
+        if first_only and f in _REDUCTIONS:
+            return self.with_axis(v, 1, "axis", out, line, all_axes="_rt.batch_axes"), True
+        if first_only and f in _AXIS_REQUIRED and self.axis_of(v, 1, "axis") != ir.Const(None):
+            return self.with_axis(v, 1, "axis", out, line), True
+        if first_only and f in _AXIS_PARAMS and rule is not None:
+            params = list(rule.signature.parameters)
+            bound = rule.bind(v.args, dict(v.kwargs))
+            args = [v.args[0]] + [self.shift(self.as_atom(bound[p]), out, line)
+                                  if p in _AXIS_PARAMS[f] else self.as_atom(bound[p])
+                                  for p in params[1:]]
+            return ir.Call(f, tuple(args)), True
+        if first_only and f in ("np.squeeze", "np.flip", "np.transpose"):
+            helper = {"np.squeeze": "_rt.batch_squeeze_axes", "np.flip": "_rt.batch_axes",
+                      "np.transpose": "_rt.batch_transpose_axes"}[f]
+            axis = self.axis_of(v, 1, "axes" if f == "np.transpose" else "axis")
+            if axis == ir.Const(None):
+                new = self.temp(ir.Call(helper, (v.args[0],)), out, line, "_axes")
+            elif f == "np.transpose" and isinstance(axis, ir.Const):
+                new = ir.Const((0,) + _const_shift(tuple(axis.value)))
+            elif f == "np.transpose":
+                new = self.temp(ir.Call(helper, (v.args[0], axis)), out, line, "_axes")
+            else:
+                new = self.shift(axis, out, line)
+            return ir.Call(f, (v.args[0], new)), True
+        if first_only and f in ("np.reshape", "np.ravel"):
+            shape = v.args[1] if len(v.args) > 1 else dict(v.kwargs).get("shape", ir.Const(-1))
+            new = self.temp(ir.Call("_rt.batch_shape", (v.args[0], shape)), out, line, "_shape")
+            return ir.Call("np.reshape", (v.args[0], new)), True
+        if first_only and f in ("np.linalg.det", "np.linalg.inv"):
+            return v, True  # NumPy's linalg broadcasts over leading axes
+        if f == "matmul" and not v.kwargs:
+            return ir.Call("_rt.vmatmul", v.args + tuple(ir.Const(b) for b in batched)), True
+        if f in _TWINS:
+            flags = [b for a, b in zip(v.args, batched) if not isinstance(a, ir.Index)]
+            return ir.Call(_TWINS[f], v.args + tuple(ir.Const(b) for b in flags)), True
+        if first_only and f in _FIRST_ONLY_TWINS:
+            return ir.Call(_FIRST_ONLY_TWINS[f], v.args, v.kwargs), True
+        if f in ("tuple", "list", "dict") or (rule is not None and "container" in rule.tags):
+            raise NotBatchable(f"{f} of batched values returns a container")
+        return ir.Call("_rt.vmap_call", (ir.Const(f), ir.Const(tuple(batched))) + v.args,
+                       v.kwargs), True
+
+    def as_atom(self, a):
+        return a if isinstance(a, (ir.Name, ir.Const, ir.Index)) else ir.Const(a)
+
+    def axis_of(self, v: ir.Call, position: int, name: str):
+        if len(v.args) > position:
+            return v.args[position]
+        return dict(v.kwargs).get(name, ir.Const(None))
+
+    def shift(self, axis, out: list, line: int):
+        if isinstance(axis, ir.Const):
+            return ir.Const(_const_shift(axis.value)) if axis.value is not None else axis
+        return self.temp(ir.Call("_rt.shift_axis", (axis,)), out, line, "_axis")
+
+    def with_axis(self, v: ir.Call, position: int, name: str, out: list, line: int,
+                  all_axes: str | None = None) -> ir.Call:
+        axis = self.axis_of(v, position, name)
+        if axis == ir.Const(None):
+            new = self.temp(ir.Call(all_axes, (v.args[0],)), out, line, "_axes")
+        else:
+            new = self.shift(axis, out, line)
+        if len(v.args) > position:
+            args = v.args[:position] + (new,) + v.args[position + 1:]
+            return ir.Call(v.func, args, v.kwargs)
+        kwargs = tuple((k, a) for k, a in v.kwargs if k != name) + ((name, new),)
+        return ir.Call(v.func, v.args, kwargs)
+
+    def elementwise(self, v: ir.Call, batched: list, out: list, line: int) -> ir.Call:
+        """Batched operands get unit axes so NumPy pairs the batch axis with nothing else."""
+        if v.func in _SAME_SHAPES:
+            return v
+        arrays = [(a, b) for a, b in zip(v.args, batched) if isinstance(a, ir.Name)]
+        if len(arrays) < 2:
+            return v
+        args = list(v.args)
+        for i, (a, b) in enumerate(zip(v.args, batched)):
+            if not b:
+                continue
+            plain = tuple(x for x, bx in arrays if not bx)
+            wide = tuple(x for x, bx in arrays if bx and x != a)
+            if plain:
+                a = self.temp(ir.Call("_rt.lift", (a,) + plain), out, line, "_l")
+            if wide:
+                a = self.temp(ir.Call("_rt.lift_b", (a,) + wide), out, line, "_l")
+            args[i] = a
+        return ir.Call(v.func, tuple(args), v.kwargs)
+
+    # ------------------------------------------------------------------ control flow
+    def branch(self, s: ir.If) -> list[ir.Stmt]:
+        if self.st(s.test):
+            raise NotBatchable("a branch depends on a batched value")
+        before = dict(self.status)
+        body = self.run(s.body)
+        after_body, self.status = self.status, dict(before)
+        orelse = self.run(s.orelse)
+        after_else = self.status
+        merged = dict(before)
+        for name in set(after_body) | set(after_else):
+            a, b = after_body.get(name), after_else.get(name)
+            if a is None or b is None:  # bound on one path only
+                merged[name] = a if b is None else b
+            elif a is True and b is False:
+                orelse.append(self.promote(name))
+                merged[name] = True
+            elif a is False and b is True:
+                body.append(self.promote(name))
+                merged[name] = True
+            else:
+                merged[name] = _join(a, b)
+        self.status = merged
+        return [ir.If(s.test, tuple(body), tuple(orelse), s.line)]
+
+    def loop(self, s) -> list[ir.Stmt]:
+        pre: list[ir.Stmt] = []
+        for _ in range(20):
+            before = dict(self.status)
+            if isinstance(s, ir.While):
+                test_body = self.run(s.test_body)
+                if self.st(s.test):
+                    raise NotBatchable("a while loop's test depends on a batched value")
+                body = self.run(s.body)
+            else:
+                self.status[s.target] = False
+                body = self.run(s.body)
+            widened = [n for n, st in self.status.items()
+                       if before.get(n) is False and st is True]
+            for n, st in list(self.status.items()):
+                if before.get(n) is True and st is False:  # narrowed in the body: widen again
+                    body.append(self.promote(n, s.line))
+                    self.status[n] = True
+                elif n in before and st is not True:
+                    _join(before[n], st)
+            if not widened:
+                self.status = {**before, **self.status}
+                break
+            self.status = dict(before)
+            for n in widened:
+                pre.append(self.promote(n, s.line))
+                self.status[n] = True
+        else:  # pragma: no cover
+            raise NotBatchable("loop statuses did not settle")
+        if isinstance(s, ir.While):
+            return pre + [ir.While(tuple(test_body), s.test, tuple(body), s.line)]
+        return pre + [ir.replace(s, body=tuple(body))]
+
+
+class BatchProgram(ProgramTransform):
+    """Batched versions of a program's functions, one per pattern of batched arguments."""
+
+    def __init__(self, program: ir.Program, reserved: set[str] = frozenset()):
+        super().__init__(program, reserved)
+        self._done: dict[tuple, tuple[str, object]] = {}
+
+    def batched(self, callee: str, statuses: tuple) -> tuple[str, object]:
+        key = (callee, statuses)
+        if key in self._done:
+            name, result = self._done[key]
+            if result is None:
+                raise NotBatchable(f"{callee} calls itself with batched arguments")
+            return name, result
+        name = self.module_names.exact(f"{callee}_batched")
+        self._done[key] = (name, None)
+        fn, result = BatchFunction(self, self.program.functions[callee], statuses).transform(name)
+        self.functions[name] = fn
+        self._done[key] = (name, result)
+        return name, result
