@@ -346,6 +346,12 @@ def _jacobian(fn, transform: str, argnums, has_aux: bool) -> Transformed:
 
     def post(self, args, kwargs):
         _check_differentiable(args, nums, transform)
+        for i in nums:
+            if isinstance(args[i], (tuple, list, dict)):
+                raise TypeError(
+                    f"{transform} differentiates with respect to arrays and floats, but argument "
+                    f"{i} is a {type(args[i]).__name__}; pass its leaves as separate arguments, "
+                    f"or use vjp/jvp for containers")
         try:
             return self.entry(*args, **kwargs)
         except _rt.Unbatchable:  # a value the batched pass cannot widen: one pass per lane

@@ -16,9 +16,9 @@ import operator
 import numpy as xp
 
 __all__ = [
-    "Unbatchable", "batch_size", "vbatch", "lift", "lift_b", "batch_axes", "shift_axis", "batch_shape",
+    "Unbatchable", "batch_size", "vbatch", "widen", "lift", "lift_b", "batch_axes", "shift_axis", "batch_shape",
     "batch_transpose_axes", "batch_squeeze_axes", "batch_index", "lift_into", "vmap_call",
-    "vmatmul", "vmatmul_vjp_x", "vmatmul_vjp_y", "vunbroadcast", "vbroadcast_like", "vgetitem_vjp", "vsum_vjp", "vmean_vjp",
+    "vhstack", "vvstack", "vmatmul", "vmatmul_vjp_x", "vmatmul_vjp_y", "vunbroadcast", "vbroadcast_like", "vgetitem_vjp", "vsum_vjp", "vmean_vjp",
     "vreshape_like", "vset_at", "vzero_at", "basis_stack", "jacobian_from_batched_columns",
     "jacobian_from_batched_rows",
 ]
@@ -41,6 +41,18 @@ def vbatch(x, k):
         return type(x)(vbatch(v, k) for v in x)
     arr = xp.asarray(x)
     return xp.array(xp.broadcast_to(arr, (k,) + arr.shape))
+
+
+def widen(x, k, frm, to):
+    """``x`` with status ``frm`` given status ``to``: the parts unbatched in ``frm`` and
+    batched in ``to`` widened (statuses: False, True, "list", or a tuple of statuses)."""
+    if x is None or frm == to:
+        return x
+    if frm is False and to in (True, "list"):
+        return vbatch(x, k)
+    frm = frm if isinstance(frm, tuple) else (frm,) * len(to)
+    to = to if isinstance(to, tuple) else (to,) * len(frm)
+    return type(x)(widen(v, k, f, t) for v, f, t in zip(x, frm, to))
 
 
 def _lifted(a, rank):
@@ -146,17 +158,69 @@ def _resolve(name: str):
     return fn
 
 
-def vmap_call(name, batched, *args, **kwargs):
+def _lane(a, status, i):
+    """Lane ``i`` of ``a`` whose batching status is ``status`` (see ``widen``)."""
+    if status is False or a is None:
+        return a
+    if status is True and not isinstance(a, (tuple, list, dict)):
+        return a[i]
+    if isinstance(a, dict):
+        return {key: _lane(v, True, i) for key, v in a.items()}
+    items = status if isinstance(status, tuple) else (True,) * len(a)
+    out = [_lane(v, s, i) for v, s in zip(a, items)]
+    return type(a)(*out) if hasattr(a, "_fields") else type(a)(out)
+
+
+def _stack(lanes):
+    """Lanes' results stacked into one batched value (containers leaf by leaf)."""
+    first = lanes[0]
+    if isinstance(first, dict):
+        return {key: _stack([v[key] for v in lanes]) for key in first}
+    if isinstance(first, (tuple, list)):
+        out = [_stack([v[j] for v in lanes]) for j in range(len(first))]
+        return type(first)(*out) if hasattr(first, "_fields") else type(first)(out)
+    if first is None:
+        return None
+    return xp.stack([xp.asarray(v) for v in lanes])
+
+
+def vmap_call(name, statuses, *args, container=False, **kwargs):
     """Any primitive on batched arguments: one call per lane, the results stacked.
 
-    ``batched[i]`` says whether ``args[i]`` carries the batch axis.
+    ``statuses[i]`` is the batching status of ``args[i]`` (True: a leading batch axis).
+    A result that is a container is stacked leaf by leaf only when ``container`` says the
+    transform expects one.
     """
     fn = _resolve(name)
-    k = next(xp.shape(a)[0] for a, b in zip(args, batched) if b)
-    lanes = [fn(*(a[i] if b else a for a, b in zip(args, batched)), **kwargs) for i in range(k)]
-    if any(isinstance(v, (tuple, list, dict)) for v in lanes):
+    k = batch_size(_first_batched(args, statuses))
+    lanes = [fn(*(_lane(a, s, i) for a, s in zip(args, statuses)), **kwargs) for i in range(k)]
+    if not container and any(isinstance(v, (tuple, list, dict)) for v in lanes):
         raise Unbatchable(f"{name} returned a container")
-    return xp.stack([xp.asarray(v) for v in lanes])
+    return _stack(lanes)
+
+
+def _first_batched(args, statuses):
+    for a, s in zip(args, statuses):
+        if s is True and not isinstance(a, (tuple, list, dict)):
+            return a
+        if s is not False and a is not None:
+            items = s if isinstance(s, tuple) else (True,) * len(a)
+            found = _first_batched(list(a.values()) if isinstance(a, dict) else a, items)
+            if found is not None:
+                return found
+    return None
+
+
+def vhstack(arrays):
+    """``np.hstack`` of batched arrays: axis 1 of lanes of 2 or more axes, else axis 0."""
+    arrays = [a if xp.ndim(a) > 1 else xp.reshape(a, (-1, 1)) for a in arrays]
+    return xp.concatenate(arrays, axis=2 if xp.ndim(arrays[0]) > 2 else 1)
+
+
+def vvstack(arrays):
+    """``np.vstack`` of batched arrays: lanes made 2-d, joined along their first axis."""
+    arrays = [xp.reshape(a, (xp.shape(a)[0], 1, -1)) if xp.ndim(a) <= 2 else a for a in arrays]
+    return xp.concatenate(arrays, axis=1)
 
 
 def vmatmul(a, b, a_batched, b_batched):

@@ -88,6 +88,7 @@ def _jacfwd_vector(program, fp, fn, jvp, spec, entry_name) -> list[ir.Function]:
     for i in _argnums(spec):
         statuses = (False,) * len(params) + tuple(j == i for j in range(len(params)))
         batched, result = bp.batched(jvp, statuses)
+        result = result or (False, False)  # all unbatched: the Jacobian is zero
         if not (isinstance(result, tuple) and result[0] is False and result[1] in (True, False)):
             raise NotBatchable("the output is not an array")
         seed = e.let("_seed", ir.Call("_rt.basis_stack", (params[i],)))
@@ -155,6 +156,7 @@ def emit_jacrev(program: ir.Program, spec, entry_name: str) -> list[ir.Function]
             bp = BatchProgram(ir.Program(bwd, {**program.functions, **rp.functions}),
                               reserved=set(rp.functions) | {entry_name})
             batched, result = bp.batched(bwd, (False, True))
+            result = result or (False,) * len(mask)
             if not (isinstance(result, tuple) and all(r in (True, False) for r in result)):
                 raise NotBatchable("a cotangent is not an array")
             seed = e.let("_seed", ir.Call("_rt.basis_stack", (out,)))
