@@ -229,8 +229,8 @@ def vmatmul(a, b, a_batched, b_batched):
     if a_batched and not b_batched and (rb <= 2 or ra >= rb):
         return a @ b  # the batch axis is a leading (broadcast) axis of a
     if b_batched and not a_batched:
-        if rb == 1:  # (k, m): a @ b[i] for each lane is b @ a.T
-            return b @ (xp.swapaxes(a, -1, -2) if ra >= 2 else a)
+        if rb == 1:  # b is (k, m): the lanes' a @ b[i] are the columns of a @ b.T
+            return xp.moveaxis(a @ b.T, -1, 0) if ra >= 2 else b @ a
         if ra <= rb:
             return a @ b
     if a_batched and b_batched:
@@ -277,8 +277,8 @@ def vunbroadcast(g, x, g_batched, x_batched):
     """``unbroadcast(g, x)`` lane by lane: ``g`` summed down to ``x``'s primal shape."""
     from . import unbroadcast
 
-    if not g_batched:
-        return unbroadcast(g, x[0] if x_batched else x)
+    if not g_batched:  # the same in every lane, but batched by its status
+        return vbatch(unbroadcast(g, x[0]), xp.shape(x)[0])
     shape = xp.shape(x)[1:] if x_batched else xp.shape(x)
     gshape = xp.shape(g)[1:]
     if gshape == shape:
@@ -293,8 +293,8 @@ def vunbroadcast(g, x, g_batched, x_batched):
 def vbroadcast_like(t, out, t_batched, out_batched):
     """``broadcast_like(t, out)`` lane by lane."""
     shape = xp.shape(out)[1:] if out_batched else xp.shape(out)
-    if not t_batched:
-        return xp.broadcast_to(t, shape)
+    if not t_batched:  # the same in every lane, but batched by its status
+        return xp.broadcast_to(t, xp.shape(out)[:1] + shape)
     t = _lifted(t, len(shape))
     return xp.broadcast_to(t, t.shape[:1] + shape)
 
