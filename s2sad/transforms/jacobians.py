@@ -70,32 +70,30 @@ def _split(program: ir.Program, spec):
 def emit_jacfwd(program: ir.Program, spec, entry_name: str) -> list[ir.Function]:
     fn, aux_name = _split(program, spec)
     fp = ForwardProgram(program, reserved={entry_name})
-    jvp = fp.jvp(program.entry, tuple(range(len(fn.params))), fn, aux=aux_name)
+    # one jvp per argument differentiated: tangents of the others are zero, never computed
+    jvps = {i: fp.jvp(program.entry, (i,), fn, aux=aux_name) for i in _argnums(spec)}
     if spec.vector:
         try:
-            return _jacfwd_vector(program, fp, fn, jvp, spec, entry_name)
+            return _jacfwd_vector(program, fp, fn, jvps, spec, entry_name)
         except NotBatchable:
             pass
-    return _jacfwd_loop(program, fp, fn, jvp, spec, entry_name)
+    return _jacfwd_loop(program, fp, fn, jvps, spec, entry_name)
 
 
-def _jacfwd_vector(program, fp, fn, jvp, spec, entry_name) -> list[ir.Function]:
-    bp = BatchProgram(ir.Program(jvp, {**program.functions, **fp.functions}),
+def _jacfwd_vector(program, fp, fn, jvps, spec, entry_name) -> list[ir.Function]:
+    bp = BatchProgram(ir.Program(program.entry, {**program.functions, **fp.functions}),
                       reserved=set(fp.functions) | {entry_name})
     e = _Entry(set(fn.params) | set(fp.functions) | set(program.functions) | {entry_name})
     params = tuple(ir.Name(p) for p in fn.params)
     jacs, aux = [], None
     for i in _argnums(spec):
-        statuses = (False,) * len(params) + tuple(j == i for j in range(len(params)))
-        batched, result = bp.batched(jvp, statuses)
+        batched, result = bp.batched(jvps[i], (False,) * len(params) + (True,))
         result = result or (False, False)  # all unbatched: the Jacobian is zero
         if not (isinstance(result, tuple) and result[0] is False and result[1] in (True, False)):
             raise NotBatchable("the output is not an array")
         seed = e.let("_seed", ir.Call("_rt.basis_stack", (params[i],)))
         k = e.let("_k", ir.Call("_rt.batch_size", (seed,)))
-        tangents = [seed if j == i else e.let("_z", ir.Call("_rt.zeros_like", (p,)))
-                    for j, p in enumerate(params)]
-        call = e.let("_call", ir.UserCall(batched, (k,) + params + tuple(tangents)))
+        call = e.let("_call", ir.UserCall(batched, (k,) + params + (seed,)))
         out, cols = e.item("_out", call, 0), e.item("_cols", call, 1)
         if spec.has_aux and aux is None:
             aux = e.item("_aux", call, 2)
@@ -107,7 +105,7 @@ def _jacfwd_vector(program, fp, fn, jvp, spec, entry_name) -> list[ir.Function]:
     return [entry] + list(fp.functions.values()) + list(bp.functions.values())
 
 
-def _jacfwd_loop(program, fp, fn, jvp, spec, entry_name) -> list[ir.Function]:
+def _jacfwd_loop(program, fp, fn, jvps, spec, entry_name) -> list[ir.Function]:
     """``J = [jvp(f, e_k) for each basis tangent e_k]`` as generated code."""
     e = _Entry(set(fn.params) | set(fp.functions) | set(program.functions) | {entry_name})
     params = tuple(ir.Name(p) for p in fn.params)
@@ -124,9 +122,7 @@ def _jacfwd_loop(program, fp, fn, jvp, spec, entry_name) -> list[ir.Function]:
         k = e.names.temp("_k")
         outer, e.body = e.body, []
         col = e.let("_e", ir.Subscript(basis, ir.Index((ir.Name(k),))))
-        tangents = [col if j == i else e.let("_z", ir.Call("_rt.zeros_like", (p,)))
-                    for j, p in enumerate(params)]
-        call = e.let("_call", ir.UserCall(jvp, params + tuple(tangents)))
+        call = e.let("_call", ir.UserCall(jvps[i], params + (col,)))
         grown = e.let("_t", ir.Call("_rt.append", (cols, e.item("_col", call, 1))))
         e.body.append(ir.Assign(cols.id, grown))
         loop, e.body = e.body, outer
