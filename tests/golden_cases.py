@@ -50,6 +50,11 @@ def newton_sqrt(a):
     return x
 
 
+def layer(W, x):
+    """A vector-valued function (for Jacobians)."""
+    return np.tanh(W @ x)
+
+
 CASES = {
     "rosenbrock_grad": (rosenbrock, "grad", 0),
     "logistic_loss_grad": (logistic_loss, "grad", 0),
@@ -58,4 +63,7 @@ CASES = {
     "scaled_tanh_value_and_grad": (scaled_tanh, "value_and_grad", 1),
     "piecewise_loop_grad": (piecewise_loop, "grad", 0),
     "newton_sqrt_grad": (newton_sqrt, "grad", 0),
+    "piecewise_loop_hessian": (piecewise_loop, "hessian", 0),
+    "layer_jacrev": (layer, "jacrev", 1),
+    "layer_jacfwd": (layer, "jacfwd", (0, 1)),
 }
