@@ -6,7 +6,7 @@ generated reverse code, so every helper that code calls needs a rule.
 
 from s2sad import runtime as _rt
 
-from .registry import defrule, nondiff, structural
+from .registry import batching, defrule, nondiff, structural
 
 for _f in (_rt.seed, _rt.range_len, _rt.in_range, _rt.dtype):
     nondiff(_f, name=f"_rt.{_f.__name__}")
@@ -104,7 +104,7 @@ class jacobian_from_columns:
         return _rt.columns_of(g, value, x)
 
 
-@defrule(_rt.columns_of, name="_rt.columns_of", diff="jac", tags="linear")
+@defrule(_rt.columns_of, name="_rt.columns_of", diff="jac", tags="linear container")
 class columns_of:
     def signature(jac, value, x): ...
 
@@ -126,7 +126,7 @@ class jacobian_from_rows:
         return _rt.rows_of(g, value, x)
 
 
-@defrule(_rt.rows_of, name="_rt.rows_of", diff="jac", tags="linear")
+@defrule(_rt.rows_of, name="_rt.rows_of", diff="jac", tags="linear container")
 class rows_of:
     def signature(jac, value, x): ...
 
@@ -135,3 +135,9 @@ class rows_of:
 
     def vjp_jac(g, value, x):
         return _rt.jacobian_from_rows(g, value, x)
+
+
+# --------------------------------------------------------------------------- batching
+batching("same_shapes", "_rt.tree_add", "_rt.astype")
+batching("twin", "_rt.set_at", params=("a", "v"), helper="_rt.vset_at")
+batching("first_twin", "_rt.zero_at", helper="_rt.vzero_at")

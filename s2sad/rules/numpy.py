@@ -4,7 +4,7 @@ import numpy as np
 
 from s2sad import runtime as _rt
 
-from .registry import alias, defrule, elementwise, nondiff
+from .registry import alias, batching, defrule, elementwise, nondiff
 
 # --------------------------------------------------------------------------- elementwise, one input
 # Each function is the partial d out / d x; forward is t * partial, reverse g * partial.
@@ -762,3 +762,28 @@ for _f in (np.zeros, np.ones, np.zeros_like, np.ones_like, np.full, np.full_like
            np.greater, np.less, np.equal, np.greater_equal, np.less_equal, np.not_equal,
            np.heaviside, np.imag):
     nondiff(_f)
+
+
+# --------------------------------------------------------------------------- batching
+batching("elementwise", "np.where", "np.clip", "np.equal", "np.not_equal", "np.greater",
+         "np.greater_equal", "np.less", "np.less_equal", "np.sign", "np.signbit", "np.floor",
+         "np.ceil", "np.trunc", "np.rint", "np.round", "np.around", "np.fix", "np.isnan",
+         "np.isinf", "np.isfinite", "np.logical_and", "np.logical_or", "np.logical_xor",
+         "np.logical_not", "np.heaviside", "np.floor_divide")
+batching("same_shapes", "np.zeros_like", "np.ones_like", "np.full_like", "np.empty_like",
+         "np.copy", "np.asarray", "np.real")
+batching("reduction", "np.sum", "np.mean", "np.max", "np.min", "np.prod", "np.std", "np.var",
+         "np.all", "np.any", "np.count_nonzero")
+batching("axis_required", "np.cumsum", "np.argmax", "np.argmin", "np.argsort")
+batching("axes", "np.swapaxes", params=("axis1", "axis2"))
+batching("axes", "np.moveaxis", params=("source", "destination"))
+batching("axes", "np.expand_dims", params=("axis",))
+batching("axes", "np.trace", params=("axis1", "axis2"))
+batching("default_axes", "np.squeeze", params=("axis",), helper="_rt.batch_squeeze_axes")
+batching("default_axes", "np.flip", params=("axis",), helper="_rt.batch_axes")
+batching("default_axes", "np.transpose", params=("axes",), helper="_rt.batch_transpose_axes")
+batching("reshape", "np.reshape", "np.ravel")
+batching("leading", "np.linalg.det", "np.linalg.inv")  # NumPy's linalg stacks matrices
+batching("sequence", "np.concatenate", "np.stack")
+batching("sequence", "np.hstack", helper="_rt.vhstack")
+batching("sequence", "np.vstack", helper="_rt.vvstack")

@@ -11,7 +11,7 @@ import numpy as np
 
 from s2sad import runtime as _rt
 
-from .registry import alias, defrule, elementwise, nondiff
+from .registry import alias, batching, defrule, elementwise, nondiff
 
 
 @defrule(operator.add, name="add", diff="x y", tags="linear")
@@ -188,3 +188,10 @@ for _op, _name in [(operator.lt, "lt"), (operator.le, "le"), (operator.gt, "gt")
 # ``a and b`` / ``a or b`` on conditions (the lowered loop tests); values flow through If
 nondiff(None, name="and_")
 nondiff(None, name="or_")
+
+
+# --------------------------------------------------------------------------- batching
+batching("elementwise", "add", "sub", "neg", "pos", "eq", "ne", "lt", "le", "gt", "ge",
+         "floordiv", "bitand", "bitor", "xor", "invert")
+batching(None, "max", "min")  # builtin max/min compare whole values: one call per lane
+batching("matmul", "matmul")

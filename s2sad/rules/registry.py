@@ -40,6 +40,27 @@ STRUCTURAL = "structural"    # moves values between containers (tape push/pop): 
                              # applies the same operation to tangents / cotangents
 
 
+@dataclass(frozen=True)
+class Batching:
+    """How a primitive runs on arguments with a leading batch axis (``transforms/batching.py``).
+
+    Kinds: ``elementwise`` (operands get unit axes so the batch axis pairs with nothing
+    else), ``same_shapes`` (operands have equal shapes: as is), ``reduction`` (``axis``,
+    the second parameter, shifted; None means every axis of a lane), ``axis_required``
+    (the same, None runs per lane), ``axes`` (the axis parameters ``params`` shifted),
+    ``default_axes`` (the axis parameter ``params[0]`` shifted; None asks ``helper`` for the
+    lane's axes), ``reshape``, ``leading`` (already broadcasts over leading axes),
+    ``matmul``, ``twin`` (``helper`` takes the same arguments plus the batched flags of the
+    array parameters ``params``), ``first_twin`` (``helper`` for a batched first argument only),
+    ``sequence`` (a sequence of arrays, then ``axis``). Primitives without one run once per
+    lane (``_rt.vmap_call``), which is right for any primitive.
+    """
+
+    kind: str
+    params: tuple[str, ...] = ()
+    helper: str | None = None
+
+
 @dataclass
 class Rule:
     name: str                                   # canonical printed name, e.g. "np.sin", "add"
@@ -51,6 +72,7 @@ class Rule:
     jvps: dict[str, Callable] = field(default_factory=dict)      # GENERAL: param -> tangent template
     vjps: dict[str, Callable] = field(default_factory=dict)      # GENERAL: param -> cotangent template
     tags: frozenset[str] = frozenset()          # e.g. "linear" (for batching and simplification)
+    batching: Batching | None = None            # None: one call per lane
 
     def bind(self, args: tuple, kwargs: dict) -> dict[str, object]:
         """Map a call's actual arguments to parameter names, defaults filled in.
@@ -140,7 +162,8 @@ def elementwise(obj: object, name: str | None = None, tags: str = ""):
         sig = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD)
                                  for p in params])
         _register(Rule(_name_of(obj, name), obj, sig, ELEMENTWISE, tuple(partials), partials,
-                       {}, {}, frozenset(tags.split()) | {ELEMENTWISE}))
+                       {}, {}, frozenset(tags.split()) | {ELEMENTWISE},
+                       Batching("elementwise")))
         return fn_or_cls
 
     return deco
@@ -157,6 +180,16 @@ def nondiff(obj: object, name: str | None = None, signature: Callable | None = N
 def structural(obj: object, name: str, signature: Callable) -> Rule:
     """Register a container operation (``_rt.append``, ``_rt.pop``) the transforms move through."""
     return _register(Rule(name, obj, inspect.signature(signature), STRUCTURAL))
+
+
+def batching(kind: str | None, *names: str, params: tuple[str, ...] = (),
+             helper: str | None = None) -> None:
+    """Declare how the primitives ``names`` (canonical names) run batched; ``None``: per lane."""
+    for name in names:
+        rule = _BY_NAME.get(name)
+        if rule is None:
+            raise ValueError(f"batching rule for {name}, which has no rule")
+        rule.batching = Batching(kind, params, helper) if kind else None
 
 
 def alias(obj: object, target: object) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from s2sad import runtime as _rt
 
-from .registry import defrule, elementwise, nondiff
+from .registry import batching, defrule, elementwise, nondiff
 
 # --------------------------------------------------------------------------- broadcasting
 
@@ -451,3 +451,17 @@ class einsum_vjp_all:
 
 
 nondiff(_rt.einsum_higher, name="_rt.einsum_higher")
+
+
+# --------------------------------------------------------------------------- batching
+batching("elementwise", "_rt.greater_weight", "_rt.clip_mask", "_rt.clip_lo_mask",
+         "_rt.clip_hi_mask")
+batching("same_shapes", "_rt.zeros_like")
+batching("twin", "_rt.unbroadcast", params=("v", "like"), helper="_rt.vunbroadcast")
+batching("twin", "_rt.broadcast_like", params=("v", "like"), helper="_rt.vbroadcast_like")
+batching("first_twin", "_rt.getitem_vjp", helper="_rt.vgetitem_vjp")
+batching("first_twin", "_rt.sum_vjp", helper="_rt.vsum_vjp")
+batching("first_twin", "_rt.mean_vjp", helper="_rt.vmean_vjp")
+batching("first_twin", "_rt.reshape_like", helper="_rt.vreshape_like")
+batching("first_twin", "_rt.matmul_vjp_x", helper="_rt.vmatmul_vjp_x")
+batching("first_twin", "_rt.matmul_vjp_y", helper="_rt.vmatmul_vjp_y")

@@ -60,41 +60,6 @@ class _Restart(Exception):
     """A list turned out to hold batched items: transform the function again from the top."""
 
 
-# elementwise primitives that are not ``registry.ELEMENTWISE`` rules (linear ones, selections,
-# predicates); builtin ``max``/``min`` are elementwise rules but compare whole values
-_ELEMENTWISE = {
-    "add", "sub", "neg", "pos", "np.where", "np.clip", "np.copy", "np.asarray", "np.real",
-    "_rt.astype", "_rt.zeros_like", "np.zeros_like", "np.ones_like", "np.full_like",
-    "np.empty_like", "eq", "ne", "lt", "le", "gt", "ge", "np.equal", "np.not_equal",
-    "np.greater", "np.greater_equal", "np.less", "np.less_equal", "np.sign", "np.signbit",
-    "np.floor", "np.ceil", "np.trunc", "np.rint", "np.round", "np.around", "np.fix",
-    "np.isnan", "np.isinf", "np.isfinite", "np.logical_and", "np.logical_or", "np.logical_xor",
-    "np.logical_not", "np.heaviside", "np.floor_divide", "floordiv", "bitand", "bitor", "xor",
-    "invert", "_rt.tree_add", "_rt.greater_weight", "_rt.clip_mask", "_rt.clip_lo_mask", "_rt.clip_hi_mask",
-}
-_NOT_ELEMENTWISE = {"max", "min"}
-_SAME_SHAPES = {"_rt.tree_add", "_rt.zeros_like", "np.zeros_like", "np.ones_like",
-                "np.empty_like", "np.full_like", "np.copy", "np.asarray", "np.real",
-                "_rt.astype"}  # operands have equal shapes: no rank alignment needed
-# joins of a sequence of arrays (the first argument)
-_SEQUENCE_OPS = {"np.concatenate", "np.stack", "np.hstack", "np.vstack"}
-# reductions: axis is the second parameter; None means "all axes" (of the lane)
-_REDUCTIONS = {"np.sum", "np.mean", "np.max", "np.min", "np.prod", "np.std", "np.var",
-               "np.all", "np.any", "np.count_nonzero"}
-_AXIS_REQUIRED = {"np.cumsum": 1, "np.argmax": 1, "np.argmin": 1, "np.argsort": 1}
-# shape operations: positions (in the rule's signature) of axis parameters to shift
-_AXIS_PARAMS = {"np.swapaxes": ("axis1", "axis2"), "np.moveaxis": ("source", "destination"),
-                "np.expand_dims": ("axis",), "np.trace": ("axis1", "axis2")}
-# batched twins of runtime helpers, given the batched flags of their array arguments
-_TWINS = {"_rt.unbroadcast": "_rt.vunbroadcast", "_rt.broadcast_like": "_rt.vbroadcast_like",
-          "_rt.set_at": "_rt.vset_at"}
-# batched twins for a batched first argument (the cotangent) only
-_FIRST_ONLY_TWINS = {"_rt.getitem_vjp": "_rt.vgetitem_vjp", "_rt.sum_vjp": "_rt.vsum_vjp",
-                     "_rt.mean_vjp": "_rt.vmean_vjp", "_rt.reshape_like": "_rt.vreshape_like",
-                     "_rt.zero_at": "_rt.vzero_at", "_rt.matmul_vjp_x": "_rt.vmatmul_vjp_x",
-                     "_rt.matmul_vjp_y": "_rt.vmatmul_vjp_y"}
-
-
 def _const_shift(axis):
     if isinstance(axis, tuple):
         return tuple(_const_shift(a) for a in axis)
@@ -350,14 +315,18 @@ class BatchFunction:
                 item = _join(item, full(st))
             args = [self.widened(a, st, item, out, line) for a, st in zip(v.args, statuses)]
             return ir.Call("list", tuple(args)), ListOf(item)
-        if v.func == "_rt.tree_add":  # leaf by leaf: batched where either side is
-            return v, _join(*statuses) if len(statuses) == 2 else True
-        if v.func in _SEQUENCE_OPS and len(v.args) >= 1 and all(
-                st is False for st in statuses[1:]):
-            return self.sequence_op(v, statuses[0], out, line)
+        rule = registry.find(v.func)
+        kind = rule.batching.kind if rule is not None and rule.batching else None
+        if kind == "same_shapes":  # leaf by leaf: batched where any operand is
+            status = statuses[0]
+            for st in statuses[1:]:
+                status = _join(status, st)
+            return v, status
+        if kind == "sequence" and all(st is False for st in statuses[1:]):
+            return self.sequence_op(v, rule, statuses[0], out, line)
         if any(st not in (False, True) for st in statuses):
             return self.fallback(v, statuses), True
-        return self.primitive(v, statuses, out, line)
+        return self.primitive(v, rule, statuses, out, line)
 
     def widened(self, a, st, to, out: list, line: int):
         """An atom holding ``a`` (status ``st``) widened to status ``to``."""
@@ -367,23 +336,22 @@ class BatchFunction:
         out += self.widen(b.id, st, to, line)
         return b
 
-    def sequence_op(self, v: ir.Call, st, out: list, line: int):
+    def sequence_op(self, v: ir.Call, rule, st, out: list, line: int):
         """``np.concatenate``/``stack``/``hstack``/``vstack`` of a sequence of arrays."""
         items = st.item if isinstance(st, ListOf) else st
         if not (items is True or isinstance(items, tuple) and all(
                 x in (True, False) for x in items)):
             raise NotBatchable(f"{v.func} of nested containers")
         seq = self.widened(v.args[0], st, st if isinstance(st, ListOf) else full(st), out, line)
-        f = v.func
-        if f in ("np.hstack", "np.vstack"):
-            return ir.Call("_rt.v" + f[3:], (seq,)), True
+        if rule.batching.helper:
+            return ir.Call(rule.batching.helper, (seq,)), True
         axis = self.axis_of(v, 1, "axis")
         if axis == ir.Const(None):
-            if f == "np.stack":
+            if v.func == "np.stack":
                 axis = ir.Const(0)
             else:
                 return self.fallback(v, [st]), True
-        return ir.Call(f, (seq, self.shift(axis, out, line))), True
+        return ir.Call(v.func, (seq, self.shift(axis, out, line))), True
 
     def fallback(self, v: ir.Call, statuses, container: bool = False) -> ir.Call:
         """Any primitive, right by construction: one call per lane (``_rt.vmap_call``)."""
@@ -391,56 +359,60 @@ class BatchFunction:
         return ir.Call("_rt.vmap_call", (ir.Const(v.func), ir.Const(tuple(
             printable(st) for st in statuses))) + v.args, kwargs)
 
-    def primitive(self, v: ir.Call, batched: list, out: list, line: int):
-        """The batched form of a primitive call with array arguments ``batched`` flags."""
-        f = v.func
-        rule = registry.find(f)
+    def primitive(self, v: ir.Call, rule, batched: list, out: list, line: int):
+        """The batched form of a primitive call whose array arguments have ``batched`` flags,
+        as its rule's ``batching`` declares (``rules/registry.py``); else one call per lane."""
+        b = rule.batching if rule is not None else None
+        kind = b.kind if b is not None else None
         first_only = batched[0] and not any(batched[1:])
-        if (f in _ELEMENTWISE or (rule is not None and rule.kind == registry.ELEMENTWISE
-                                  and f not in _NOT_ELEMENTWISE)):
+        if kind == "elementwise":
             return self.elementwise(v, batched, out, line), True
-        if first_only and f in _REDUCTIONS:
+        if kind == "matmul" and not v.kwargs:
+            return ir.Call("_rt.vmatmul", v.args + tuple(ir.Const(x) for x in batched)), True
+        if kind == "twin":  # the helper also takes the batched flag of each array parameter
+            bound = rule.bind(v.args, dict(v.kwargs))
+            flags = [self.st(self.as_atom(bound[p])) is True for p in b.params]
+            return ir.Call(b.helper, v.args + tuple(ir.Const(x) for x in flags), v.kwargs), True
+        if first_only and kind == "first_twin":
+            return ir.Call(b.helper, v.args, v.kwargs), True
+        if first_only and kind == "leading":
+            return v, True
+        if first_only and kind == "reduction":
             return self.with_axis(v, 1, "axis", out, line, all_axes="_rt.batch_axes"), True
-        if first_only and f in _AXIS_REQUIRED and self.axis_of(v, 1, "axis") != ir.Const(None):
+        if first_only and kind == "axis_required" and self.axis_of(v, 1, "axis") != ir.Const(
+                None):
             return self.with_axis(v, 1, "axis", out, line), True
-        if first_only and f in _AXIS_PARAMS and rule is not None:
+        if first_only and kind == "axes":
             params = list(rule.signature.parameters)
             bound = rule.bind(v.args, dict(v.kwargs))
             args = [v.args[0]] + [self.shift(self.as_atom(bound[p]), out, line)
-                                  if p in _AXIS_PARAMS[f] else self.as_atom(bound[p])
+                                  if p in b.params else self.as_atom(bound[p])
                                   for p in params[1:]]
-            return ir.Call(f, tuple(args)), True
-        if first_only and f in ("np.squeeze", "np.flip", "np.transpose"):
-            helper = {"np.squeeze": "_rt.batch_squeeze_axes", "np.flip": "_rt.batch_axes",
-                      "np.transpose": "_rt.batch_transpose_axes"}[f]
-            axis = self.axis_of(v, 1, "axes" if f == "np.transpose" else "axis")
-            if axis == ir.Const(None):
-                new = self.temp(ir.Call(helper, (v.args[0],)), out, line, "_axes")
-            elif f == "np.transpose" and isinstance(axis, ir.Const):
-                new = ir.Const((0,) + _const_shift(tuple(axis.value)))
-            elif f == "np.transpose":
-                new = self.temp(ir.Call(helper, (v.args[0], axis)), out, line, "_axes")
-            else:
-                new = self.shift(axis, out, line)
-            return ir.Call(f, (v.args[0], new)), True
-        if first_only and f in ("np.reshape", "np.ravel"):
+            return ir.Call(v.func, tuple(args)), True
+        if first_only and kind == "default_axes":
+            return self.default_axes(v, b, out, line), True
+        if first_only and kind == "reshape":
             shape = v.args[1] if len(v.args) > 1 else dict(v.kwargs).get("shape", ir.Const(-1))
             new = self.temp(ir.Call("_rt.batch_shape", (v.args[0], shape)), out, line, "_shape")
             return ir.Call("np.reshape", (v.args[0], new)), True
-        if first_only and f in ("np.linalg.det", "np.linalg.inv"):
-            return v, True  # NumPy's linalg broadcasts over leading axes
-        if f == "matmul" and not v.kwargs:
-            return ir.Call("_rt.vmatmul", v.args + tuple(ir.Const(b) for b in batched)), True
-        if f in _TWINS:
-            flags = [b for a, b in zip(v.args, batched) if not isinstance(a, ir.Index)]
-            return ir.Call(_TWINS[f], v.args + tuple(ir.Const(b) for b in flags)), True
-        if first_only and f in _FIRST_ONLY_TWINS:
-            return ir.Call(_FIRST_ONLY_TWINS[f], v.args, v.kwargs), True
-        if f == "dict":
+        if v.func == "dict":
             raise NotBatchable("a dict of batched values")
         if rule is not None and "container" in rule.tags:
             return self.fallback(v, batched, container=True), ListOf(True)
         return self.fallback(v, batched), True
+
+    def default_axes(self, v: ir.Call, b, out: list, line: int) -> ir.Call:
+        """``squeeze``/``flip``/``transpose``: None means every axis of a lane (``b.helper``)."""
+        axis = self.axis_of(v, 1, b.params[0])
+        if axis == ir.Const(None):
+            new = self.temp(ir.Call(b.helper, (v.args[0],)), out, line, "_axes")
+        elif b.params[0] == "axes" and isinstance(axis, ir.Const):  # a permutation
+            new = ir.Const((0,) + _const_shift(tuple(axis.value)))
+        elif b.params[0] == "axes":
+            new = self.temp(ir.Call(b.helper, (v.args[0], axis)), out, line, "_axes")
+        else:
+            new = self.shift(axis, out, line)
+        return ir.Call(v.func, (v.args[0], new))
 
     def as_atom(self, a):
         return a if isinstance(a, (ir.Name, ir.Const, ir.Index)) else ir.Const(a)
@@ -470,8 +442,6 @@ class BatchFunction:
 
     def elementwise(self, v: ir.Call, batched: list, out: list, line: int) -> ir.Call:
         """Batched operands get unit axes so NumPy pairs the batch axis with nothing else."""
-        if v.func in _SAME_SHAPES:
-            return v
         arrays = [(a, b) for a, b in zip(v.args, batched) if isinstance(a, ir.Name)]
         if len(arrays) < 2:
             return v
