@@ -135,13 +135,28 @@ def test_grad_of_grad_through_branches_closed_form():
     assert gg(-0.7) == pytest.approx(0.5, rel=1e-13)
 
 
-@pytest.mark.xfail(strict=True, raises=s2sad.DifferentiationError,
-                   reason="known gap: reverse over reverse over a while loop's tape")
-def test_third_derivative_through_a_while_loop():
-    # newton_sqrt(a) = sqrt(a): d3/da3 = 3/8 a^(-5/2)
+def test_third_and_fourth_derivatives_through_a_while_loop():
+    # newton_sqrt(a) = sqrt(a): d3/da3 = 3/8 a^(-5/2), d4/da4 = -15/16 a^(-7/2); reverse mode
+    # through the tape of the tape (lists as values from the third pass on)
     ggg = s2sad.grad(s2sad.grad(s2sad.grad(control.newton_sqrt)))
+    gggg = s2sad.grad(ggg)
     for a in (2.0, 9.5, 0.3):
         assert ggg(a) == pytest.approx(0.375 * a ** -2.5, rel=1e-7)
+        assert gggg(a) == pytest.approx(-0.9375 * a ** -3.5, rel=1e-7)
+
+
+# scalar functions with loops and branches: grad^3 by three reverse passes == forward over two
+THIRD_ORDER_CASES = [(f, args) for f, args, argnum in HESSIAN_CASES
+                     if argnum == 0 and isinstance(args[0], float)]
+
+
+@pytest.mark.parametrize("fn, args", THIRD_ORDER_CASES,
+                         ids=[f"{getattr(f, '__qualname__')}-{k}"
+                              for k, (f, _) in enumerate(THIRD_ORDER_CASES)])
+def test_third_reverse_pass_through_control_flow(fn, args):
+    reverse3 = s2sad.grad(s2sad.grad(s2sad.grad(fn)))(*args)
+    forward_over = s2sad.jacfwd(s2sad.grad(s2sad.grad(fn)))(*args)
+    np.testing.assert_allclose(reverse3, forward_over, rtol=1e-9, atol=1e-12)
 
 
 # --------------------------------------------------------------------------- exact higher order

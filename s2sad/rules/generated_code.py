@@ -76,6 +76,9 @@ nondiff(_rt.item, name="_rt.item")
 structural(_rt.append, "_rt.append", lambda lst, item: None)
 structural(_rt.pop, "_rt.pop", lambda lst: None)
 structural(_rt.appended, "_rt.appended", lambda lst, item: None)
+# the same as values, in code differentiated a third time (frontend/normalize/lists.py)
+structural(_rt.last, "_rt.last", lambda lst: None)
+structural(_rt.popped, "_rt.popped", lambda lst: None)
 
 
 @defrule(_rt.copy_tape, name="_rt.copy_tape", diff="tape", tags="linear")
@@ -141,3 +144,31 @@ class rows_of:
 batching("same_shapes", "_rt.tree_add", "_rt.astype")
 batching("twin", "_rt.set_at", params=("a", "v"), helper="_rt.vset_at")
 batching("first_twin", "_rt.zero_at", helper="_rt.vzero_at")
+
+
+@defrule(_rt.last_or_zeros, name="_rt.last_or_zeros", diff="lst", tags="linear container")
+class last_or_zeros:
+    def signature(lst, like): ...
+
+    def jvp_lst(t, lst, like):
+        return _rt.last_or_zeros(t, like)
+
+    def vjp_lst(g, lst, like):
+        return _rt.add_at_end(_rt.zeros_like(lst), g)
+
+
+@defrule(_rt.add_at_end, name="_rt.add_at_end", diff="lst v", tags="linear container")
+class add_at_end:
+    def signature(lst, v): ...
+
+    def jvp_lst(t, lst, v):
+        return t
+
+    def jvp_v(t, lst, v):
+        return _rt.add_at_end(_rt.zeros_like(lst), t)
+
+    def vjp_lst(g, lst, v):
+        return g
+
+    def vjp_v(g, lst, v):
+        return _rt.last_or_zeros(g, v)

@@ -58,7 +58,7 @@ def zeros_like(x):
 
 def tree_add(a, b):
     """Add two cotangents of the same structure (containers leaf by leaf)."""
-    if type(a) is xp.ndarray or type(a) is float:  # the common case first
+    if (type(a) is xp.ndarray or type(a) is float) and b is not None:  # the common case
         return a + b
     if a is None:
         return b
@@ -123,6 +123,28 @@ def seed(value):
 def appended(lst, item):
     """A new list: ``lst`` followed by ``item`` (reverse of ``lst.pop()``)."""
     return list(lst) + [item]
+
+
+def last(lst):
+    """``lst[-1]`` of a list used as a value (a tape read without popping it)."""
+    return lst[-1]
+
+
+def popped(lst):
+    """A new list: ``lst`` without its last item (``lst.pop()`` as a value)."""
+    return lst[:-1]
+
+
+def last_or_zeros(g, like):
+    """The cotangent of the last item from a list cotangent ``g``: zeros shaped like ``like``
+    where that slot holds no cotangent (``None``)."""
+    item = g[-1] if g else None
+    return zeros_like(like) if item is None else item
+
+
+def add_at_end(g, v):
+    """A new list cotangent: ``g`` with ``v`` added to its last slot."""
+    return list(g[:-1]) + [tree_add(g[-1], v)]
 
 
 def copy_tape(tape):

@@ -294,10 +294,10 @@ class BatchFunction:
                 raise _Restart
             item = self.append_item(lst.id, item, out, line)
             return ir.Call(v.func, (lst, item)), self.st(lst)
-        if v.func == "_rt.pop":
+        if v.func in ("_rt.pop", "_rt.last"):
             lst = self.st(v.args[0])
             return v, lst.item if isinstance(lst, ListOf) else False
-        if v.func == "_rt.copy_tape":
+        if v.func in ("_rt.copy_tape", "_rt.popped"):
             return v, self.st(v.args[0])
         if v.func == "list" and not v.args:
             return v, self.st(ir.Name(target))

@@ -30,7 +30,9 @@ from ..rules import registry
 from .common import ProgramTransform, bind_call, index_of, inline
 from .naming import Names
 
-CONTAINER_CALLS = {"tuple", "list", "dict", "_rt.append", "_rt.appended"}
+# ``_rt.last`` reads a tape item, which may be None (a placeholder): adjoints add with tree_add
+CONTAINER_CALLS = {"tuple", "list", "dict", "_rt.append", "_rt.appended", "_rt.popped",
+                   "_rt.last"}
 
 
 def _returns_container(func: str) -> bool:
@@ -77,6 +79,7 @@ class ReverseFunction:
         self.callsites: dict[int, tuple[str, str, str, list[int]]] = {}
         self.containers = self._containers(container_params)
         self.defs: dict[str, int] = {p: 1 for p in fn.params}
+        self.zeroed_in_branches: set[str] = set()  # adjoints zeroed where one arm is live
         self.in_loop: set[str] = set()
         self.counters: dict[int, str] = {}
         self.first_defs: set[int] = set()
@@ -294,11 +297,26 @@ class ReverseFunction:
 
     def structural(self, v: ir.Call, g: ir.Name, out: list, give, line: int) -> None:
         """``lst.append(x)`` gives x the last cotangent; ``lst.pop()`` pushes one back."""
-        if v.func == "_rt.appended":  # reverse over reverse-over-reverse code with a tape
-            raise self.prog.error(self.fn, line, "a third reverse-mode pass through a loop's "
-                                  "tape is not supported yet; use s2sad.jacfwd/s2sad.jvp for "
-                                  "the outermost derivative")
-        if v.func == "_rt.append":
+        if v.func == "_rt.appended":  # lists as values: the cotangent list may hold None
+            lst, item = v.args
+            last, rest = self.names.temp(), self.names.temp()
+            out.append(ir.Assign(last, ir.Call("_rt.last_or_zeros", (g, item)), line))
+            give(item, ir.Name(last))
+            out.append(ir.Assign(rest, ir.Call("_rt.popped", (g,)), line))
+            give(lst, ir.Name(rest))
+        elif v.func == "_rt.popped":  # the dropped item has no cotangent here (see _rt.last)
+            grown = self.names.temp()
+            out.append(ir.Assign(grown, ir.Call("_rt.appended", (g, ir.Const(None))), line))
+            give(v.args[0], ir.Name(grown))
+        elif v.func == "_rt.last":
+            lst = v.args[0]
+            if isinstance(lst, ir.Name) and lst.id in self.varied:
+                if lst.id not in self.live:
+                    out.append(self.materialize(lst.id))
+                    self.live.add(lst.id)
+                b = self.adj(lst.id)
+                out.append(ir.Assign(b, ir.Call("_rt.add_at_end", (ir.Name(b), g)), line))
+        elif v.func == "_rt.append":
             lst, item = v.args
             last, rest = self.names.temp(), self.names.temp()
             out.append(ir.Assign(last, ir.Subscript(g, ir.Index((ir.Const(-1),))), line))
@@ -346,6 +364,9 @@ class ReverseFunction:
         after_else = self.live
         body += [self.materialize(v) for v in sorted(after_else - after_body)]
         orelse += [self.materialize(v) for v in sorted(after_body - after_else)]
+        # zeros for a name the other path may never have bound (a branch on the same test
+        # earlier): it starts as None, whose zeros are None
+        self.zeroed_in_branches |= after_body ^ after_else
         self.live = after_body | after_else
         return [ir.If(s.test, tuple(body), tuple(orelse), s.line)]
 
@@ -485,6 +506,11 @@ class ReverseFunction:
                 rev.append(ir.Assign(b, seed))
         rev += self.reverse(self.fn.body)
         fwd, rev, _ = self.resolve_tape(fwd, rev)
+        initialized = {s.target for s in fwd if isinstance(s, ir.Assign)
+                       and s.value == ir.Const(None)}
+        early = self._bound_before_loops() | set(self.fn.params) | initialized
+        fwd = [ir.Assign(v, ir.Const(None)) for v in sorted(self.zeroed_in_branches - early)
+               if v in self.defs] + fwd
         return fwd, rev, result
 
     def gradients(self, out: list) -> list[ir.Atom]:

@@ -316,6 +316,8 @@ CASES: dict[str, list[tuple[tuple, dict]]] = {
     "_rt.columns_of": [((gen(2, 3), gen(2), gen(3)), {})],
     "_rt.jacobian_from_rows": [(([gen(3), gen(3), gen(3), gen(3)], gen(2, 2), gen(3)), {})],
     "_rt.rows_of": [((gen(2, 3), gen(2), gen(3)), {})],
+    "_rt.last_or_zeros": [(([gen(2), gen(3)], gen(3)), {})],
+    "_rt.add_at_end": [(([gen(2), gen(3)], gen(3)), {})],
 }
 
 # rules whose float32 result is float64 on purpose

@@ -25,6 +25,7 @@ from ...rules import registry
 from ..fence import Fence, check
 from ..parse import MISSING, parse_def, read_function
 from .expressions import StaticValue
+from .lists import lists_as_values, reads_as_values
 from .lower import Lowerer
 
 _DTYPE_NAMES = {float: "float64", int: "int64", bool: "bool", complex: "complex128"}
@@ -94,6 +95,8 @@ class ProgramBuilder:
         self.sources.append(f"{src.filename}:{src.line_offset + 1}\n{src.source}")
         lowerer = Lowerer(self, src, fdef, fence, static, set(self.globals))
         fn = lowerer.lower()
+        if src.filename.startswith("<s2sad-generated") and reads_as_values(src.source):
+            fn = lists_as_values(fn)
         return ir.replace(fn, name=name, source_lines=tuple(src.file_lines))
 
     # ------------------------------------------------------------------ globals
