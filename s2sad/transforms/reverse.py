@@ -297,41 +297,32 @@ class ReverseFunction:
 
     def structural(self, v: ir.Call, g: ir.Name, out: list, give, line: int) -> None:
         """``lst.append(x)`` gives x the last cotangent; ``lst.pop()`` pushes one back."""
-        if v.func == "_rt.appended":  # lists as values: the cotangent list may hold None
+        if v.func in ("_rt.append", "_rt.appended"):
             lst, item = v.args
+            if v.func == "_rt.append":  # the tape in place: its cotangent list is full
+                last_ct = ir.Subscript(g, ir.Index((ir.Const(-1),)))
+                rest_ct = ir.Subscript(g, ir.Index((ir.Slice(None, ir.Const(-1), None),)))
+            else:  # lists as values: a slot of the cotangent list may be None (zero)
+                last_ct = ir.Call("_rt.last_or_zeros", (g, item))
+                rest_ct = ir.Call("_rt.popped", (g,))
             last, rest = self.names.temp(), self.names.temp()
-            out.append(ir.Assign(last, ir.Call("_rt.last_or_zeros", (g, item)), line))
+            out.append(ir.Assign(last, last_ct, line))
             give(item, ir.Name(last))
-            out.append(ir.Assign(rest, ir.Call("_rt.popped", (g,)), line))
+            out.append(ir.Assign(rest, rest_ct, line))
             give(lst, ir.Name(rest))
         elif v.func == "_rt.popped":  # the dropped item has no cotangent here (see _rt.last)
             grown = self.names.temp()
             out.append(ir.Assign(grown, ir.Call("_rt.appended", (g, ir.Const(None))), line))
             give(v.args[0], ir.Name(grown))
-        elif v.func == "_rt.last":
+        elif v.func in ("_rt.pop", "_rt.last"):  # the read item's cotangent goes back on top
             lst = v.args[0]
             if isinstance(lst, ir.Name) and lst.id in self.varied:
                 if lst.id not in self.live:
                     out.append(self.materialize(lst.id))
                     self.live.add(lst.id)
                 b = self.adj(lst.id)
-                out.append(ir.Assign(b, ir.Call("_rt.add_at_end", (ir.Name(b), g)), line))
-        elif v.func == "_rt.append":
-            lst, item = v.args
-            last, rest = self.names.temp(), self.names.temp()
-            out.append(ir.Assign(last, ir.Subscript(g, ir.Index((ir.Const(-1),))), line))
-            give(item, ir.Name(last))
-            out.append(ir.Assign(rest, ir.Subscript(
-                g, ir.Index((ir.Slice(None, ir.Const(-1), None),))), line))
-            give(lst, ir.Name(rest))
-        elif v.func == "_rt.pop":
-            lst = v.args[0]
-            if isinstance(lst, ir.Name) and lst.id in self.varied:
-                if lst.id not in self.live:
-                    out.append(self.materialize(lst.id))
-                    self.live.add(lst.id)
-                b = self.adj(lst.id)
-                out.append(ir.Assign(b, ir.Call("_rt.appended", (ir.Name(b), g)), line))
+                put = "_rt.appended" if v.func == "_rt.pop" else "_rt.add_at_end"
+                out.append(ir.Assign(b, ir.Call(put, (ir.Name(b), g)), line))
 
     def bind(self, rule, v: ir.Call, line: int) -> dict:
         return bind_call(self.prog, self.fn, rule, v, line)
