@@ -46,7 +46,7 @@ def vbatch(x, k):
 def widen(x, k, frm, to):
     """``x`` with status ``frm`` given status ``to``: the parts unbatched in ``frm`` and
     batched in ``to`` widened (statuses: False, True, "list", or a tuple of statuses)."""
-    if x is None or frm == to:
+    if x is None or frm == to or (frm in (True, "list") and to in (True, "list")):
         return x
     if frm is False and to in (True, "list"):
         return vbatch(x, k)

@@ -72,8 +72,10 @@ def _join(a, b):
         return a
     if a in (True, False) and b in (True, False):
         return True
-    if isinstance(a, ListOf) and b is False or isinstance(b, ListOf) and a is False:
-        return a if b is False else b  # a list (or None where it is unbound), and one of lanes
+    if isinstance(a, ListOf) and b in (False, True) or isinstance(b, ListOf) and a in (
+            False, True):  # a list (None where unbound; True: every leaf batched) and lanes
+        lst = a if isinstance(a, ListOf) else b
+        return ListOf(_join(lst.item, True))
     if isinstance(a, tuple) or isinstance(b, tuple):
         n = len(a) if isinstance(a, tuple) else len(b)
         ea = a if isinstance(a, tuple) else (a,) * n
