@@ -262,3 +262,19 @@ def test_float_argument_and_argnums_order(jac):
     np.testing.assert_allclose(Jx, np.diag(0.7 * np.cos(0.7 * x)), rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(Ja, x * np.cos(0.7 * x) + 1.0, rtol=1e-13)
     assert Ja.shape == (3,)
+
+
+def _pair(x):
+    return np.sin(x), np.cos(x)
+
+
+def _named(x):
+    return {"a": 2.0 * x}
+
+
+@pytest.mark.parametrize("jac", [s2sad.jacfwd, s2sad.jacrev])
+@pytest.mark.parametrize("fn, kind", [(_pair, "tuple"), (_named, "dict")])
+def test_a_container_output_is_a_clear_type_error(jac, fn, kind):
+    with pytest.raises(TypeError, match=f"Jacobian needs an array or a number as the function's "
+                                        f"output, but got a {kind}"):
+        jac(fn)(np.array([0.1, 0.2]))

@@ -185,6 +185,7 @@ from .batching import *  # noqa: E402,F401,F403  (helpers of batched code)
 
 def basis(x):
     """The standard basis of ``x``'s space, as a list of tangents shaped like ``x``."""
+    array_like(x, "the function's output")
     if isinstance(x, (bool, int, float)):
         return [1.0]
     arr = xp.asarray(x)
@@ -195,6 +196,7 @@ def basis(x):
 
 def jacobian_from_columns(columns, out, x):
     """Stack ``J e_k`` (each shaped like ``out``) into ``J`` of shape ``out.shape + x.shape``."""
+    array_like(out, "the function's output")
     out_shape, in_shape = xp.shape(out), xp.shape(x)
     if not columns:
         return xp.zeros(out_shape + in_shape)

@@ -16,7 +16,7 @@ import operator
 import numpy as xp
 
 __all__ = [
-    "Unbatchable", "batch_size", "vbatch", "widen", "lift", "lift_b", "batch_axes", "shift_axis", "batch_shape",
+    "Unbatchable", "array_like", "batch_size", "vbatch", "widen", "lift", "lift_b", "batch_axes", "shift_axis", "batch_shape",
     "batch_transpose_axes", "batch_squeeze_axes", "batch_index", "lift_into", "vmap_call",
     "vhstack", "vvstack", "vmatmul", "vmatmul_vjp_x", "vmatmul_vjp_y", "vunbroadcast", "vbroadcast_like", "vgetitem_vjp", "vsum_vjp", "vmean_vjp",
     "vreshape_like", "vset_at", "vzero_at", "basis_stack", "jacobian_from_batched_columns",
@@ -354,8 +354,19 @@ def vzero_at(a, index):
 # ----------------------------------------------------------------- Jacobians in one pass
 
 
+def array_like(value, what: str):
+    """``value`` itself if a Jacobian can be taken of it (an array or a number), else a clear
+    ``TypeError`` (containers and other objects have no Jacobian here yet)."""
+    if isinstance(value, (xp.ndarray, xp.generic, bool, int, float, complex)):
+        return value
+    raise TypeError(f"a Jacobian needs an array or a number as {what}, but got a "
+                    f"{type(value).__name__}; take the Jacobian of each array (e.g. of "
+                    f"lambda x: f(x)[0]) or use vjp/jvp for containers")
+
+
 def basis_stack(x):
     """The standard basis of ``x``'s space as one batched tangent, shape ``(x.size,) + x.shape``."""
+    array_like(x, "the function's output")
     if isinstance(x, (bool, int, float)):
         return xp.ones((1,))
     arr = xp.asarray(x)
@@ -365,6 +376,7 @@ def basis_stack(x):
 
 def jacobian_from_batched_columns(tangents, out, x):
     """``J`` (shape ``out.shape + x.shape``) from the batched tangent ``J e_k`` of every k."""
+    array_like(out, "the function's output")
     out_shape, in_shape = xp.shape(out), xp.shape(x)
     n = int(xp.prod(in_shape, dtype=int))
     cols = xp.broadcast_to(tangents, (n,) + out_shape)
