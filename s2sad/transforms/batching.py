@@ -1,6 +1,6 @@
 """Batching: the same program run on ``k`` lanes at once, the lanes on a new leading axis.
 
-``batch(program, fn, statuses)`` returns a function ``fn_batched(_k, *params)``
+``BatchProgram(program).batched(fn, statuses)`` emits ``fn_batched(_k, *params)``,
 in which every parameter marked batched carries a leading axis of size ``_k``
 (lane ``i`` is ``param[i]``); unbatched values are the same in every lane and
 stay unbatched, so only the computation that depends on batched inputs is
@@ -10,12 +10,13 @@ generated backward function (all basis cotangents in one pass).
 
 The status of a value is ``False`` (unbatched), ``True`` (an array with the
 batch axis), ``ListOf(item)`` (a list, e.g. a tape, whose items all have the
-status ``item``, every leaf batched) or a tuple of statuses (a tuple value). Each primitive call with batched arguments
-becomes its batched form: elementwise operations align ranks
-(``_rt.lift``), reductions and shape operations get their axes shifted past
-the batch axis, a few helpers have batched twins (``_rt.vunbroadcast``...),
-and every other primitive runs once per lane (``_rt.vmap_call``), which is
-right for any primitive. Control flow must not depend on batched values (that
+status ``item``, every leaf batched) or a tuple of statuses (a tuple value).
+Each primitive call with batched arguments becomes the batched form its rule
+declares (``registry.Batching``, next to its jvp/vjp rules): elementwise
+operations align ranks (``_rt.lift``), reductions and shape operations get
+their axes shifted past the batch axis, hot helpers have batched twins
+(``_rt.vunbroadcast``...); a primitive without a declaration runs once per lane
+(``_rt.vmap_call``), which is right for any primitive. Control flow must not depend on batched values (that
 would need masking); ``NotBatchable`` says so, and callers fall back to one
 pass per lane.
 """
@@ -28,7 +29,6 @@ from .. import ir
 from ..rules import registry
 from .common import ProgramTransform
 from .naming import Names
-
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,8 @@ def _join(a, b):
 
 
 class BatchFunction:
+    """One function batched for one pattern of argument statuses (see the module docstring)."""
+
     def __init__(self, prog: "BatchProgram", fn: ir.Function, statuses: tuple,
                  declared: object = False):
         self.prog, self.fn, self.statuses = prog, fn, statuses
