@@ -146,7 +146,7 @@ def emit_jacrev(program: ir.Program, spec, entry_name: str) -> list[ir.Function]
     out, res = e.item("_out", pair, 0), e.item("_res", pair, 1)
     aux = e.item("_aux", pair, 2) if spec.has_aux else None
     prefix = list(e.body)
-    doc = f"jacrev of {fn.name}: {{}} of {', '.join(fn.params[i] for i in nums)}"
+    doc = f"jacrev of {fn.name} with respect to {', '.join(fn.params[i] for i in nums)}: {{}}"
     if spec.vector:
         try:
             bp = BatchProgram(ir.Program(bwd, {**program.functions, **rp.functions}),
