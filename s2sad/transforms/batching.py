@@ -86,6 +86,17 @@ def _join(a, b):
                        "that cannot be widened")
 
 
+def _join_items(a, b):
+    """The one status of every item of a list; items of different structure (an array and a
+    tuple) cannot share one: a popped item's status must say how to subscript it."""
+    if a is None or a == b:
+        return b
+    if isinstance(a, tuple) != isinstance(b, tuple) or isinstance(a, ListOf) != isinstance(
+            b, ListOf):
+        raise NotBatchable("a list holds items of different structure")
+    return _join(a, b)
+
+
 class BatchFunction:
     """One function batched for one pattern of argument statuses (see the module docstring)."""
 
@@ -278,7 +289,7 @@ class BatchFunction:
         st = self.st(item)
         if st is False and lst not in self.lists:
             return item
-        want = full(st) if lst not in self.lists else _join(self.lists[lst], full(st))
+        want = _join_items(self.lists.get(lst), full(st))
         if self.lists.get(lst) != want:
             self.lists[lst] = want
             raise _Restart
@@ -293,9 +304,11 @@ class BatchFunction:
     def call(self, target: str, v: ir.Call, out: list, line: int):
         if v.func in ("_rt.append", "_rt.appended"):
             lst, item = v.args
-            if target in self.lists and self.lists.get(lst.id) != self.lists[target]:
-                self.lists[lst.id] = self.lists[target]  # the list and the grown one are one
-                raise _Restart
+            if target in self.lists:  # the list and the grown one hold the same items
+                joined = _join_items(self.lists.get(lst.id), self.lists[target])
+                if self.lists.get(lst.id) != joined or self.lists[target] != joined:
+                    self.lists[lst.id] = self.lists[target] = joined
+                    raise _Restart
             item = self.append_item(lst.id, item, out, line)
             return ir.Call(v.func, (lst, item)), self.st(lst)
         if v.func in ("_rt.pop", "_rt.last"):
