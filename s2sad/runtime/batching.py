@@ -16,7 +16,7 @@ import operator
 import numpy as xp
 
 __all__ = [
-    "Unbatchable", "array_like", "batch_size", "vbatch", "widen", "lift", "lift_b", "batch_axes", "shift_axis", "batch_shape",
+    "Unbatchable", "array_like", "batch_size", "vbatch", "widen", "batched_array", "vgetitem", "lift", "lift_b", "batch_axes", "shift_axis", "batch_shape",
     "batch_transpose_axes", "batch_squeeze_axes", "batch_index", "lift_into", "vmap_call",
     "vhstack", "vvstack", "vmatmul", "vmatmul_vjp_x", "vmatmul_vjp_y", "vunbroadcast", "vbroadcast_like", "vgetitem_vjp", "vsum_vjp", "vmean_vjp",
     "vreshape_like", "vset_at", "vzero_at", "basis_stack", "jacobian_from_batched_columns",
@@ -46,13 +46,31 @@ def vbatch(x, k):
 def widen(x, k, frm, to):
     """``x`` with status ``frm`` given status ``to``: the parts unbatched in ``frm`` and
     batched in ``to`` widened (statuses: False, True, "list", or a tuple of statuses)."""
-    if x is None or frm == to or (frm in (True, "list") and to in (True, "list")):
+    if x is None or frm == to or (frm in (True, "list", "all") and to in (True, "list", "all")):
         return x
-    if frm is False and to in (True, "list"):
+    if frm is False and to in (True, "list", "all"):
         return vbatch(x, k)
+    if to == "all":  # a tuple status: widen its unbatched parts
+        return type(x)(widen(v, k, f, "all") for v, f in zip(x, frm))
     frm = frm if isinstance(frm, tuple) else (frm,) * len(to)
     to = to if isinstance(to, tuple) else (to,) * len(frm)
     return type(x)(widen(v, k, f, t) for v, f, t in zip(x, frm, to))
+
+
+def batched_array(x):
+    """``x`` (status "all": every leaf batched) where an array is needed; a container here
+    means this program cannot run batched."""
+    if isinstance(x, (tuple, list, dict)):
+        raise Unbatchable("a container where the batched code expected an array")
+    return x
+
+
+def vgetitem(x, index):
+    """``x[index]`` of a value whose every leaf is batched: containers are indexed as they
+    are, arrays past their batch axis."""
+    if isinstance(x, (tuple, list, dict)):
+        return x[index]
+    return x[batch_index(index)]
 
 
 def _lifted(a, rank):
@@ -162,7 +180,7 @@ def _lane(a, status, i):
     """Lane ``i`` of ``a`` whose batching status is ``status`` (see ``widen``)."""
     if status is False or a is None:
         return a
-    if status is True and not isinstance(a, (tuple, list, dict)):
+    if status in (True, "all") and not isinstance(a, (tuple, list, dict)):
         return a[i]
     if isinstance(a, dict):
         return {key: _lane(v, True, i) for key, v in a.items()}
@@ -201,7 +219,7 @@ def vmap_call(name, statuses, *args, container=False, **kwargs):
 
 def _first_batched(args, statuses):
     for a, s in zip(args, statuses):
-        if s is True and not isinstance(a, (tuple, list, dict)):
+        if s in (True, "all") and not isinstance(a, (tuple, list, dict)):
             return a
         if s is not False and a is not None:
             items = s if isinstance(s, tuple) else (True,) * len(a)

@@ -31,6 +31,9 @@ from .common import ProgramTransform
 from .naming import Names
 
 
+ALL = "all"  # every leaf batched, structure known only at run time (an item of a mixed tape)
+
+
 @dataclass(frozen=True)
 class ListOf:
     """The status of a list whose items all have status ``item`` (a fully batched status)."""
@@ -42,7 +45,7 @@ def full(st):
     """``st`` with every leaf batched (what ``_rt.vbatch`` makes of an unbatched value)."""
     if isinstance(st, tuple):
         return tuple(full(x) for x in st)
-    return st if isinstance(st, ListOf) else True
+    return st if isinstance(st, ListOf) or st == ALL else True
 
 
 def printable(st):
@@ -70,6 +73,8 @@ def _join(a, b):
     """The status a value has where two paths meet: the narrower side is widened to it."""
     if a == b:
         return a
+    if ALL in (a, b):  # every leaf batched: the other side's unbatched leaves are widened
+        return ALL
     if a in (True, False) and b in (True, False):
         return True
     if isinstance(a, ListOf) and b in (False, True) or isinstance(b, ListOf) and a in (
@@ -93,7 +98,7 @@ def _join_items(a, b):
         return b
     if isinstance(a, tuple) != isinstance(b, tuple) or isinstance(a, ListOf) != isinstance(
             b, ListOf):
-        raise NotBatchable("a list holds items of different structure")
+        return ALL  # a popped item is subscripted by what it is at run time
     return _join(a, b)
 
 
@@ -205,6 +210,11 @@ class BatchFunction:
             v, status = self.call(s.target, v, out, s.line)
         if isinstance(status, ListOf):
             self.lists.setdefault(s.target, status.item)
+        if status == ALL and s.target in self.lists and self.lists[s.target] != ALL:
+            self.lists[s.target] = ALL  # a list of lanes met one of unknown items
+            raise _Restart
+        if status == ALL and s.target in self.lists:
+            status = ListOf(ALL)
         out.append(ir.replace(s, value=v))
         if s.target in self.lists and not isinstance(status, ListOf):
             out.append(self.promote(s.target, s.line))  # items pushed before are widened too
@@ -217,8 +227,11 @@ class BatchFunction:
         self.st(v.index)
         if st is False:
             return v, False
-        if isinstance(st, ListOf):
-            return v, st.item
+        if isinstance(st, ListOf):  # an item, or a slice of the list
+            items = v.index.items
+            return v, (st if len(items) == 1 and isinstance(items[0], ir.Slice) else st.item)
+        if st == ALL:  # a container item as it is, an array's with the batch axis
+            return ir.Call("_rt.vgetitem", (v.value, v.index)), ALL
         if isinstance(st, tuple):
             items = v.index.items
             if len(items) == 1 and isinstance(items[0], ir.Const) and isinstance(
@@ -287,6 +300,8 @@ class BatchFunction:
         """``item`` ready to go into list ``lst``: the items of a list of lanes are all widened
         to one status (found by restarting the function when a push widens it)."""
         st = self.st(item)
+        if self.st(ir.Name(lst)) == ALL:  # a list whose items are known only at run time
+            return self.widened(item, st, ALL, out, line)
         if st is False and lst not in self.lists:
             return item
         want = _join_items(self.lists.get(lst), full(st))
@@ -313,6 +328,8 @@ class BatchFunction:
             return ir.Call(v.func, (lst, item)), self.st(lst)
         if v.func in ("_rt.pop", "_rt.last"):
             lst = self.st(v.args[0])
+            if lst == ALL:
+                return v, ALL
             return v, lst.item if isinstance(lst, ListOf) else False
         if v.func in ("_rt.copy_tape", "_rt.popped"):
             return v, self.st(v.args[0])
@@ -341,6 +358,14 @@ class BatchFunction:
             return v, status
         if kind == "sequence" and all(st is False for st in statuses[1:]):
             return self.sequence_op(v, rule, statuses[0], out, line)
+        if all(st in (False, True, ALL) for st in statuses) and ALL in statuses:
+            # an operand known to be an array only at run time: checked there, then batched
+            args = list(v.args)
+            for i, st in enumerate(statuses):
+                if st == ALL:
+                    args[i] = self.temp(ir.Call("_rt.batched_array", (v.args[i],)), out, line,
+                                        "_a")
+            v, statuses = ir.replace(v, args=tuple(args)), [st == ALL or st for st in statuses]
         if any(st not in (False, True) for st in statuses):
             return self.fallback(v, statuses), True
         return self.primitive(v, rule, statuses, out, line)

@@ -21,7 +21,7 @@ Each comes in two forms, the same numbers either way:
 from __future__ import annotations
 
 from .. import ir
-from .batching import BatchProgram, NotBatchable
+from .batching import ALL, BatchProgram, NotBatchable
 from .common import index_of
 from .forward import ForwardProgram
 from .naming import Names
@@ -89,7 +89,8 @@ def _jacfwd_vector(program, fp, fn, jvps, spec, entry_name) -> list[ir.Function]
     for i in _argnums(spec):
         batched, result = bp.batched(jvps[i], (False,) * len(params) + (True,))
         result = result or (False, False)  # all unbatched: the Jacobian is zero
-        if not (isinstance(result, tuple) and result[0] is False and result[1] in (True, False)):
+        if not (isinstance(result, tuple) and result[0] is False
+                and result[1] in (True, False, ALL)):
             raise NotBatchable("the output is not an array")
         seed = e.let("_seed", ir.Call("_rt.basis_stack", (params[i],)))
         k = e.let("_k", ir.Call("_rt.batch_size", (seed,)))
@@ -153,7 +154,7 @@ def emit_jacrev(program: ir.Program, spec, entry_name: str) -> list[ir.Function]
                               reserved=set(rp.functions) | {entry_name})
             batched, result = bp.batched(bwd, (False, True))
             result = result or (False,) * len(mask)
-            if not (isinstance(result, tuple) and all(r in (True, False) for r in result)):
+            if not (isinstance(result, tuple) and all(r in (True, False, ALL) for r in result)):
                 raise NotBatchable("a cotangent is not an array")
             seed = e.let("_seed", ir.Call("_rt.basis_stack", (out,)))
             k = e.let("_k", ir.Call("_rt.batch_size", (seed,)))
