@@ -179,9 +179,6 @@ def test_values_known_only_at_run_time_to_be_arrays_or_containers():
 # jacobians that run one pass per basis vector on purpose (a measured, known list)
 LOOP_FORM = {
     ("tuple_and_dict_building", "jacfwd"), ("tuple_and_dict_building", "hessian"),  # dicts
-    # recursion whose residuals nest without bound
-    ("power", "hessian"), ("fast_power_sum", "hessian"), ("recursive_tree_sum", "hessian"),
-    ("fib_recursion", "hessian"), ("cross_module_recursion", "hessian"),
 }
 # batched code generated, but a value met at run time (the cotangent of a tuple item) cannot
 # be widened: the call reruns one pass per basis vector

@@ -102,6 +102,16 @@ def _join_items(a, b):
     return _join(a, b)
 
 
+def _capped(st, depth: int = 0):
+    """``st`` with tuples nested deeper than a few levels taken as ALL, so the status of a
+    recursive function's result (its residuals hold its callee's) settles."""
+    if isinstance(st, tuple):
+        if depth >= 3:
+            return ALL
+        return tuple(_capped(x, depth + 1) for x in st)
+    return st
+
+
 class BatchFunction:
     """One function batched for one pattern of argument statuses (see the module docstring)."""
 
@@ -583,7 +593,7 @@ class BatchProgram(ProgramTransform):
                                        guess).transform(name)
             if key not in self._used or result == guess:
                 break
-            guess = result
+            guess = _capped(result)  # residuals of a recursion nest one level per round
             for k in set(self._done) - before:  # batched under the old guess: redo them
                 self.functions.pop(self._done.pop(k)[0], None)
         else:  # pragma: no cover
