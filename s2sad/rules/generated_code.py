@@ -12,7 +12,7 @@ for _f in (_rt.seed, _rt.range_len, _rt.in_range, _rt.dtype):
     nondiff(_f, name=f"_rt.{_f.__name__}")
 
 
-@defrule(_rt.tree_add, name="_rt.tree_add", diff="a b", tags="linear")
+@defrule(_rt.tree_add, name="_rt.tree_add", diff="a b", tags="linear container")
 class tree_add:
     def signature(a, b): ...
 
@@ -140,12 +140,6 @@ class rows_of:
         return _rt.jacobian_from_rows(g, value, x)
 
 
-# --------------------------------------------------------------------------- batching
-batching("same_shapes", "_rt.tree_add", "_rt.astype")
-batching("twin", "_rt.set_at", params=("a", "v"), helper="_rt.vset_at")
-batching("first_twin", "_rt.zero_at", helper="_rt.vzero_at")
-
-
 @defrule(_rt.last_or_zeros, name="_rt.last_or_zeros", diff="lst", tags="linear container")
 class last_or_zeros:
     def signature(lst, like): ...
@@ -172,3 +166,9 @@ class add_at_end:
 
     def vjp_v(g, lst, v):
         return _rt.last_or_zeros(g, v)
+
+
+# --------------------------------------------------------------------------- batching
+batching("same_shapes", "_rt.tree_add", "_rt.astype")
+batching("twin", "_rt.set_at", params=("a", "v"), helper="_rt.vset_at")
+batching("first_twin", "_rt.zero_at", helper="_rt.vzero_at")

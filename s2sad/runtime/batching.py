@@ -266,12 +266,10 @@ def vmatmul(a, b, a_batched, b_batched):
 def vmatmul_vjp_x(g, x, y):
     """``matmul_vjp_x`` (cotangent of ``x`` in ``x @ y``) for batched ``g``."""
     rx, ry = xp.ndim(x), xp.ndim(y)
-    if rx == 2 and ry == 2:
+    if rx in (1, 2) and ry == 2:
         return g @ xp.swapaxes(y, -1, -2)
     if rx == 2 and ry == 1:
         return g[..., None] * y
-    if rx == 1 and ry == 2:
-        return g @ xp.swapaxes(y, -1, -2)
     if rx == 1 and ry == 1:
         return g[:, None] * y
     return vmap_call("_rt.matmul_vjp_x", (True, False, False), g, x, y)

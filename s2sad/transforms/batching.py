@@ -24,9 +24,11 @@ pass per lane.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import reduce
 
 from .. import ir
 from ..rules import registry
+from ..runtime.batching import shift_axis  # the same shift, on literal axes at compile time
 from .common import ProgramTransform
 from .naming import Names
 
@@ -61,12 +63,6 @@ class NotBatchable(Exception):
 
 class _Restart(Exception):
     """A list turned out to hold batched items: transform the function again from the top."""
-
-
-def _const_shift(axis):
-    if isinstance(axis, tuple):
-        return tuple(_const_shift(a) for a in axis)
-    return axis + 1 if axis >= 0 else axis
 
 
 def _join(a, b):
@@ -354,18 +350,13 @@ class BatchFunction:
         if any(kw_statuses):
             raise NotBatchable(f"{v.func} with a batched keyword argument")
         if v.func == "list":  # a list of lanes: every item widened to one status
-            item = full(statuses[0])
-            for st in statuses[1:]:
-                item = _join(item, full(st))
+            item = reduce(_join, (full(st) for st in statuses))
             args = [self.widened(a, st, item, out, line) for a, st in zip(v.args, statuses)]
             return ir.Call("list", tuple(args)), ListOf(item)
         rule = registry.find(v.func)
         kind = rule.batching.kind if rule is not None and rule.batching else None
         if kind == "same_shapes":  # leaf by leaf: batched where any operand is
-            status = statuses[0]
-            for st in statuses[1:]:
-                status = _join(status, st)
-            return v, status
+            return v, reduce(_join, statuses)
         if kind == "sequence" and all(st is False for st in statuses[1:]):
             return self.sequence_op(v, rule, statuses[0], out, line)
         if all(st in (False, True, ALL) for st in statuses) and ALL in statuses:
@@ -375,7 +366,7 @@ class BatchFunction:
                 if st == ALL:
                     args[i] = self.temp(ir.Call("_rt.batched_array", (v.args[i],)), out, line,
                                         "_a")
-            v, statuses = ir.replace(v, args=tuple(args)), [st == ALL or st for st in statuses]
+            v, statuses = ir.replace(v, args=tuple(args)), [st in (True, ALL) for st in statuses]
         if any(st not in (False, True) for st in statuses):
             return self.fallback(v, statuses), True
         return self.primitive(v, rule, statuses, out, line)
@@ -459,7 +450,7 @@ class BatchFunction:
         if axis == ir.Const(None):
             new = self.temp(ir.Call(b.helper, (v.args[0],)), out, line, "_axes")
         elif b.params[0] == "axes" and isinstance(axis, ir.Const):  # a permutation
-            new = ir.Const((0,) + _const_shift(tuple(axis.value)))
+            new = ir.Const((0,) + shift_axis(tuple(axis.value)))
         elif b.params[0] == "axes":
             new = self.temp(ir.Call(b.helper, (v.args[0], axis)), out, line, "_axes")
         else:
@@ -476,7 +467,7 @@ class BatchFunction:
 
     def shift(self, axis, out: list, line: int):
         if isinstance(axis, ir.Const):
-            return ir.Const(_const_shift(axis.value)) if axis.value is not None else axis
+            return ir.Const(shift_axis(axis.value))
         return self.temp(ir.Call("_rt.shift_axis", (axis,)), out, line, "_axis")
 
     def with_axis(self, v: ir.Call, position: int, name: str, out: list, line: int,

@@ -86,8 +86,7 @@ class ForwardFunction:
         acc = terms[0]
         rule = registry.find(v.func) if isinstance(v, ir.Call) else None
         # tangents of containers (a tree_add of cotangent dicts in gradient code) add leafwise
-        adder = "_rt.tree_add" if rule is not None and (
-            rule.name == "_rt.tree_add" or "container" in rule.tags) else "add"
+        adder = "_rt.tree_add" if rule is not None and "container" in rule.tags else "add"
         for term in terms[1:]:
             nxt = self.names.temp()
             out.append(ir.Assign(nxt, ir.Call(adder, (acc, term)), s.line))

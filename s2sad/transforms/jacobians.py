@@ -43,6 +43,24 @@ class _Entry:
     def item(self, base: str, tup: ir.Name, i: int) -> ir.Name:
         return self.let(base, ir.Subscript(tup, index_of(i)))
 
+    def basis_loop(self, of: ir.Name, call, picks: dict, base: str) -> dict:
+        """``for e in basis(of): r = call(e); lists[key].append(r[picks[key]])``: the loop
+        form's one pass per basis vector; returns the list of each key."""
+        basis = self.let("_basis", ir.Call("_rt.basis", (of,)))
+        n = self.let("_n", ir.Call("len", (basis,)))
+        lists = {key: self.let(f"_{base}s", ir.Call("list", ())) for key in picks}
+        k = self.names.temp("_k")
+        outer, self.body = self.body, []
+        e = self.let("_e", ir.Subscript(basis, ir.Index((ir.Name(k),))))
+        result = self.let("_call", call(e))
+        for key, pos in picks.items():
+            grown = self.let("_t", ir.Call("_rt.append", (lists[key], self.item(
+                f"_{base}", result, pos))))
+            self.body.append(ir.Assign(lists[key].id, grown))
+        loop, self.body = self.body, outer
+        self.body.append(ir.For(k, ir.Const(0), n, ir.Const(1), tuple(loop)))
+        return lists
+
     def finish(self, fn: ir.Function, name: str, spec, jacs: list[ir.Name], aux,
                doc: str) -> ir.Function:
         result = jacs[0]
@@ -117,17 +135,8 @@ def _jacfwd_loop(program, fp, fn, jvps, spec, entry_name) -> list[ir.Function]:
         out, aux = e.item("_out", out, 0), e.item("_aux", out, 1)
     jacs = []
     for i in _argnums(spec):
-        basis = e.let("_basis", ir.Call("_rt.basis", (params[i],)))
-        n = e.let("_n", ir.Call("len", (basis,)))
-        cols = e.let("_cols", ir.Call("list", ()))
-        k = e.names.temp("_k")
-        outer, e.body = e.body, []
-        col = e.let("_e", ir.Subscript(basis, ir.Index((ir.Name(k),))))
-        call = e.let("_call", ir.UserCall(jvps[i], params + (col,)))
-        grown = e.let("_t", ir.Call("_rt.append", (cols, e.item("_col", call, 1))))
-        e.body.append(ir.Assign(cols.id, grown))
-        loop, e.body = e.body, outer
-        e.body.append(ir.For(k, ir.Const(0), n, ir.Const(1), tuple(loop)))
+        cols = e.basis_loop(params[i], lambda col, i=i: ir.UserCall(jvps[i], params + (col,)),
+                            {i: 1}, "col")[i]
         jacs.append(e.let("_jac", ir.Call("_rt.jacobian_from_columns", (cols, out, params[i]))))
     entry = e.finish(fn, entry_name, spec, jacs, aux, (
         f"jacfwd of {fn.name}: one forward pass per basis tangent of "
@@ -166,18 +175,8 @@ def emit_jacrev(program: ir.Program, spec, entry_name: str) -> list[ir.Function]
             return [entry] + list(rp.functions.values()) + list(bp.functions.values())
         except NotBatchable:
             e.body = prefix
-    basis = e.let("_basis", ir.Call("_rt.basis", (out,)))
-    n = e.let("_n", ir.Call("len", (basis,)))
-    rows = {i: e.let("_rows", ir.Call("list", ())) for i in mask}
-    k = e.names.temp("_k")
-    outer, e.body = e.body, []
-    ct = e.let("_e", ir.Subscript(basis, ir.Index((ir.Name(k),))))
-    cts = e.let("_cts", ir.UserCall(bwd, (res, ct)))
-    for pos, i in enumerate(mask):
-        grown = e.let("_t", ir.Call("_rt.append", (rows[i], e.item("_row", cts, pos))))
-        e.body.append(ir.Assign(rows[i].id, grown))
-    loop, e.body = e.body, outer
-    e.body.append(ir.For(k, ir.Const(0), n, ir.Const(1), tuple(loop)))
+    rows = e.basis_loop(out, lambda ct: ir.UserCall(bwd, (res, ct)),
+                        {i: pos for pos, i in enumerate(mask)}, "row")
     jacs = [e.let("_jac", ir.Call("_rt.jacobian_from_rows", (rows[i], out, params[i])))
             for i in nums]
     entry = e.finish(fn, entry_name, spec, jacs, aux, doc.format(
