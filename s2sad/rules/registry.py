@@ -239,3 +239,4 @@ def _load_rule_files() -> None:
     if not _loaded:
         _loaded = True
         from . import numpy, operators, math, runtime, generated_code  # noqa: F401  (registration)
+        from . import numpy_arrays, linalg  # noqa: F401

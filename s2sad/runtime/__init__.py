@@ -178,6 +178,8 @@ def set_at(a, index, v):
 
 from .helpers import *  # noqa: E402,F401,F403  (cotangent helpers of the rules)
 from .batching import *  # noqa: E402,F401,F403  (helpers of batched code)
+from .arrays import *  # noqa: E402,F401,F403  (helpers of array-manipulation rules)
+from .linalg import *  # noqa: E402,F401,F403  (helpers of decomposition and FFT rules)
 
 
 # ----------------------------------------------------------------- used by Jacobian code
