@@ -239,6 +239,8 @@ class ExpressionLowering:
 
     def expr_Call(self, node: cst.Call):
         func = self.static_value(node.func)
+        if getattr(func, "__s2sad_inline__", False):  # s2sad.jvp(f, primals, tangents), ...
+            return self.inline_transform(node, func)
         if func is None:
             if isinstance(node.func, cst.Attribute):
                 return self.method_call(node)

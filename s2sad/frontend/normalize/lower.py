@@ -27,6 +27,7 @@ from ... import ir
 from ..fence import Fence
 from ..parse import SourceFunction
 from .expressions import AUGOPS, ExpressionLowering
+from .inline_transforms import InlineTransforms
 
 if TYPE_CHECKING:
     from .program import ProgramBuilder
@@ -89,7 +90,7 @@ def contains(node: cst.CSTNode, kinds: tuple[type, ...], into_loops: bool = True
     return found
 
 
-class Lowerer(ExpressionLowering):
+class Lowerer(ExpressionLowering, InlineTransforms):
     """Lowers one function. ``static`` binds parameter names to compile-time values."""
 
     def __init__(self, builder: "ProgramBuilder", src: SourceFunction, fdef: cst.FunctionDef,
