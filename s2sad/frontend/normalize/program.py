@@ -118,9 +118,9 @@ class ProgramBuilder:
         owner = getattr(func, "__self__", None)
         if hasattr(owner, "_get") and hasattr(owner, "_transforms"):  # ``decorated.grad(x)``
             func = owner._get(func.__name__)
-        if transformed_entry(func) is not None or _is_user_function(func):
+        rule = registry.rule_for_object(func)  # first: library functions with rules are primitives
+        if rule is None and (transformed_entry(func) is not None or _is_user_function(func)):
             return self.user_call(low, node, func, args, kwargs)
-        rule = registry.rule_for_object(func)
         atoms = [self.data_arg(low, node, a) for a in args]
         katoms = tuple((k, self.data_arg(low, node, v)) for k, v in kwargs)
         if rule is not None:
