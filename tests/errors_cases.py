@@ -21,12 +21,6 @@ def uses_try(x):
     return np.sum(y)
 
 
-def uses_with(x):
-    with np.errstate(all="ignore"):  # ERR: with
-        y = np.log(x)
-    return np.sum(y)
-
-
 def uses_yield(x):
     yield np.sum(x ** 2)  # ERR: yield
 
@@ -115,7 +109,6 @@ def iterates_generator_expression(x):
 # Each entry: name -> (function, arguments). The tests read the markers from this file.
 UNSUPPORTED = {
     "try": (uses_try, (np.array([1.0, 2.0]),)),
-    "with": (uses_with, (np.array([1.0, 2.0]),)),
     "yield": (uses_yield, (np.array([1.0, 2.0]),)),
     "async": (uses_async, (np.array([1.0, 2.0]),)),
     "global": (uses_global_write, (np.array([1.0, 2.0]),)),

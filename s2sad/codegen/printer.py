@@ -69,6 +69,10 @@ def expr(e: ir.Expr) -> str:
     if isinstance(e, ir.Call):
         if e.func == "_rt.pop" and len(e.args) == 1:
             return f"{atom(e.args[0])}.pop()"
+        if e.func == "call_method":  # a method of a library object: ``rs.randn(3)``
+            owner, method, *rest = e.args
+            parts = [arg(a) for a in rest] + [f"{k}={arg(v)}" for k, v in e.kwargs]
+            return f"{atom(owner, True)}.{method.value}({', '.join(parts)})"
         if e.func in INFIX and len(e.args) == 2 and not e.kwargs:
             return f"{atom(e.args[0], True)} {INFIX[e.func]} {atom(e.args[1], True)}"
         if e.func in PREFIX and len(e.args) == 1 and not e.kwargs:
@@ -106,6 +110,8 @@ def statement(s: ir.Stmt, indent: int, out: list[str]) -> None:
         v = s.value
         if v.func == "_rt.append" and len(v.args) == 2:  # a tape push, printed plainly
             out.append(f"{pad}{atom(v.args[0])}.append({atom(v.args[1])})")
+        elif v.func in ("raise", "assert"):  # the user's checks, kept as statements
+            out.append(f"{pad}{v.func} {', '.join(atom(a) for a in v.args)}")
         else:
             out.append(pad + expr(v))
     elif isinstance(s, ir.Return):

@@ -15,14 +15,14 @@ from .parse import SourceFunction
 
 # node type -> what the message calls it
 UNSUPPORTED: dict[type, str] = {
-    cst.Try: "`try`", cst.With: "`with`", cst.Yield: "`yield` (generators)",
+    cst.Try: "`try`", cst.Yield: "`yield` (generators)",
     cst.Await: "`await`", cst.Global: "`global`", cst.Nonlocal: "`nonlocal`",
     cst.Del: "`del`", cst.Lambda: "`lambda`", cst.ClassDef: "a class definition",
     cst.Import: "`import` inside a function", cst.ImportFrom: "`import` inside a function",
     cst.ListComp: "a list comprehension", cst.SetComp: "a set comprehension",
     cst.DictComp: "a dict comprehension", cst.GeneratorExp: "a generator expression",
-    cst.Raise: "`raise`", cst.Assert: "`assert`", cst.NamedExpr: "`:=`",
-    cst.FormattedString: "an f-string", cst.StarredElement: "star-unpacking (`*x`)",
+    cst.NamedExpr: "`:=`",
+    cst.StarredElement: "star-unpacking (`*x`)",
     cst.Set: "a set literal", cst.Match: "`match`", cst.TryStar: "`try`",
 }
 if hasattr(cst, "TypeAlias"):

@@ -189,6 +189,17 @@ for _op, _name in [(operator.lt, "lt"), (operator.le, "le"), (operator.gt, "gt")
 nondiff(None, name="and_")
 nondiff(None, name="or_")
 
+# Facts about values, text and effects: no derivative flows through them. (Exceptions are
+# built only to be raised; ``str.format`` is what an f-string becomes.)
+for _f in (builtins.isinstance, builtins.issubclass, builtins.hasattr, builtins.callable,
+           builtins.type, builtins.id, builtins.repr, builtins.str, builtins.format,
+           builtins.print, builtins.slice):
+    nondiff(_f, name=_f.__name__)
+nondiff(str.format, name="str.format")
+for _name, _cls in sorted(vars(builtins).items()):
+    if isinstance(_cls, type) and issubclass(_cls, BaseException):
+        nondiff(_cls, name=_name)
+
 
 # --------------------------------------------------------------------------- batching
 batching("elementwise", "add", "sub", "neg", "pos", "eq", "ne", "lt", "le", "gt", "ge",

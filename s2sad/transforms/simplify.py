@@ -10,8 +10,10 @@ from __future__ import annotations
 import operator
 
 from .. import ir
+from ..rules import registry
 
 IMPURE = {"_rt.append", "_rt.pop"}
+SYNTAX = {"tuple", "list", "dict"}  # built by the printer, not called
 
 
 def _defs(body) -> dict[str, int]:
@@ -64,7 +66,13 @@ def _reads(body) -> set[str]:
 
 
 def _pure(e: ir.Expr) -> bool:
-    return not (isinstance(e, ir.UserCall) or (isinstance(e, ir.Call) and e.func in IMPURE))
+    """Whether dropping an unused ``e`` changes nothing: calls of code without a rule (random
+    draws, I/O, methods of library objects) run exactly as often as the user's code runs them."""
+    if isinstance(e, ir.UserCall):
+        return False
+    if isinstance(e, ir.Call):
+        return e.func not in IMPURE and (e.func in SYNTAX or registry.find(e.func) is not None)
+    return True
 
 
 def dead_code(fn: ir.Function) -> ir.Function:

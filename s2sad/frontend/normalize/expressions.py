@@ -7,6 +7,7 @@ A mixin of ``Lowerer``, which provides naming, emission and errors.
 
 from __future__ import annotations
 
+import ast
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -65,6 +66,30 @@ class ExpressionLowering:
         return ir.Const(node.evaluated_value)
 
     expr_Float = expr_Imaginary = expr_SimpleString = expr_ConcatenatedString = expr_Integer
+
+    def expr_FormattedString(self, node: cst.FormattedString):
+        """``f"step {i}: {loss:.3f}"`` -> ``"step {}: {:.3f}".format(i, loss)``."""
+        if node.prefix.lower() != "f":
+            raise self.error(node, f"`{node.prefix}` strings are not supported by s2sad")
+        template, values = [], []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                template.append(part.value)
+                continue
+            spec = ""
+            if part.format_spec is not None:
+                if not all(isinstance(p, cst.FormattedStringText) for p in part.format_spec):
+                    raise self.error(part, "nested fields in a format spec are not supported "
+                                           "by s2sad")
+                spec = ":" + "".join(p.value for p in part.format_spec)
+            if part.equal is not None:
+                raise self.error(part, "`{x=}` in an f-string is not supported by s2sad")
+            conversion = f"!{part.conversion}" if part.conversion else ""
+            template.append("{" + conversion + spec + "}")
+            values.append(self.to_atom(self.expr(part.expression)))
+        quote = node.start[len(node.prefix):]  # the raw text keeps its escapes and {{ }}
+        text = ast.literal_eval(quote + "".join(template) + node.end)
+        return ir.Call("str.format", (ir.Const(text), *values))
 
     def expr_Ellipsis(self, node):
         return ir.Const(Ellipsis)
@@ -274,10 +299,12 @@ class ExpressionLowering:
         attr = node.func.attr.value
         base = self.to_atom(self.expr(node.func.value))
         spec = ARRAY_METHODS.get(attr)
-        if spec is None:
-            raise self.error(node.func, f"method `.{attr}()` is not supported by s2sad")
-        func, pack_shape = spec
         args, kwargs = self.call_args(node)
+        if spec is None:  # a method of an object that is not an array: ``rs.randn(3)``
+            atoms = [self.b.library_arg(self, node, a) for a in args]
+            katoms = tuple((k, self.b.library_arg(self, node, v)) for k, v in kwargs)
+            return ir.Call("call_method", (base, ir.Const(attr), *atoms), katoms)
+        func, pack_shape = spec
         if pack_shape and len(args) > 1:  # x.reshape(2, 3) -> np.reshape(x, (2, 3))
             args = [self.to_atom(ir.Call("tuple", tuple(args)))]
         return self.b.call(self, node, func, [base] + args, kwargs)

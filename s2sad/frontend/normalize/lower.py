@@ -220,6 +220,10 @@ class Lowerer(ExpressionLowering, InlineTransforms):
             self.for_statement(node)
         elif isinstance(node, cst.While):
             self.while_statement(node)
+        elif isinstance(node, cst.With):
+            self.with_statement(node)
+        elif isinstance(node, cst.FunctionDef):
+            self.local_def(node)
         else:
             raise self.error(node, f"`{type(node).__name__}` is not supported by s2sad")
 
@@ -250,6 +254,10 @@ class Lowerer(ExpressionLowering, InlineTransforms):
             self.expr_statement(node)
         elif isinstance(node, (cst.Pass, cst.Del)):  # ``del`` only passes the fence in
             return                                      # generated code (memory, not meaning)
+        elif isinstance(node, cst.Raise):
+            self.raise_statement(node)
+        elif isinstance(node, cst.Assert):
+            self.assert_statement(node)
         elif isinstance(node, cst.Break):
             self.emit(ir.Assign(self.loops[-1].brk, ir.Const(True), self.line))
         elif isinstance(node, cst.Continue):
@@ -267,8 +275,59 @@ class Lowerer(ExpressionLowering, InlineTransforms):
             item = self.to_atom(self.expr(call.args[0].value))
             self.assign(lst, ir.Call("_rt.append", (ir.Name(lst), item)))
             return
-        raise self.error(node, "an expression statement (a call for its side effect) is not "
-                               "supported by s2sad; assign its result")
+        if not isinstance(call, cst.Call):
+            raise self.error(node, "an expression statement that is not a call does nothing; "
+                                   "s2sad does not read it")
+        value = self.expr(call)  # ``print(loss)``, ``log.info(...)``: kept, run once, in order
+        if isinstance(value, ir.Call):
+            self.emit(ir.ExprStmt(value, self.line))
+        else:
+            self.to_atom(value)
+
+    # ------------------------------------------------------------------ effects, kept as written
+    def raise_statement(self, node: cst.Raise) -> None:
+        if node.exc is None or node.cause is not None:
+            raise self.error(node, "only `raise <exception>` is supported by s2sad")
+        exc = self.to_atom(self.expr(node.exc))
+        self.emit(ir.ExprStmt(ir.Call("raise", (exc,)), self.line))
+
+    def assert_statement(self, node: cst.Assert) -> None:
+        """``assert test, msg``: checked in the primal sweep, never differentiated."""
+        test = self.to_atom(self.expr(node.test))
+        msg = self.expr(node.msg) if node.msg is not None else None
+        if msg is None or isinstance(msg, ir.Const):
+            self.emit(ir.ExprStmt(ir.Call("assert", (test,) + ((msg,) if msg else ())),
+                                  self.line))
+            return
+        failed = self.to_atom(ir.Call("not_", (test,)))
+        saved, self.out = self.out, []  # the message is built only when the check fails
+        exc = self.to_atom(ir.Call("AssertionError", (self.to_atom(msg),)))
+        self.emit(ir.ExprStmt(ir.Call("raise", (exc,)), self.line))
+        body, self.out = tuple(self.out), saved
+        self.emit(ir.If(failed, body, (), self.line))
+
+    def with_statement(self, node: cst.With) -> None:
+        """``with cm as v: body``: the body is differentiated; the context's enter and exit
+        run around it in the primal sweep (not around the reverse sweep)."""
+        self.line = self.fence.line_of(node)
+        if node.asynchronous is not None:
+            raise self.error(node, "`async with` is not supported by s2sad")
+        managers = []
+        for item in node.items:
+            cm = self.to_atom(self.expr(item.item))
+            if not isinstance(cm, ir.Name):
+                raise self.error(item, "a `with` needs a context manager")
+            entered = ir.Call("call_method", (cm, ir.Const("__enter__")))
+            if item.asname is not None:
+                self.store(item.asname.name, entered)
+            else:
+                self.emit(ir.ExprStmt(entered, self.line))
+            managers.append(cm)
+        self.statements(node.body.body)
+        for cm in reversed(managers):
+            self.emit(ir.ExprStmt(ir.Call("call_method", (cm, ir.Const("__exit__"),
+                                                          ir.Const(None), ir.Const(None),
+                                                          ir.Const(None))), self.line))
 
     def return_statement(self, node: cst.Return) -> None:
         value = self.to_atom(self.expr(node.value)) if node.value is not None else ir.Const(None)

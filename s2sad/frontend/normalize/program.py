@@ -13,6 +13,8 @@ from __future__ import annotations
 import builtins
 import inspect
 import re
+import sys
+import sysconfig
 import types
 
 import libcst as cst
@@ -121,21 +123,71 @@ class ProgramBuilder:
         rule = registry.rule_for_object(func)  # first: library functions with rules are primitives
         if rule is None and (transformed_entry(func) is not None or _is_user_function(func)):
             return self.user_call(low, node, func, args, kwargs)
-        atoms = [self.data_arg(low, node, a) for a in args]
-        katoms = tuple((k, self.data_arg(low, node, v)) for k, v in kwargs)
         if rule is not None:
+            atoms = [self.data_arg(low, node, a) for a in args]
+            katoms = tuple((k, self.data_arg(low, node, v)) for k, v in kwargs)
             return ir.Call(rule.name, tuple(atoms), katoms)
-        if _is_numpy(func):
-            return ir.Call(registry._name_of(func, None), tuple(atoms), katoms)
-        if (getattr(func, "__module__", "") or "").startswith("s2sad.runtime"):
-            # a helper without rules: fine to run, an error only if it must be differentiated
-            return ir.Call(f"_rt.{func.__name__}", tuple(atoms), katoms)
         if func in (range, zip, enumerate):
             raise low.error(node, f"{func.__name__}() is only supported as the iterable of a "
                                   f"`for` loop")
-        what = getattr(func, "__qualname__", None) or repr(func)
-        raise low.error(node, f"call to `{what}` is not supported by s2sad (no derivative rule "
-                              f"and no Python source to differentiate through)")
+        return self.library_call(low, node, func, args, kwargs)
+
+    def library_call(self, low: Lowerer, node, func, args, kwargs) -> ir.Call:
+        """A call of code s2sad does not read (no rule, not user code): kept as it is.
+
+        Its result is a constant of the sweep: fine for random draws, printing and logging;
+        a `DifferentiationError` naming the function if a derivative must flow through it.
+        ``rs.randn(n)`` on the user's generator stays a call on that very object.
+        """
+        atoms = tuple(self.library_arg(low, node, a) for a in args)
+        katoms = tuple((k, self.library_arg(low, node, v)) for k, v in kwargs)
+        owner = getattr(func, "__self__", None)
+        name = _numpy_path(func) or self.source_path(low, node.func) or self.qualified_path(func)
+        if name is None and owner is not None and not isinstance(owner, types.ModuleType):
+            owner_atom = self.global_name(_owner_hint(node), owner)
+            return ir.Call("call_method", (ir.Name(owner_atom), ir.Const(func.__name__)) + atoms,
+                           katoms)
+        if name is None:
+            name = self.global_name(getattr(func, "__name__", "_func"), func)
+        return ir.Call(name, atoms, katoms)
+
+    def library_arg(self, low: Lowerer, node, arg) -> ir.Atom:
+        """Arguments of library calls may be classes and functions (``isinstance(x, float)``)."""
+        if isinstance(arg, StaticValue):
+            return ir.Name(self.qualified_path(arg.value) or self.global_name(
+                getattr(arg.value, "__name__", "_const"), arg.value))
+        return arg
+
+    def source_path(self, low: Lowerer, func_node) -> str | None:
+        """The dotted name the user wrote (``warnings.warn``) when it starts at a module."""
+        parts = []
+        while isinstance(func_node, cst.Attribute):
+            parts.append(func_node.attr.value)
+            func_node = func_node.value
+        if not parts or not isinstance(func_node, cst.Name):
+            return None
+        root = low.static_value(func_node)
+        if not isinstance(root, types.ModuleType):
+            return None
+        return ".".join([self.global_name(func_node.value, root)] + parts[::-1])
+
+    def qualified_path(self, obj) -> str | None:
+        """``warnings.warn``, ``scipy.special.gamma``, ``print``: a dotted name that finds ``obj``
+        from a top-level package bound as a global of the generated module (None if none)."""
+        if getattr(builtins, getattr(obj, "__name__", ""), None) is obj:
+            return obj.__name__
+        module, qual = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+        if not module or not qual or "<" in qual:
+            return None
+        parts = module.split(".") + qual.split(".")
+        top = sys.modules.get(parts[0])
+        value = top
+        for part in parts[1:]:
+            value = getattr(value, part, None)
+        if value is not obj:
+            return None
+        root = self.global_name(parts[0], top)
+        return ".".join([root] + parts[1:])
 
     def data_arg(self, low: Lowerer, node, arg) -> ir.Atom:
         if not isinstance(arg, StaticValue):
@@ -181,18 +233,51 @@ def _default_atom(builder: ProgramBuilder, name: str, value) -> ir.Atom:
 
 
 def _is_user_function(func) -> bool:
+    """A Python function whose source s2sad reads: not NumPy's, not the runtime's, and not
+    library code (the standard library or installed packages)."""
     if isinstance(func, types.MethodType):
         func = func.__func__
     if not isinstance(func, types.FunctionType):
         return False
     module = getattr(func, "__module__", "") or ""
-    return not (module.startswith("numpy") or module.startswith("s2sad.runtime")
-                or module == "math" or func in vars(builtins).values())
+    if (module.startswith("numpy") or module.startswith("s2sad.runtime") or module == "math"
+            or func in vars(builtins).values()):
+        return False
+    return not _in_library(func.__code__.co_filename)
 
 
-def _is_numpy(func) -> bool:
-    module = getattr(func, "__module__", "") or ""
-    return module.startswith("numpy") or type(func).__name__ == "ufunc"
+def _library_roots() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    roots = {paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths}
+    roots |= {p for p in sys.path if p.rstrip("/").endswith(("site-packages", "dist-packages"))}
+    return tuple(sorted(r.rstrip("/") + "/" for r in roots))
+
+
+_LIBRARY_ROOTS = _library_roots()
+
+
+def _in_library(filename: str) -> bool:
+    return filename.startswith(_LIBRARY_ROOTS) or "/site-packages/" in filename or (
+        "/dist-packages/" in filename)
+
+
+def _numpy_path(func) -> str | None:
+    """``np.<name>`` (or ``np.linalg.<name>``, ...) when that finds ``func`` itself."""
+    name = getattr(func, "__name__", None)
+    if not name:
+        return None
+    for prefix, module in (("np", np), ("np.linalg", np.linalg), ("np.fft", np.fft),
+                           ("np.random", np.random)):
+        if getattr(module, name, None) is func:
+            return f"{prefix}.{name}"
+    return None
+
+
+def _owner_hint(node) -> str:
+    """The source name of a method's object (``rs`` in ``rs.randn(3)``), to name its global."""
+    func = getattr(node, "func", None)
+    value = getattr(func, "value", None)
+    return value.value if isinstance(value, cst.Name) else "_obj"
 
 
 def build_program(fn) -> ir.Program:
