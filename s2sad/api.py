@@ -93,6 +93,48 @@ def match_tree(g, like):
     return g
 
 
+def align_tree(tree, like, what: str = "tree", like_what: str = "its primal", path: str = ""):
+    """``tree`` with the structure of ``like``: dicts pair by key, as JAX pytrees do.
+
+    Two dicts with the same keys are the same structure whatever their insertion order;
+    the result follows ``like``'s order (``{"b": tb, "w": tw}`` against ``{"w": w, "b": b}``
+    gives ``{"w": tw, "b": tb}``). Containers are rebuilt only where a dict is reordered.
+    Different keys, lengths or container-versus-leaf raise ``ValueError`` naming them.
+    """
+    if isinstance(like, dict):
+        if not isinstance(tree, dict) or tree.keys() != like.keys():
+            raise _mismatch(tree, like, what, like_what, path)
+        items = {k: align_tree(tree[k], v, what, like_what, f"{path}[{k!r}]")
+                 for k, v in like.items()}
+        same = list(tree) == list(like) and all(items[k] is tree[k] for k in tree)
+        return tree if same else items
+    if isinstance(like, (tuple, list)):
+        if not isinstance(tree, (tuple, list)) or len(tree) != len(like):
+            raise _mismatch(tree, like, what, like_what, path)
+        items = [align_tree(t, v, what, like_what, f"{path}[{i}]")
+                 for i, (t, v) in enumerate(zip(tree, like))]
+        if all(a is b for a, b in zip(items, tree)):
+            return tree
+        return type(tree)(*items) if hasattr(tree, "_fields") else type(tree)(items)
+    if isinstance(tree, (tuple, list, dict)):
+        raise _mismatch(tree, like, what, like_what, path)
+    return tree
+
+
+def _mismatch(tree, like, what: str, like_what: str, path: str) -> ValueError:
+    return ValueError(f"{what}{path} is {_structure(tree)} but {like_what}{path} is "
+                      f"{_structure(like)}")
+
+
+def _structure(tree) -> str:
+    """``a dict with keys ['b', 'w']``, ``a tuple of 2 items`` or ``a leaf``: for errors."""
+    if isinstance(tree, dict):
+        return "a dict with keys [" + ", ".join(sorted(map(repr, tree))) + "]"
+    if isinstance(tree, (tuple, list)):
+        return f"a {type(tree).__name__} of {len(tree)} items"
+    return "a leaf"
+
+
 # --------------------------------------------------------------------------- Transformed
 
 
@@ -192,6 +234,7 @@ def vjp(fn, *primals, has_aux=False):
     bwd = gen.namespace[gen.entry_name[: -len("fwd")] + "bwd"]
 
     def vjp_fn(cotangent):
+        cotangent = align_tree(cotangent, out, "vjp: the cotangent", "the output")
         cts = bwd(res, cotangent)
         return tuple(match_tree(c, p) for c, p in zip(cts, primals))
 
@@ -296,25 +339,25 @@ for _f in (grad, value_and_grad, grad_and_value, vjp):
 # --------------------------------------------------------------------------- forward mode
 
 
-def _check_tangents(primals, tangents) -> None:
+def _check_tangents(primals, tangents) -> tuple:
+    """The tangents, each aligned with its primal (``align_tree``); a clear error otherwise."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp takes primals and tangents as tuples (one entry per argument)")
     if len(primals) != len(tangents):
         raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
+    tangents = tuple(align_tree(t, p, f"jvp: tangent {i}", f"primal {i}")
+                     for i, (p, t) in enumerate(zip(primals, tangents)))
     for i, (p, t) in enumerate(zip(primals, tangents)):
-        lp, lt = _leaves(p), _leaves(t)
-        if [a for a, _ in lp] != [a for a, _ in lt]:
-            raise ValueError(f"jvp: tangent {i} has structure {[a for a, _ in lt]} but primal "
-                             f"{i} has {[a for a, _ in lp]}")
-        for (path, a), (_, b) in zip(lp, lt):
+        for (path, a), (_, b) in zip(_leaves(p), _leaves(t)):
             if np.shape(a) != np.shape(b):
                 raise ValueError(f"jvp: tangent {i}{path} has shape {np.shape(b)} but its primal "
                                  f"has shape {np.shape(a)}")
+    return tangents
 
 
 def jvp(fn, primals, tangents, has_aux=False):
     """``(out, tangent_out)`` (or ``(out, tangent_out, aux)``): forward mode."""
-    _check_tangents(primals, tangents)
+    tangents = _check_tangents(primals, tangents)
     _check_differentiable(primals, range(len(primals)), "jvp")
     gen = _generated(fn, Spec("jvp", tuple(range(len(primals))), bool(has_aux)))
     result = gen.entry(*primals, *tangents)

@@ -416,3 +416,92 @@ def test_gradient_dtype_follows_argument_dtype():
     np.testing.assert_allclose(g, 2 * x32, rtol=1e-6)
     g = s2sad.grad(straight.float_scalar)(0.5)
     assert type(g) is float or isinstance(g, float)
+
+
+# --------------------------------------------------------------------------- dicts pair by key
+
+
+def dict_model(p, x):
+    h = np.tanh(x @ p["w"] + p["b"])
+    return {"h": h, "n": np.sum(h ** 2) * p["s"]}
+
+
+def dict_scalar(p, x):
+    return dict_model(p, x)["n"]
+
+
+def _dict_params(order=("w", "b", "s")):
+    r = np.random.default_rng(7)
+    values = {"w": r.standard_normal((3, 2)), "b": r.standard_normal(2), "s": 0.8}
+    return {k: values[k] for k in order}
+
+
+def test_jvp_pairs_dict_tangents_by_key_whatever_their_order():
+    x = np.random.default_rng(8).standard_normal((4, 3))
+    p = _dict_params()
+    t = {k: np.cos(np.asarray(v) + 1.0) if k != "s" else 0.3 for k, v in p.items()}
+    reordered = {k: t[k] for k in ("s", "b", "w")}
+    out, dout = s2sad.jvp(dict_model, (p, x), (t, np.zeros_like(x)))
+    out2, dout2 = s2sad.jvp(dict_model, (p, x), (reordered, np.zeros_like(x)))
+    fd.assert_tree_allclose(dout2, dout, rtol=1e-14)
+    assert list(dout2) == list(out2) == ["h", "n"]
+    for key in ("h", "n"):
+        expected = fd.numerical_jvp(lambda q: dict_model(q, x)[key], (p,), (t,))
+        np.testing.assert_allclose(dout2[key], expected, rtol=1e-6, atol=1e-8)
+
+
+def test_gradient_follows_the_primal_dict_order():
+    x = np.random.default_rng(8).standard_normal((4, 3))
+    for order in (("w", "b", "s"), ("s", "w", "b")):
+        p = _dict_params(order)
+        g = s2sad.grad(dict_scalar)(p, x)
+        assert list(g) == list(order)
+        fd.assert_tree_allclose(g, fd.numerical_grad(dict_scalar, (p, x)), rtol=1e-6)
+
+
+def test_vjp_pairs_dict_cotangents_by_key():
+    x = np.random.default_rng(8).standard_normal((4, 3))
+    p = _dict_params()
+    out, vjp_fn = s2sad.vjp(dict_model, p, x)
+    ct = {"h": np.ones_like(out["h"]), "n": 2.0}
+    (gp, gx) = vjp_fn(ct)
+    (gp2, gx2) = vjp_fn({"n": 2.0, "h": np.ones_like(out["h"])})
+    fd.assert_tree_allclose(gp2, gp, rtol=1e-14)
+    np.testing.assert_allclose(gx2, gx, rtol=1e-14)
+    assert list(gp2) == ["w", "b", "s"]
+
+    def weighted(q):
+        o = dict_model(q, x)
+        return np.sum(o["h"]) + 2.0 * o["n"]
+
+    fd.assert_tree_allclose(gp2, fd.numerical_grad(weighted, (p,)), rtol=1e-6)
+
+
+def test_hvp_pairs_dict_tangents_by_key():
+    x = np.random.default_rng(8).standard_normal((4, 3))
+    p = _dict_params()
+    t = {"s": 0.5, "b": np.ones(2), "w": np.full((3, 2), 0.25)}
+    hv = s2sad.hvp(dict_scalar, (p, x), (t, np.zeros_like(x)))
+    ordered = {k: t[k] for k in p}
+    hv2 = s2sad.hvp(dict_scalar, (p, x), (ordered, np.zeros_like(x)))
+    fd.assert_tree_allclose(hv, hv2, rtol=1e-14)
+    assert list(hv) == list(p)
+
+
+@pytest.mark.parametrize("tangent, message", [
+    ({"w": 1.0, "c": 2.0, "s": 0.0}, r"tangent 0 is a dict with keys \['c', 's', 'w'\] but "
+                                     r"primal 0 is a dict with keys \['b', 's', 'w'\]"),
+    ({"w": 1.0, "b": 2.0}, r"keys \['b', 'w'\] but primal 0 is a dict with keys"),
+    ((1.0, 2.0, 3.0), r"tangent 0 is a tuple of 3 items but primal 0 is a dict"),
+])
+def test_jvp_dict_tangent_with_other_keys_is_a_value_error_naming_them(tangent, message):
+    x = np.ones((4, 3))
+    with pytest.raises(ValueError, match=message):
+        s2sad.jvp(dict_model, (_dict_params(), x), (tangent, np.zeros_like(x)))
+
+
+def test_vjp_dict_cotangent_with_other_keys_is_a_value_error_naming_them():
+    out, vjp_fn = s2sad.vjp(dict_model, _dict_params(), np.ones((4, 3)))
+    with pytest.raises(ValueError, match=r"cotangent is a dict with keys \['h'\] but the output "
+                                         r"is a dict with keys \['h', 'n'\]"):
+        vjp_fn({"h": np.ones_like(out["h"])})
