@@ -7,6 +7,7 @@ temporaries), which is what lets transforms compose.
 from __future__ import annotations
 
 import math
+import sys
 
 from .. import ir
 
@@ -151,8 +152,41 @@ def function(fn: ir.Function) -> str:
     return "\n".join(out) + "\n"
 
 
+# Packages other than NumPy whose functions generated code may call by their full name
+# (``scipy.special.expit(x)``): the module imports each module it names, and nothing more.
+THIRD_PARTY = ("scipy",)
+
+
+def _calls(body, found: set[str]) -> None:
+    for s in body:
+        value = getattr(s, "value", None)
+        if isinstance(value, ir.Call):
+            found.add(value.func)
+        for nested in ("body", "orelse", "test_body"):
+            _calls(getattr(s, nested, ()), found)
+
+
+def _module_of(name: str) -> str:
+    """The module a dotted name lives in: its longest imported prefix
+    (``scipy.stats.norm.logpdf`` -> ``scipy.stats``), else all but its last part."""
+    parts = name.split(".")
+    for k in range(len(parts) - 1, 0, -1):
+        if ".".join(parts[:k]) in sys.modules:
+            return ".".join(parts[:k])
+    return ".".join(parts[:-1])
+
+
+def third_party_imports(functions: list[ir.Function]) -> list[str]:
+    """``import scipy.special`` ... for the third-party functions the code calls, sorted."""
+    found: set[str] = set()
+    for fn in functions:
+        _calls(fn.body, found)
+    modules = {_module_of(f) for f in found if "." in f and f.split(".")[0] in THIRD_PARTY}
+    return [f"import {m}" for m in sorted(modules)]
+
+
 def module(functions: list[ir.Function], header: str, uses_runtime: bool = True) -> str:
-    lines = [f'"""{header}"""', "", "import numpy as np"]
+    lines = [f'"""{header}"""', "", "import numpy as np", *third_party_imports(functions)]
     if uses_runtime:
         lines.append("from s2sad import runtime as _rt")
     text = "\n".join(lines) + "\n\n\n" + "\n\n".join(function(f) for f in functions)

@@ -28,6 +28,8 @@ multiplied by ``t`` (use ``out`` in it where it would not).
 from __future__ import annotations
 
 import inspect
+import sys
+import types
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -73,14 +75,21 @@ class Rule:
     vjps: dict[str, Callable] = field(default_factory=dict)      # GENERAL: param -> cotangent template
     tags: frozenset[str] = frozenset()          # e.g. "linear" (for batching and simplification)
     batching: Batching | None = None            # None: one call per lane
+    refused: dict[str, str] = field(default_factory=dict)  # param -> why a non-default value
+                                                # has no derivative (``logsumexp(return_sign=)``)
 
     def bind(self, args: tuple, kwargs: dict) -> dict[str, object]:
         """Map a call's actual arguments to parameter names, defaults filled in.
 
-        Raises ``TypeError`` (from ``inspect``) when the call does not fit.
+        Raises ``TypeError`` (from ``inspect``) when the call does not fit, or when it gives
+        a ``refused`` parameter a value other than its default.
         """
         bound = self.signature.bind(*args, **kwargs)
         bound.apply_defaults()
+        for p, why in self.refused.items():
+            value, default = bound.arguments[p], self.signature.parameters[p].default
+            if not (isinstance(value, type(default)) and value == default):
+                raise TypeError(f"{p}={value!r} is not differentiable: {why}")
         return dict(bound.arguments)
 
 
@@ -88,6 +97,15 @@ _BY_NAME: dict[str, Rule] = {}
 _BY_ID: dict[int, Rule] = {}
 _ALIASES: dict[int, Rule] = {}
 _KEEP_ALIVE: list[object] = []  # objects keyed by id() must not be collected
+# A bound method (``scipy.stats.norm.logpdf``) is a new object at each attribute read, so it
+# is found by (id of its owner, id of its function) instead of its own id.
+_BY_METHOD: dict[tuple[int, int], Rule] = {}
+
+
+def _method_key(obj: object) -> tuple[int, int] | None:
+    if isinstance(obj, types.MethodType) and not isinstance(obj.__self__, (type, types.ModuleType)):
+        return id(obj.__self__), id(obj.__func__)
+    return None
 
 
 def _register(rule: Rule) -> Rule:
@@ -95,23 +113,47 @@ def _register(rule: Rule) -> Rule:
         raise ValueError(f"rule {rule.name} registered twice")
     _BY_NAME[rule.name] = rule
     if rule.obj is not None:
-        _BY_ID[id(rule.obj)] = rule
+        key = _method_key(rule.obj)
+        if key is not None:
+            _BY_METHOD[key] = rule
+            _KEEP_ALIVE.extend((rule.obj.__self__, rule.obj.__func__))
+        else:
+            _BY_ID[id(rule.obj)] = rule
         _KEEP_ALIVE.append(rule.obj)
     return rule
 
 
+# Packages whose ufuncs carry no ``__module__``: where to look for their public name.
+_UFUNC_HOMES = ("scipy.special",)
+
+
 def _name_of(obj: object, name: str | None) -> str:
+    """The printed name of a library object: where it really lives (``np.sin``,
+    ``np.linalg.inv``, ``scipy.linalg.solve``), private modules (``scipy.linalg._basic``)
+    left out."""
     if name is not None:
         return name
     mod = getattr(obj, "__module__", None) or ""
     qual = getattr(obj, "__name__", None)
     if qual is None:
         raise ValueError(f"give an explicit name for {obj!r}")
-    if mod.startswith("numpy") or type(obj).__name__ == "ufunc":
+    if type(obj).__name__ == "ufunc" and not mod:
+        import numpy as np
+
+        if getattr(np, qual, None) is not obj:
+            home = next((m for m in _UFUNC_HOMES
+                         if getattr(sys.modules.get(m), qual, None) is obj), None)
+            if home is not None:
+                return f"{home}.{qual}"
+        return f"np.{qual}"
+    if mod.startswith("numpy"):
         sub = mod.split(".")[1] if mod.count(".") >= 1 else ""
         if sub in ("linalg", "fft", "random"):
             return f"np.{sub}.{qual}"
         return f"np.{qual}"
+    public = ".".join(p for p in mod.split(".") if not p.startswith("_"))
+    if "." in mod and public:  # a function of a library package
+        return f"{public}.{qual}"
     return qual
 
 
@@ -121,7 +163,13 @@ def _templates(cls, prefix: str) -> dict[str, Callable]:
 
 
 def defrule(obj: object, name: str | None = None, diff: str = "", tags: str = ""):
-    """Register a GENERAL rule from a class with ``signature``, ``jvp_<p>``, ``vjp_<p>``."""
+    """Register a GENERAL rule from a class with ``signature``, ``jvp_<p>``, ``vjp_<p>``.
+
+    ``obj`` may be a bound method of a library object (``scipy.stats.norm.logpdf``): the
+    rule is found again for every later ``norm.logpdf`` (a new method object each time).
+    An optional class attribute ``refused = {param: why}`` makes a call that gives ``param``
+    a value other than its default a clear error (see ``Rule.bind``).
+    """
 
     def deco(cls):
         sig = inspect.signature(cls.signature)
@@ -135,7 +183,7 @@ def defrule(obj: object, name: str | None = None, diff: str = "", tags: str = ""
             if p not in jvps or p not in vjps:
                 raise ValueError(f"{cls.__name__}: {p} needs both jvp_{p} and vjp_{p}")
         _register(Rule(_name_of(obj, name), obj, sig, GENERAL, diffs, {}, jvps, vjps,
-                       frozenset(tags.split())))
+                       frozenset(tags.split()), refused=dict(getattr(cls, "refused", {}))))
         return cls
 
     return deco
@@ -146,21 +194,23 @@ def elementwise(obj: object, name: str | None = None, tags: str = ""):
 
     A function is the partial of a one-argument primitive; a class has one
     method per differentiable parameter, named after it. Every parameter of the
-    partials other than ``out`` is a primal parameter, in order.
+    partials other than ``out`` is a primal parameter, in order. A class may give the
+    primal's ``signature`` (for defaults: ``norm.logpdf(x, loc=0.0, scale=1.0)``), as
+    ``defrule`` classes do.
     """
 
     def deco(fn_or_cls):
         if inspect.isclass(fn_or_cls):
             partials = {k: v for k, v in vars(fn_or_cls).items()
-                        if callable(v) and not k.startswith("_")}
-            sample = next(iter(partials.values()))
+                        if callable(v) and not k.startswith("_") and k != "signature"}
+            sample = getattr(fn_or_cls, "signature", None) or next(iter(partials.values()))
         else:
             sample = fn_or_cls
             params = [p for p in inspect.signature(sample).parameters if p != "out"]
             partials = {params[0]: fn_or_cls}
-        params = [p for p in inspect.signature(sample).parameters if p != "out"]
-        sig = inspect.Signature([inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-                                 for p in params])
+        sig = inspect.signature(sample)
+        sig = sig.replace(parameters=[p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD)
+                                      for p in sig.parameters.values() if p.name != "out"])
         _register(Rule(_name_of(obj, name), obj, sig, ELEMENTWISE, tuple(partials), partials,
                        {}, {}, frozenset(tags.split()) | {ELEMENTWISE},
                        Batching("elementwise")))
@@ -206,10 +256,10 @@ def alias(obj: object, target: object) -> None:
 def rule_for_object(obj: object) -> Rule | None:
     """The rule registered for a Python object (through aliases), or None."""
     _load_rule_files()
-    try:
-        return _BY_ID.get(id(obj)) or _ALIASES.get(id(obj))
-    except TypeError:
-        return None
+    key = _method_key(obj)
+    if key is not None and key in _BY_METHOD:
+        return _BY_METHOD[key]
+    return _BY_ID.get(id(obj)) or _ALIASES.get(id(obj))
 
 
 def lookup(name: str) -> Rule:
@@ -240,3 +290,9 @@ def _load_rule_files() -> None:
         _loaded = True
         from . import numpy, operators, math, runtime, generated_code  # noqa: F401  (registration)
         from . import numpy_arrays, linalg  # noqa: F401
+        try:
+            import scipy  # noqa: F401  (an optional dependency: its rules only where installed)
+        except ImportError:
+            pass
+        else:
+            from . import scipy as _scipy_rules  # noqa: F401

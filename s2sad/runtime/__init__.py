@@ -180,6 +180,7 @@ from .helpers import *  # noqa: E402,F401,F403  (cotangent helpers of the rules)
 from .batching import *  # noqa: E402,F401,F403  (helpers of batched code)
 from .arrays import *  # noqa: E402,F401,F403  (helpers of array-manipulation rules)
 from .linalg import *  # noqa: E402,F401,F403  (helpers of decomposition and FFT rules)
+from .special import *  # noqa: E402,F401,F403  (helpers of SciPy rules; SciPy imported lazily)
 
 
 # ----------------------------------------------------------------- used by Jacobian code
