@@ -510,20 +510,25 @@ class moveaxis:
 
 @defrule(np.linalg.solve, diff="a b")
 class solve:
-    # out = a⁻¹ b: d out = a⁻¹ (db - da out);  b̄ = a⁻ᵀ ḡ,  ā = -b̄ outᵀ
+    # out = a⁻¹ b: d out = a⁻¹ (db - da out);  b̄ = a⁻ᵀ ḡ,  ā = -b̄ outᵀ.
+    # A 1-d b is one vector even against a stack of matrices (NumPy 2): as a column
+    # (``_rt.vector_as_column``) it multiplies and solves like a matrix.
     def signature(a, b): ...
 
     def jvp_a(t, a, b, out):
-        return -np.linalg.solve(a, t @ out)
+        x = np.linalg.solve(a, t @ _rt.vector_as_column(out, b))
+        return -_rt.column_as_vector(x, b)
 
     def jvp_b(t, a, b):
         return np.linalg.solve(a, t)
 
     def vjp_a(g, a, b, out):
-        return -_rt.matmul_vjp_x(np.linalg.solve(np.swapaxes(a, -1, -2), g), a, out)
+        gb = np.linalg.solve(np.swapaxes(a, -1, -2), _rt.vector_as_column(g, b))
+        return -_rt.matmul_vjp_x(gb, a, _rt.vector_as_column(out, b))
 
     def vjp_b(g, a, b):
-        return np.linalg.solve(np.swapaxes(a, -1, -2), g)
+        gb = np.linalg.solve(np.swapaxes(a, -1, -2), _rt.vector_as_column(g, b))
+        return _rt.unbroadcast(_rt.column_as_vector(gb, b), b)
 
 
 @defrule(np.linalg.inv, diff="a")
