@@ -33,6 +33,7 @@ import types
 from dataclasses import dataclass, field
 from typing import Callable
 
+from .. import ir
 from ..errors import DifferentiationError
 
 ELEMENTWISE = "elementwise"  # out[i] depends on x[i] only (broadcasting aside)
@@ -88,8 +89,10 @@ class Rule:
         bound.apply_defaults()
         for p, why in self.refused.items():
             value, default = bound.arguments[p], self.signature.parameters[p].default
-            if not (isinstance(value, type(default)) and value == default):
-                raise TypeError(f"{p}={value!r} is not differentiable: {why}")
+            value = value.value if isinstance(value, ir.Const) else value  # a call in the IR
+            if not (type(value) is type(default) and value == default):
+                shown = "a runtime value" if isinstance(value, ir.Name) else repr(value)
+                raise TypeError(f"{p}={shown} is not differentiable: {why}")
         return dict(bound.arguments)
 
 
