@@ -337,14 +337,15 @@ class std:
 
 @defrule(np.prod, diff="a")
 class prod:
-    # d prod = prod * sum(t / a)  (inputs away from zero: an exact zero gives nan)
+    # d prod = sum(t * prod_others(a)), prod_others_j = prod_{k != j} a_k: no division, so
+    # exact zeros are fine (one zero leaves the product of the rest at its position)
     def signature(a, axis=None, *, keepdims=False): ...
 
-    def jvp_a(t, a, out, axis, keepdims):
-        return out * np.sum(t / a, axis=axis, keepdims=keepdims)
+    def jvp_a(t, a, axis, keepdims):
+        return np.sum(t * _rt.prod_others(a, axis), axis=axis, keepdims=keepdims)
 
-    def vjp_a(g, a, out, axis, keepdims):
-        return _rt.sum_vjp(g * out, a, axis, keepdims) / a
+    def vjp_a(g, a, axis, keepdims):
+        return _rt.sum_vjp(g, a, axis, keepdims) * _rt.prod_others(a, axis)
 
 
 @defrule(np.max, diff="a")
