@@ -231,7 +231,7 @@ def vjp(fn, *primals, has_aux=False):
     gen = _generated(fn, spec)
     result = gen.entry(*primals)
     out, res = result[0], result[1]
-    bwd = gen.namespace[gen.entry_name[: -len("fwd")] + "bwd"]
+    bwd = _vjp_backward(gen)
 
     def vjp_fn(cotangent):
         cotangent = align_tree(cotangent, out, "vjp: the cotangent", "the output")
@@ -240,6 +240,11 @@ def vjp(fn, *primals, has_aux=False):
 
     vjp_fn.source = gen.source
     return (out, vjp_fn, result[2]) if has_aux else (out, vjp_fn)
+
+
+def _vjp_backward(gen: Generated):
+    """``f_bwd(residuals, cotangent)`` of a generated vjp module (its entry is ``f_fwd``)."""
+    return gen.namespace[gen.entry_name[: -len("fwd")] + "bwd"]
 
 
 def source(fn) -> str:
@@ -332,7 +337,7 @@ def differentiate(fn=None, *, argnums=0, has_aux=False, backend="numpy"):
     return Differentiable(fn, argnums, has_aux, backend)
 
 
-for _f in (grad, value_and_grad, grad_and_value, vjp):
+for _f in (grad, value_and_grad, grad_and_value):
     _f.__s2sad_builder__ = True  # may be called inside a differentiated function
 
 
@@ -426,7 +431,71 @@ def _grad_of(fn) -> Transformed:
         return grad(fn)
 
 
-for _f in (jvp, jacfwd, jacrev, hessian, hvp):
+for _f in (jacfwd, jacrev, hessian):
     _f.__s2sad_builder__ = True
+
+
+# --------------------------------------------------------------------------- inside a body
+
+
+class GeneratedFunction:
+    """One function of a generated module, read by the front end as user code.
+
+    Like a ``Transformed``, it has ``__s2sad__.composable_entry``, the function
+    ``ProgramBuilder.user_call`` reads; ``part="bwd"`` picks ``f_bwd`` of a vjp module
+    rather than its entry ``f_fwd``. Generation is memoized as for the public calls, so
+    ``s2sad.jvp(f, ...)`` in a body calls the very ``f_jvp`` a direct call runs.
+    """
+
+    def __init__(self, fn, spec: Spec, part: str | None = None):
+        self._fn, self._spec, self._part = fn, spec, part
+
+    @property
+    def __s2sad__(self) -> "GeneratedFunction":
+        return self
+
+    @property
+    def composable_entry(self):
+        gen = _generated(self._fn, self._spec)
+        return _vjp_backward(gen) if self._part == "bwd" else gen.entry
+
+
+class InlineTransform:
+    """What ``__s2sad_inline__`` holds on ``jvp``, ``hvp`` and ``vjp`` (truthy: the mark).
+
+    Called inside a differentiated function with runtime values, these are lowered by
+    the front end (``frontend/normalize/inline_transforms.py``) to calls of the
+    generated functions ``entries`` gives, keyed by role:
+
+    * ``jvp``: ``{"jvp": f_jvp}``; ``f_jvp(*primals, *tangents)`` is ``(out, tangent_out)``
+      (``(out, tangent_out, aux)`` with ``has_aux``), the public result;
+    * ``hvp``: ``{"jvp": jvp of grad(f)}``; the product is item 1 of its result;
+    * ``vjp``: ``{"fwd": f_fwd, "bwd": f_bwd}``; ``f_fwd(*primals)`` is
+      ``(out, residuals[, aux])`` and ``f_bwd(residuals, ct)`` one cotangent per primal.
+    """
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    @staticmethod
+    def decorated(func) -> tuple | None:
+        """``(fn, has_aux)`` when ``func`` is ``decorated.jvp`` (a method of a
+        ``Differentiable``: its function and options), None for ``s2sad.jvp`` itself."""
+        owner = getattr(func, "__self__", None)
+        return (owner._fn, owner.has_aux) if isinstance(owner, Differentiable) else None
+
+    def entries(self, fn, n: int, has_aux: bool = False) -> dict[str, GeneratedFunction]:
+        argnums = tuple(range(n))
+        if self.kind == "jvp":
+            return {"jvp": GeneratedFunction(fn, Spec("jvp", argnums, bool(has_aux)))}
+        if self.kind == "hvp":
+            return {"jvp": GeneratedFunction(_grad_of(fn), Spec("jvp", argnums))}
+        spec = Spec("vjp", argnums, bool(has_aux))
+        return {"fwd": GeneratedFunction(fn, spec), "bwd": GeneratedFunction(fn, spec, "bwd")}
+
+
+for _f in (jvp, hvp, vjp, Differentiable.jvp, Differentiable.hvp, Differentiable.vjp):
+    _f.__s2sad_inline__ = InlineTransform(_f.__name__)
+
 _FACTORIES.update(jacfwd=jacfwd, jacrev=jacrev,
                   hessian=lambda fn, argnums=0, has_aux=False: hessian(fn, argnums))

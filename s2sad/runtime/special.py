@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import numpy as xp
 
+from .linalg import symmetric_part, symmetric_part_vjp
+
 __all__ = ["polygamma", "solve_triangular", "tri_part", "transpose_if", "assumed_matrix",
            "assumed_matrix_vjp", "flip_trans"]
 
@@ -90,7 +92,7 @@ def assumed_matrix(v, assume_a, lower=False):
     if assume_a in _GENERAL:
         return v
     if assume_a in _SYMMETRIC:
-        return tri_part(v, lower) + xp.swapaxes(tri_part(v, lower, -1), -1, -2)
+        return symmetric_part(v, not lower)
     return _band(v, assume_a, lower)
 
 
@@ -98,5 +100,5 @@ def assumed_matrix_vjp(g, assume_a, lower=False):
     """The transpose of ``assumed_matrix``: ``tri(g) + tri(gᵀ, strict)`` for symmetric kinds
     (projections, for the others, are their own transposes)."""
     if assume_a in _SYMMETRIC:
-        return tri_part(g, lower) + tri_part(xp.swapaxes(g, -1, -2), lower, -1)
+        return symmetric_part_vjp(g, not lower)
     return assumed_matrix(g, assume_a, lower)

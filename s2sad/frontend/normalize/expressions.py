@@ -133,8 +133,8 @@ class ExpressionLowering:
     def static_value(self, node):
         """The compile-time object an expression denotes, or None if it is runtime data."""
         if isinstance(node, cst.Name):
-            v = self.name_value(node)
-            return v.value if isinstance(v, StaticValue) else None
+            v = self.name_value(node)  # a local bound by an inline transform: ``vjp_fn``
+            return v.value if isinstance(v, StaticValue) else self.runtime_function(node)
         if isinstance(node, cst.Attribute):
             base = self.static_value(node.value)
             if base is None:
@@ -146,11 +146,7 @@ class ExpressionLowering:
         if isinstance(node, cst.Call):
             func = self.static_value(node.func)
             if getattr(func, "__s2sad_builder__", False):
-                args = [self.static_value(a.value) for a in node.args]
-                kwargs = {a.keyword.value: self.static_value(a.value)
-                          for a in node.args if a.keyword}
-                pos = [v for a, v in zip(node.args, args) if not a.keyword]
-                return func(*pos, **kwargs)
+                return self.evaluate_builder(node, func)  # ``s2sad.grad(f, argnums=1)``
         return None
 
     def expr_Attribute(self, node: cst.Attribute):
