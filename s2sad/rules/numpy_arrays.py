@@ -257,40 +257,21 @@ class rollaxis:
 
 
 # --------------------------------------------------------------------------- reshapes
-# ``atleast_*d`` of one array add unit axes: the cotangent is reshaped back.
 
 
-@defrule(np.atleast_1d, diff="ary", tags="linear")
-class atleast_1d:
+class _atleast:
+    # atleast_*d of one array adds unit axes: a reshape each way
     def signature(ary): ...
 
-    def jvp_ary(t, ary):
-        return np.atleast_1d(t)
+    def jvp_ary(t, out):
+        return _rt.reshape_like(t, out)
 
     def vjp_ary(g, ary):
         return _rt.reshape_like(g, ary)
 
 
-@defrule(np.atleast_2d, diff="ary", tags="linear")
-class atleast_2d:
-    def signature(ary): ...
-
-    def jvp_ary(t, ary):
-        return np.atleast_2d(t)
-
-    def vjp_ary(g, ary):
-        return _rt.reshape_like(g, ary)
-
-
-@defrule(np.atleast_3d, diff="ary", tags="linear")
-class atleast_3d:
-    def signature(ary): ...
-
-    def jvp_ary(t, ary):
-        return np.atleast_3d(t)
-
-    def vjp_ary(g, ary):
-        return _rt.reshape_like(g, ary)
+for _f in (np.atleast_1d, np.atleast_2d, np.atleast_3d):
+    defrule(_f, diff="ary", tags="linear")(_atleast)
 
 
 # --------------------------------------------------------------------------- joins and splits
@@ -328,29 +309,22 @@ class column_stack:
 if hasattr(np, "row_stack"):  # deprecated in NumPy 2: read as vstack
     alias(np.row_stack, np.vstack)
 
-# The splits return a list of arrays; the cotangent of the array joins the list's cotangents.
+# The splits return a list of arrays: the tangent is cut like the output, the cotangent of
+# the array joins the list's cotangents.
 
 
-@defrule(np.split, diff="ary", tags="linear container")
-class split:
+class _split_along_axis:
     def signature(ary, indices_or_sections, axis=0): ...
 
-    def jvp_ary(t, ary, indices_or_sections, axis):
-        return np.split(t, indices_or_sections, axis)
+    def jvp_ary(t, out, axis):
+        return _rt.split_like(t, out, axis)
 
-    def vjp_ary(g, ary, axis):
+    def vjp_ary(g, axis):
         return np.concatenate(g, axis=axis)
 
 
-@defrule(np.array_split, diff="ary", tags="linear container")
-class array_split:
-    def signature(ary, indices_or_sections, axis=0): ...
-
-    def jvp_ary(t, ary, indices_or_sections, axis):
-        return np.array_split(t, indices_or_sections, axis)
-
-    def vjp_ary(g, ary, axis):
-        return np.concatenate(g, axis=axis)
+for _f in (np.split, np.array_split):
+    defrule(_f, diff="ary", tags="linear container")(_split_along_axis)
 
 
 @defrule(np.vsplit, diff="ary", tags="linear container")
@@ -385,6 +359,19 @@ class dsplit:
 
     def vjp_ary(g, ary):
         return np.concatenate(g, axis=2)
+
+
+@defrule(np.meshgrid, diff="xi", tags="linear container")
+class meshgrid:
+    # output k depends on input k only: the tangent from input i is zeros but at k = i, the
+    # cotangent of input i sums output i's cotangent over the other axes
+    def signature(*xi, copy=True, sparse=False, indexing="xy"): ...
+
+    def jvp_xi(t, xi, i, sparse, indexing):
+        return _rt.meshgrid_jvp(t, xi, i, indexing, sparse)
+
+    def vjp_xi(g, xi, i, sparse, indexing):
+        return _rt.meshgrid_vjp(g, xi, i, indexing, sparse)
 
 
 # --------------------------------------------------------------------------- selections
@@ -642,6 +629,28 @@ class select_vjp:
 
     def vjp_v(g, v, condlist):
         return _rt.broadcast_like(np.select(condlist, g, 0.0), v)
+
+
+@defrule(_rt.meshgrid_jvp, name="_rt.meshgrid_jvp", diff="v", tags="linear container")
+class meshgrid_jvp:
+    def signature(v, xi, i, indexing="xy", sparse=False): ...
+
+    def jvp_v(t, xi, i, indexing, sparse):
+        return _rt.meshgrid_jvp(t, xi, i, indexing, sparse)
+
+    def vjp_v(g, xi, i, indexing, sparse):
+        return _rt.meshgrid_vjp(g, xi, i, indexing, sparse)
+
+
+@defrule(_rt.meshgrid_vjp, name="_rt.meshgrid_vjp", diff="v", tags="linear")
+class meshgrid_vjp:
+    def signature(v, xi, i, indexing="xy", sparse=False): ...
+
+    def jvp_v(t, xi, i, indexing, sparse):
+        return _rt.meshgrid_vjp(t, xi, i, indexing, sparse)
+
+    def vjp_v(g, xi, i, indexing, sparse):
+        return _rt.meshgrid_jvp(g, xi, i, indexing, sparse)
 
 
 @defrule(_rt.bilinear, name="_rt.bilinear", diff="v other", tags="linear")

@@ -28,7 +28,8 @@ __all__: list[str] = [
     # diagonals, differences, gradients
     "diagonal_vjp", "diag_vjp", "diff_vjp", "gradient", "gradient_vjp",
     # joins, selections, axes
-    "column_stack_vjp", "select_vjp", "none_true", "rollaxis_destination",
+    "column_stack_vjp", "meshgrid_jvp", "meshgrid_vjp", "select_vjp", "none_true",
+    "rollaxis_destination",
     # products
     "bilinear", "bilinear_vjp", "prod_others",
 ]
@@ -187,6 +188,23 @@ def column_stack_vjp(g, tup):
     """Cotangents of ``column_stack(tup)``: pieces along axis 1, 1-d arrays as columns."""
     shapes = [xp.shape(a) if xp.ndim(a) >= 2 else (xp.size(a), 1) for a in tup]
     return _split(g, tup, 1, shapes)
+
+
+def meshgrid_jvp(v, xi, i, indexing="xy", sparse=False):
+    """Tangents of ``meshgrid(*xi)`` from input ``i``: ``v`` spread in output ``i``, zeros in
+    the others (output ``k`` depends on input ``k`` only)."""
+    dt = _float_dtype(v)
+    inputs = [v if k == i else xp.zeros(xp.shape(x), dtype=dt) for k, x in enumerate(xi)]
+    return list(xp.meshgrid(*inputs, indexing=indexing, sparse=sparse))
+
+
+def meshgrid_vjp(v, xi, i, indexing="xy", sparse=False):
+    """Cotangent of input ``i`` of ``meshgrid(*xi)``: output ``i``'s cotangent summed over every
+    axis but its own (``indexing="xy"`` swaps the first two)."""
+    axis = 1 - i if indexing == "xy" and len(xi) > 1 and i < 2 else i
+    gi = xp.asarray(v[i])
+    summed = xp.sum(gi, axis=tuple(d for d in range(gi.ndim) if d != axis))
+    return xp.reshape(summed, xp.shape(xi[i]))
 
 
 def none_true(condlist):

@@ -199,14 +199,21 @@ def shapes(x):
             + np.sum(np.cumprod(x[:5] + 2.0) ** 2))
 
 
-@pytest.mark.parametrize("f", [padded, splits, differences, products, selections, shapes],
-                         ids=lambda f: f.__name__)
+def grids(x):
+    gx, gy = np.meshgrid(x[:3], x[3:7])
+    u, v = np.meshgrid(x[7:9], x[9:], indexing="ij", sparse=True)
+    return np.sum(gx * gy ** 2) + np.sum(np.sin(u * v))
+
+
+COMPILED = [padded, splits, differences, products, selections, shapes, grids]
+
+
+@pytest.mark.parametrize("f", COMPILED, ids=lambda f: f.__name__)
 def test_gradient_through_the_compiler_matches_differences(f):
     np.testing.assert_allclose(s2sad.grad(f)(X12), fd_grad(f, X12), rtol=1e-6, atol=1e-7)
 
 
-@pytest.mark.parametrize("f", [padded, splits, differences, products, shapes],
-                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("f", COMPILED, ids=lambda f: f.__name__)
 def test_hessian_through_the_compiler_matches_differences_of_the_gradient(f):
     np.testing.assert_allclose(s2sad.hessian(f)(X12), fd_hessian(f, X12), rtol=1e-5, atol=1e-5)
 
