@@ -56,9 +56,11 @@ def uses_del(x):
     return np.sum(z)
 
 
-def uses_lambda(x):
-    sq = lambda v: v ** 2  # noqa: E731  # ERR: lambda
-    return np.sum(sq(x))
+def rebinds_a_function(x, flag):
+    act = lambda v: v * 2.0  # noqa: E731  # ERR: act
+    if flag:
+        act = lambda v: v * 3.0  # noqa: E731  # ERR: act
+    return np.sum(act(x))
 
 
 def _parts_sum(a, b):
@@ -114,7 +116,7 @@ UNSUPPORTED = {
     "global": (uses_global_write, (np.array([1.0, 2.0]),)),
     "nonlocal": (uses_nonlocal_write, (np.array([1.0, 2.0]),)),
     "del": (uses_del, (np.array([1.0, 2.0]),)),
-    "lambda": (uses_lambda, (np.array([1.0, 2.0]),)),
+    "rebound_function": (rebinds_a_function, (np.array([1.0, 2.0]), True)),
     "star_call": (uses_star_call, (np.array([1.0, 2.0]),)),
     "star_params": (uses_star_params, (np.array([1.0, 2.0]),)),
     "class": (uses_class_def, (np.array([1.0, 2.0]),)),
@@ -127,12 +129,12 @@ UNSUPPORTED = {
 # --------------------------------------------------------------------------- no rule, no source
 
 
-def uses_fft(x):
-    return np.sum(np.abs(np.fft.fft(x)) ** 2)
+def uses_no_rule(x):
+    return np.sum(np.fft.hfft(x) ** 2)
 
 
-def uses_fft_in_helper(x):
-    return 2.0 * uses_fft(x) + np.sum(x)
+def uses_no_rule_in_helper(x):
+    return 2.0 * uses_no_rule(x) + np.sum(x)
 
 
 _ns = {"np": np}

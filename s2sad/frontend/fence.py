@@ -17,7 +17,7 @@ from .parse import SourceFunction
 UNSUPPORTED: dict[type, str] = {
     cst.Try: "`try`", cst.Yield: "`yield` (generators)",
     cst.Await: "`await`", cst.Global: "`global`", cst.Nonlocal: "`nonlocal`",
-    cst.Del: "`del`", cst.Lambda: "`lambda`", cst.ClassDef: "a class definition",
+    cst.Del: "`del`", cst.ClassDef: "a class definition",
     cst.Import: "`import` inside a function", cst.ImportFrom: "`import` inside a function",
     cst.ListComp: "a list comprehension", cst.SetComp: "a set comprehension",
     cst.DictComp: "a dict comprehension", cst.GeneratorExp: "a generator expression",
@@ -33,8 +33,15 @@ class Fence:
     def __init__(self, src: SourceFunction, positions):
         self.src = src
         self.positions = positions
+        self.aliases: dict[int, cst.CSTNode] = {}  # node made by s2sad -> the user's node
+
+    def alias(self, made: cst.CSTNode, original: cst.CSTNode) -> None:
+        """Let a node s2sad built (a lambda's ``return``) report the user's position."""
+        self.aliases[id(made)] = original
+        self._keep = getattr(self, "_keep", []) + [made]  # ids stay valid while we hold it
 
     def where(self, node: cst.CSTNode) -> tuple[int, int]:
+        node = self.aliases.get(id(node), node)
         rng: CodeRange | None = self.positions.get(node)
         if rng is None:
             return self.src.line_offset + 1, 0
@@ -59,9 +66,6 @@ def check(fn: cst.FunctionDef, fence: Fence) -> None:
             kind = UNSUPPORTED.get(type(node))
             if kind is not None:
                 raise fence.error(node, f"{kind} is not supported by s2sad")
-            if isinstance(node, (cst.FunctionDef,)) and node is not fn:
-                raise fence.error(node, "a nested `def` inside a differentiated function is not "
-                                        "supported by s2sad; define it at module level")
             if isinstance(node, cst.FunctionDef) and node.asynchronous is not None:
                 raise fence.error(node, "`async def` is not supported by s2sad")
             if isinstance(node, (cst.For, cst.While)) and node.orelse is not None:

@@ -71,7 +71,10 @@ def _pure(e: ir.Expr) -> bool:
     if isinstance(e, ir.UserCall):
         return False
     if isinstance(e, ir.Call):
-        return e.func not in IMPURE and (e.func in SYNTAX or registry.find(e.func) is not None)
+        if e.func in IMPURE or e.func.startswith("np.random."):
+            return False
+        return (e.func in SYNTAX or e.func.startswith(("_rt.", "np."))
+                or registry.find(e.func) is not None)
     return True
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from ... import ir
 from ..parse import MISSING, lookup_free
+from .closures import LocalFunction
 from .methods import ARRAY_ATTRIBUTES, ARRAY_METHODS
 
 if TYPE_CHECKING:
@@ -91,6 +92,10 @@ class ExpressionLowering:
         text = ast.literal_eval(quote + "".join(template) + node.end)
         return ir.Call("str.format", (ir.Const(text), *values))
 
+    def expr_Lambda(self, node):
+        raise self.error(node, "a lambda can be called, passed to a function or bound to a "
+                               "name, not used as data")
+
     def expr_Ellipsis(self, node):
         return ir.Const(Ellipsis)
 
@@ -143,6 +148,8 @@ class ExpressionLowering:
                 return getattr(base, node.attr.value)
             except AttributeError:
                 raise self.error(node, f"`{_code(node)}` does not exist") from None
+        if isinstance(node, cst.Lambda):
+            return self.local_function(node, "lambda_")
         if isinstance(node, cst.Call):
             func = self.static_value(node.func)
             if getattr(func, "__s2sad_builder__", False):
@@ -285,7 +292,8 @@ class ExpressionLowering:
         if isinstance(node, cst.Subscript) and self.static_value(node.value) is np.s_:
             return self.index(node)  # ``np.s_[1:, i]``: an index passed to a helper
         obj = self.static_value(node)
-        if obj is not None and callable(obj) and not isinstance(obj, (np.ndarray, type)):
+        if obj is not None and (callable(obj) or isinstance(obj, LocalFunction)) and (
+                not isinstance(obj, (np.ndarray, type))):
             return StaticValue(obj)
         if obj is not None and isinstance(obj, type):
             return StaticValue(obj)  # dtype arguments such as float, np.float32

@@ -26,7 +26,8 @@ import libcst as cst
 from ... import ir
 from ..fence import Fence
 from ..parse import SourceFunction
-from .expressions import AUGOPS, ExpressionLowering
+from .expressions import AUGOPS, SCALAR_TYPES, ExpressionLowering
+from .closures import LocalFunction, bound_names, free_names
 from .inline_transforms import InlineTransforms
 
 if TYPE_CHECKING:
@@ -45,32 +46,12 @@ def all_params(fn: cst.FunctionDef) -> list[cst.Param]:
     return list(p.posonly_params) + list(p.params) + list(p.kwonly_params)
 
 
-def assigned_names(fn: cst.FunctionDef) -> set[str]:
-    """Every name the function body binds (so it is local, not global)."""
-    names: set[str] = set()
-
-    def targets(node):
-        if isinstance(node, cst.Name):
-            names.add(node.value)
-        elif isinstance(node, (cst.Tuple, cst.List)):
-            for el in node.elements:
-                targets(el.value)
-
-    class V(cst.CSTVisitor):
-        def visit_AssignTarget(self, node):
-            targets(node.target)
-
-        def visit_AugAssign(self, node):
-            targets(node.target)
-
-        def visit_AnnAssign(self, node):
-            targets(node.target)
-
-        def visit_For(self, node):
-            targets(node.target)
-
-    fn.body.visit(V())
-    return names
+def _binds(target, name: str) -> int:
+    if isinstance(target, cst.Name):
+        return int(target.value == name)
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return sum(_binds(el.value, name) for el in target.elements)
+    return 0
 
 
 def contains(node: cst.CSTNode, kinds: tuple[type, ...], into_loops: bool = True) -> bool:
@@ -80,6 +61,8 @@ def contains(node: cst.CSTNode, kinds: tuple[type, ...], into_loops: bool = True
     class V(cst.CSTVisitor):
         def on_visit(self, n):
             nonlocal found
+            if isinstance(n, (cst.FunctionDef, cst.Lambda)):
+                return False  # a nested function's exits are its own (never the lowered one)
             if isinstance(n, kinds):
                 found = True
             if not into_loops and n is not node and isinstance(n, (cst.For, cst.While)):
@@ -94,10 +77,14 @@ class Lowerer(ExpressionLowering, InlineTransforms):
     """Lowers one function. ``static`` binds parameter names to compile-time values."""
 
     def __init__(self, builder: "ProgramBuilder", src: SourceFunction, fdef: cst.FunctionDef,
-                 fence: Fence, static: dict[str, object], taken: set[str]):
+                 fence: Fence, static: dict[str, object], taken: set[str],
+                 extra_params: tuple[str, ...] = (), default_values: dict | None = None):
         self.b, self.src, self.fdef, self.fence = builder, src, fdef, fence
         self.static = dict(static)
-        self.locals = assigned_names(fdef) | {p.name.value for p in all_params(fdef)}
+        self.extra_params = extra_params  # captures of closures, after the own parameters
+        self.default_values = default_values  # as the function object holds them
+        self.locals = bound_names(fdef) | set(extra_params)
+        self.local_functions: dict[int, LocalFunction] = {}  # by id of their node
         self.taken = set(taken) | self.locals
         self.counter = 0
         self.out: list[ir.Stmt] = []
@@ -147,6 +134,7 @@ class Lowerer(ExpressionLowering, InlineTransforms):
     # ------------------------------------------------------------------ function
     def lower(self) -> ir.Function:
         params = [p.name.value for p in all_params(self.fdef) if p.name.value not in self.static]
+        params += self.extra_params
         body = self.fdef.body.body
         if any(contains(node, (cst.Return,)) for node in body[:-1]) or (
                 body and not isinstance(body[-1], cst.SimpleStatementLine)
@@ -162,8 +150,15 @@ class Lowerer(ExpressionLowering, InlineTransforms):
             self.emit(ir.Return(ir.Const(None), 0))
         defaults = []
         for p in all_params(self.fdef):
-            if p.default is not None and p.name.value not in self.static:
-                defaults.append((p.name.value, self.static_default(p.default)))
+            name = p.name.value
+            if p.default is None or name in self.static:
+                continue
+            if self.default_values is not None and name in self.default_values:
+                value = self.default_values[name]
+                defaults.append((name, ir.Const(value) if isinstance(value, SCALAR_TYPES)
+                                 else ir.Name(self.b.global_name(name, value))))
+            else:
+                defaults.append((name, self.static_default(p.default)))
         doc = self.fdef.get_docstring()
         return ir.Function(self.src.name, tuple(params), tuple(self.out),
                            tuple(defaults), self.src.filename, (), self.src.line_offset + 1, doc)
@@ -229,6 +224,11 @@ class Lowerer(ExpressionLowering, InlineTransforms):
 
     def small_statement(self, node) -> None:
         if isinstance(node, cst.Assign):
+            if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) and (
+                    isinstance(node.value, cst.Lambda)):  # ``sq = lambda v: v * v``
+                name = node.targets[0].target.value
+                self.bind_function(node, name, self.local_function(node.value, name))
+                return
             if (len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name)
                     and isinstance(node.value, cst.Call)):
                 made = self.static_value(node.value)  # e.g. ``g = s2sad.grad(f)``
@@ -328,6 +328,75 @@ class Lowerer(ExpressionLowering, InlineTransforms):
             self.emit(ir.ExprStmt(ir.Call("call_method", (cm, ir.Const("__exit__"),
                                                           ir.Const(None), ir.Const(None),
                                                           ir.Const(None))), self.line))
+
+    # ------------------------------------------------------------------ local functions
+    def local_def(self, node: cst.FunctionDef) -> None:
+        if node.asynchronous is not None:
+            raise self.error(node, "`async def` is not supported by s2sad")
+        if node.decorators:
+            raise self.error(node.decorators[0], "decorators on a nested function are not "
+                                                 "supported by s2sad")
+        self.bind_function(node, node.name.value, self.local_function(node, node.name.value))
+
+    def bind_function(self, node, name: str, fn: LocalFunction) -> None:
+        """Bind a name to a local function, once: which function a name holds must be known
+        when the program is generated, not only when it runs."""
+        if name in self.static or self.binding_count(name) > 1:
+            raise self.error(node, f"`{name}` is bound to a function here and to something "
+                                   f"else elsewhere; s2sad needs one definition per name")
+        self.static[name] = fn
+
+    def binding_count(self, name: str) -> int:
+        count = 0
+
+        class Binds(cst.CSTVisitor):
+            def visit_AssignTarget(self, n):
+                nonlocal count
+                count += _binds(n.target, name)
+
+            def visit_AugAssign(self, n):
+                nonlocal count
+                count += _binds(n.target, name)
+
+            def visit_For(self, n):
+                nonlocal count
+                count += _binds(n.target, name)
+
+            def visit_FunctionDef(self, n):
+                nonlocal count
+                count += n.name.value == name
+                return False
+
+        self.fdef.body.visit(Binds())
+        return count
+
+    def local_function(self, node: cst.FunctionDef | cst.Lambda, name: str) -> LocalFunction:
+        """A nested def or lambda as a compile-time value; what it reads from this scope
+        becomes its captures (runtime values) or statics (compile-time values)."""
+        made = self.local_functions.get(id(node))
+        if made is not None:
+            return made
+        captures, statics = [], {}
+        for free in free_names(node):
+            value = self.static.get(free)
+            if isinstance(value, LocalFunction):  # it calls another local function
+                statics[free] = value
+                captures += [a.id for a in value.env
+                             if isinstance(a, ir.Name) and a.id not in captures]
+            elif free in self.static:
+                statics[free] = value
+            elif free in self.locals and free not in captures:
+                captures.append(free)
+        own = bound_names(node) if isinstance(node, cst.FunctionDef) else {
+            p.name.value for p in all_params(node)}
+        clash = own & set(captures)
+        if clash:
+            raise self.error(node, f"`{sorted(clash)[0]}` names both a variable of the enclosing "
+                                   f"function this one reads and one of its own; rename one")
+        made = self.local_functions[id(node)] = LocalFunction(
+            node, name, self.src, self.fence, tuple(captures), statics,
+            tuple(ir.Name(c) for c in captures))
+        return made
 
     def return_statement(self, node: cst.Return) -> None:
         value = self.to_atom(self.expr(node.value)) if node.value is not None else ir.Const(None)

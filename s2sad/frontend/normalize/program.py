@@ -27,6 +27,7 @@ from ...rules import registry
 from ..fence import Fence, check
 from ..parse import MISSING, parse_def, read_function
 from .expressions import StaticValue
+from .closures import LocalFunction, local_signature
 from .lists import lists_as_values, reads_as_values
 from .lower import Lowerer
 
@@ -45,7 +46,7 @@ class ProgramBuilder:
         self.globals: dict[str, object] = {}
         self._global_ids: dict[int, str] = {}
         self._fn_names: dict[tuple, str] = {}
-        self._queue: list[tuple[str, object, dict]] = []
+        self._queue: list[tuple[str, object, dict, tuple[str, ...]]] = []
         self.sources: list[str] = []  # every source read, for the cache key
 
     # ------------------------------------------------------------------ public
@@ -56,12 +57,15 @@ class ProgramBuilder:
 
     def build_pending(self) -> None:
         while self._queue:
-            name, obj, static = self._queue.pop(0)
-            self.functions[name] = self.lower_function(name, obj, static)
+            name, obj, static, extra = self._queue.pop(0)
+            self.functions[name] = self.lower_function(name, obj, static, extra)
 
     # ------------------------------------------------------------------ functions
-    def function_name(self, fn, static: dict) -> str:
-        """The program name of (fn, static bindings); queue it for lowering if new."""
+    def function_name(self, fn, static: dict, extra: tuple[str, ...] = ()) -> str:
+        """The program name of (fn, static bindings); queue it for lowering if new.
+
+        ``extra`` names parameters appended to ``fn``'s own: the captures of closures
+        passed to it (and of a local function itself), which arrive as arguments."""
         entry = transformed_entry(fn)
         if entry is not None:
             fn = entry
@@ -70,20 +74,28 @@ class ProgramBuilder:
             src_obj = fn.__func__
             first = next(iter(inspect.signature(src_obj).parameters))
             static = {first: fn.__self__, **static}
-        key = (id(src_obj), tuple(sorted((k, id(v)) for k, v in static.items())))
+        key = (id(src_obj), tuple(sorted((k, _static_key(v)) for k, v in static.items())), extra)
         if key in self._fn_names:
             return self._fn_names[key]
-        base = re.sub(r"\W", "_", getattr(src_obj, "__name__", "f")) or "f"
+        label = src_obj.name if isinstance(src_obj, LocalFunction) else getattr(
+            src_obj, "__name__", "f")
+        base = re.sub(r"\W", "_", label) or "f"
+        base = "lambda_" if base == "_lambda_" else base
         name, k = base, 1
         taken = set(self._fn_names.values())
         while name in taken:
             k += 1
             name = f"{base}_{k}"
         self._fn_names[key] = name
-        self._queue.append((name, src_obj, static))
+        self._queue.append((name, src_obj, static, extra))
         return name
 
-    def lower_function(self, name: str, obj, static: dict) -> ir.Function:
+    def lower_function(self, name: str, obj, static: dict, extra: tuple[str, ...]) -> ir.Function:
+        if isinstance(obj, LocalFunction):  # lifted: read in the scope that defined it
+            lowerer = Lowerer(self, obj.src, obj.definition(), obj.fence,
+                              {**obj.statics, **static}, set(self.globals),
+                              obj.captures + extra)
+            return ir.replace(lowerer.lower(), name=name, source_lines=tuple(obj.src.file_lines))
         src = read_function(obj)
         if src.bound_self is not MISSING:
             params = list(inspect.signature(src.obj).parameters)
@@ -95,7 +107,8 @@ class ProgramBuilder:
         check(fdef, fence)
         # the text and where it lives (line comments in generated code cite its lines)
         self.sources.append(f"{src.filename}:{src.line_offset + 1}\n{src.source}")
-        lowerer = Lowerer(self, src, fdef, fence, static, set(self.globals))
+        lowerer = Lowerer(self, src, fdef, fence, static, set(self.globals), extra,
+                          _defaults_of(src.obj))
         fn = lowerer.lower()
         if src.filename.startswith("<s2sad-generated") and reads_as_values(src.source):
             fn = lists_as_values(fn)
@@ -121,7 +134,8 @@ class ProgramBuilder:
         if hasattr(owner, "_get") and hasattr(owner, "_transforms"):  # ``decorated.grad(x)``
             func = owner._get(func.__name__)
         rule = registry.rule_for_object(func)  # first: library functions with rules are primitives
-        if rule is None and (transformed_entry(func) is not None or _is_user_function(func)):
+        if isinstance(func, LocalFunction) or rule is None and (
+                transformed_entry(func) is not None or _is_user_function(func)):
             return self.user_call(low, node, func, args, kwargs)
         if rule is not None:
             atoms = [self.data_arg(low, node, a) for a in args]
@@ -199,16 +213,15 @@ class ProgramBuilder:
                               f"be passed to another user function")
 
     def user_call(self, low: Lowerer, node, func, args, kwargs) -> ir.UserCall:
-        target = transformed_entry(func) or func
-        sig_fn = target.__func__ if isinstance(target, types.MethodType) else target
-        params = list(inspect.signature(sig_fn).parameters.values())
-        if isinstance(target, types.MethodType):
-            params = params[1:]
+        """A call of user code (a function, a method, a transformed function or a local
+        function): arguments bound to parameters; function values specialize the callee."""
+        target = func if isinstance(func, LocalFunction) else (transformed_entry(func) or func)
+        params = _parameters(low, node, target)
         try:
             bound = inspect.Signature(params).bind(*args, **dict(kwargs))
         except TypeError as exc:
             raise low.error(node, f"call does not match the signature of "
-                                  f"{sig_fn.__qualname__}: {exc}") from None
+                                  f"{_label(target)}: {exc}") from None
         static, positional = {}, []
         for p in params:
             if p.name in bound.arguments:
@@ -222,8 +235,50 @@ class ProgramBuilder:
                 static[p.name] = value.value
             else:
                 positional.append(value)
-        name = self.function_name(target, static)
-        return ir.UserCall(name, tuple(positional), ())
+        extra_params, extra_args = [], []
+        for key in sorted(static):  # closures passed in: their captures come as arguments
+            value = static[key]
+            if isinstance(value, LocalFunction) and value.env:
+                names = tuple(f"{key}_{c}" for c in value.captures)
+                static[key] = value.rebound(tuple(ir.Name(n) for n in names))
+                extra_params += names
+                extra_args += value.env
+        if isinstance(target, LocalFunction):
+            extra_args = list(target.env) + extra_args
+        name = self.function_name(target, static, tuple(extra_params))
+        return ir.UserCall(name, tuple(positional + extra_args), ())
+
+
+def _parameters(low: Lowerer, node, target) -> list[inspect.Parameter]:
+    if isinstance(target, LocalFunction):
+        return local_signature(low, target)
+    sig_fn = target.__func__ if isinstance(target, types.MethodType) else target
+    params = list(inspect.signature(sig_fn).parameters.values())
+    return params[1:] if isinstance(target, types.MethodType) else params
+
+
+def _label(target) -> str:
+    if isinstance(target, LocalFunction):
+        return target.name
+    fn = target.__func__ if isinstance(target, types.MethodType) else target
+    return fn.__qualname__
+
+
+def _static_key(value):
+    """What makes two static bindings the same specialization (closures: their code and
+    the scope that defined them, not where their captures are now)."""
+    if isinstance(value, LocalFunction):
+        return ("local", id(value.node), id(value.statics))
+    return id(value)
+
+
+def _defaults_of(fn) -> dict:
+    """Default values as the function object holds them (evaluated where it was defined)."""
+    if not isinstance(fn, types.FunctionType):
+        return {}
+    sig = inspect.signature(fn)
+    return {p.name: p.default for p in sig.parameters.values()
+            if p.default is not inspect.Parameter.empty}
 
 
 def _default_atom(builder: ProgramBuilder, name: str, value) -> ir.Atom:
