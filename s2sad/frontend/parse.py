@@ -14,6 +14,7 @@ import types
 from dataclasses import dataclass, field
 
 import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..errors import DifferentiationError
 
@@ -80,6 +81,8 @@ def read_function(fn) -> SourceFunction:
             f"(functions made by exec/eval or typed at the interactive prompt have no source "
             f"file); define it in a .py file") from exc
     raw = "".join(lines)
+    if fn.__name__ == "<lambda>":  # read from the whole file (see read_lambda): no offsets
+        raw, start = "".join(linecache.getlines(inspect.getsourcefile(fn) or "")) or raw, 1
     source = textwrap.dedent(raw)
     first = next((ln for ln in raw.splitlines() if ln.strip()), "")
     col_offset = len(first) - len(first.lstrip())
@@ -111,6 +114,44 @@ def parse_def(src: SourceFunction) -> cst.FunctionDef:
     raise DifferentiationError(
         f"cannot differentiate {src.name}: {src.filename}:{src.line_offset + 1} is not a "
         f"`def` (lambdas are not supported; write a def)")
+
+
+def read_lambda(src: SourceFunction) -> tuple[cst.Lambda, object]:
+    """The lambda node of a lambda function, and the positions of the file it is in.
+
+    ``inspect`` gives a lambda's lines, which need not parse on their own (a lambda inside
+    a call spanning lines): parse the whole file and find the lambda that starts on the
+    code's first line with the same parameters (and, among several, the same column).
+    """
+    code = src.obj.__code__
+    text = "".join(src.file_lines)
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        raise DifferentiationError(f"cannot parse {src.filename}: {exc}") from None
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    names = list(code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
+    found = []
+
+    class Lambdas(cst.CSTVisitor):
+        def visit_Lambda(self, node: cst.Lambda) -> None:
+            params = node.params
+            own = [p.name.value for p in list(params.posonly_params) + list(params.params)
+                   + list(params.kwonly_params)]
+            if positions[node].start.line == code.co_firstlineno and own == names:
+                found.append(node)
+
+    module.visit(Lambdas())
+    if len(found) > 1:  # several on one line: the one whose body starts where the code does
+        starts = [(ln, col) for ln, _, col, _ in code.co_positions()
+                  if ln == code.co_firstlineno and col is not None]
+        first = min(starts)[1] if starts else -1
+        found = [n for n in found if positions[n.body].start.column == first] or found
+    if len(found) != 1:
+        raise DifferentiationError(
+            f"cannot find the source of the lambda at {src.filename}:{code.co_firstlineno} "
+            f"({'several lambdas there' if found else 'not found'}); write it as a def")
+    return found[0], positions
 
 
 def lookup_free(src: SourceFunction, name: str):

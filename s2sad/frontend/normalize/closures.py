@@ -47,8 +47,9 @@ class LocalFunction:
             return self.node
         ret = cst.SimpleStatementLine([cst.Return(self.node.body)])
         self.fence.alias(ret, self.node)  # errors and comments point at the lambda
-        return cst.FunctionDef(cst.Name(self.name), self.node.params,
-                               cst.IndentedBlock([ret]))
+        made = cst.FunctionDef(cst.Name(self.name), self.node.params, cst.IndentedBlock([ret]))
+        self.fence.alias(made, self.node)
+        return made
 
 
 def free_names(node: cst.FunctionDef | cst.Lambda) -> list[str]:

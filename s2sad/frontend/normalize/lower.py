@@ -160,8 +160,10 @@ class Lowerer(ExpressionLowering, InlineTransforms):
             else:
                 defaults.append((name, self.static_default(p.default)))
         doc = self.fdef.get_docstring()
+        first = (self.fence.line_of(self.fdef) if id(self.fdef) in self.fence.aliases
+                 else self.src.line_offset + 1)  # a lambda: where it is written
         return ir.Function(self.src.name, tuple(params), tuple(self.out),
-                           tuple(defaults), self.src.filename, (), self.src.line_offset + 1, doc)
+                           tuple(defaults), self.src.filename, (), first, doc)
 
     def static_default(self, node) -> ir.Atom:
         value = self.expr(node)

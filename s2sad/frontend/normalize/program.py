@@ -25,7 +25,7 @@ from ... import ir
 from ...errors import DifferentiationError
 from ...rules import registry
 from ..fence import Fence, check
-from ..parse import MISSING, parse_def, read_function
+from ..parse import MISSING, parse_def, read_function, read_lambda
 from .expressions import StaticValue
 from .closures import LocalFunction, local_signature
 from .lists import lists_as_values, reads_as_values
@@ -100,13 +100,21 @@ class ProgramBuilder:
         if src.bound_self is not MISSING:
             params = list(inspect.signature(src.obj).parameters)
             static = {params[0]: src.bound_self, **static}
-        fdef = parse_def(src)
-        positions = MetadataWrapper(cst.Module([fdef]), unsafe_skip_copy=True).resolve(
-            PositionProvider)
-        fence = Fence(src, positions)  # positions in the dedented source; Fence adds offsets
+        if src.name == "<lambda>":  # ``grad(lambda x: ...)``: a def returning its body
+            node, positions = read_lambda(src)
+            fence = Fence(src, positions)
+            fdef = LocalFunction(node, "lambda_", src, fence, (), {}, ()).definition()
+            text = cst.Module([]).code_for_node(node)
+            line = positions[node].start.line
+        else:
+            fdef = parse_def(src)
+            positions = MetadataWrapper(cst.Module([fdef]), unsafe_skip_copy=True).resolve(
+                PositionProvider)
+            fence = Fence(src, positions)  # positions in the dedented source; Fence adds offsets
+            text, line = src.source, src.line_offset + 1
         check(fdef, fence)
         # the text and where it lives (line comments in generated code cite its lines)
-        self.sources.append(f"{src.filename}:{src.line_offset + 1}\n{src.source}")
+        self.sources.append(f"{src.filename}:{line}\n{text}")
         lowerer = Lowerer(self, src, fdef, fence, static, set(self.globals), extra,
                           _defaults_of(src.obj))
         fn = lowerer.lower()
