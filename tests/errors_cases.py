@@ -101,13 +101,6 @@ def iterates_generator_function(x):
     return s
 
 
-def iterates_generator_expression(x):
-    s = 0.0
-    for v in (t * 2.0 for t in x):  # ERR: for  # ERR: (t * 2.0  # ERR: t * 2.0 for
-        s = s + v ** 2
-    return s
-
-
 # Each entry: name -> (function, arguments). The tests read the markers from this file.
 UNSUPPORTED = {
     "try": (uses_try, (np.array([1.0, 2.0]),)),
@@ -122,7 +115,6 @@ UNSUPPORTED = {
     "class": (uses_class_def, (np.array([1.0, 2.0]),)),
     "import": (uses_import, (np.array([1.0, 2.0]),)),
     "generator_function_loop": (iterates_generator_function, (np.array([1.0, 2.0]),)),
-    "generator_expression_loop": (iterates_generator_expression, (np.array([1.0, 2.0]),)),
 }
 
 

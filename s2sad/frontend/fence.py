@@ -19,8 +19,6 @@ UNSUPPORTED: dict[type, str] = {
     cst.Await: "`await`", cst.Global: "`global`", cst.Nonlocal: "`nonlocal`",
     cst.Del: "`del`", cst.ClassDef: "a class definition",
     cst.Import: "`import` inside a function", cst.ImportFrom: "`import` inside a function",
-    cst.ListComp: "a list comprehension", cst.SetComp: "a set comprehension",
-    cst.DictComp: "a dict comprehension", cst.GeneratorExp: "a generator expression",
     cst.NamedExpr: "`:=`",
     cst.StarredElement: "star-unpacking (`*x`)",
     cst.Set: "a set literal", cst.Match: "`match`", cst.TryStar: "`try`",

@@ -97,8 +97,9 @@ def _params(params: cst.Parameters) -> list[cst.Param]:
     return list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
 
 
-def bound_names(node) -> set[str]:
-    """Parameters and names bound in the body of ``node`` (not inside functions nested in it)."""
+def bound_names(node, comprehensions: bool = True) -> set[str]:
+    """Parameters and names bound in the body of ``node`` (not inside functions nested in it;
+    comprehension variables only if ``comprehensions``)."""
     names = {p.name.value for p in _params(node.params)}
 
     def targets(t) -> None:
@@ -124,7 +125,8 @@ def bound_names(node) -> set[str]:
             targets(n.target)
 
         def visit_CompFor(self, n):
-            targets(n.target)
+            if comprehensions:
+                targets(n.target)
 
         def visit_WithItem(self, n):
             if n.asname is not None:

@@ -111,7 +111,7 @@ class ExpressionLowering:
 
     def name_value(self, node: cst.Name):
         """A local ``Name``, or ``StaticValue`` for compile-time objects."""
-        name = node.value
+        name = self.renames.get(node.value, node.value)
         if name in self.static:
             return StaticValue(self.static[name])
         if name in self.locals:

@@ -28,6 +28,7 @@ from ..fence import Fence
 from ..parse import SourceFunction
 from .expressions import AUGOPS, SCALAR_TYPES, ExpressionLowering
 from .closures import LocalFunction, bound_names, free_names
+from .comprehensions import ComprehensionLowering
 from .inline_transforms import InlineTransforms
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ def contains(node: cst.CSTNode, kinds: tuple[type, ...], into_loops: bool = True
     return found
 
 
-class Lowerer(ExpressionLowering, InlineTransforms):
+class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
     """Lowers one function. ``static`` binds parameter names to compile-time values."""
 
     def __init__(self, builder: "ProgramBuilder", src: SourceFunction, fdef: cst.FunctionDef,
@@ -84,6 +85,8 @@ class Lowerer(ExpressionLowering, InlineTransforms):
         self.extra_params = extra_params  # captures of closures, after the own parameters
         self.default_values = default_values  # as the function object holds them
         self.locals = bound_names(fdef) | set(extra_params)
+        self.plain_locals = bound_names(fdef, comprehensions=False) | set(extra_params)
+        self.renames: dict[str, str] = {}  # comprehension variables -> their names here
         self.local_functions: dict[int, LocalFunction] = {}  # by id of their node
         self.taken = set(taken) | self.locals
         self.counter = 0
@@ -412,9 +415,10 @@ class Lowerer(ExpressionLowering, InlineTransforms):
 
     def store(self, target, value: ir.Expr) -> None:
         if isinstance(target, cst.Name):
-            if target.value in self.static:
+            name = self.renames.get(target.value, target.value)
+            if name in self.static:
                 raise self.error(target, f"cannot assign to `{target.value}` here")
-            self.assign(target.value, value)
+            self.assign(name, value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             src = self.to_atom(value)
             for i, el in enumerate(target.elements):
@@ -461,7 +465,7 @@ class Lowerer(ExpressionLowering, InlineTransforms):
     # ------------------------------------------------------------------ loops
     def for_statement(self, node: cst.For) -> None:
         self.line = line = self.fence.line_of(node)
-        start, stop, step, bind = self.iteration_space(node)
+        start, stop, step, bind = self.iteration_space(node.iter, node.target)
         exits = contains(node.body, (cst.Break, cst.Return), into_loops=False) or contains(
             node.body, (cst.Return,))
         loop = Loop(self.fresh("_brk") if exits else None,
@@ -510,11 +514,9 @@ class Lowerer(ExpressionLowering, InlineTransforms):
             self.loops.pop()
             self.out = saved
 
-    def iteration_space(self, node: cst.For):
+    def iteration_space(self, it, target):
         """(start, stop, step, bind) where ``bind(i)`` assigns the loop target from index i."""
-        it = node.iter
         func = it.func if isinstance(it, cst.Call) else None
-        target = node.target
         fobj = self.static_value(func) if func is not None else None
         if fobj is range:
             args = [self.to_atom(self.expr(a.value)) for a in it.args]
