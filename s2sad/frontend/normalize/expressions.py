@@ -152,6 +152,13 @@ class ExpressionLowering:
             return self.local_function(node, "lambda_")
         if isinstance(node, cst.Call):
             func = self.static_value(node.func)
+            if self.b.returns_function(func):  # ``make_loss(a)``: a closure, made once
+                made = self.local_functions.get(id(node))
+                if made is None:
+                    args, kwargs = self.call_args(node)
+                    made = self.local_functions[id(node)] = self.b.closure_call(
+                        self, node, func, args, kwargs)
+                return made
             if getattr(func, "__s2sad_builder__", False):
                 return self.evaluate_builder(node, func)  # ``s2sad.grad(f, argnums=1)``
         return None

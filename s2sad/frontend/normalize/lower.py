@@ -88,6 +88,7 @@ class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
         self.plain_locals = bound_names(fdef, comprehensions=False) | set(extra_params)
         self.renames: dict[str, str] = {}  # comprehension variables -> their names here
         self.local_functions: dict[int, LocalFunction] = {}  # by id of their node
+        self.returned_function: LocalFunction | None = None  # a closure factory's result
         self.taken = set(taken) | self.locals
         self.counter = 0
         self.out: list[ir.Stmt] = []
@@ -237,6 +238,9 @@ class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
             if (len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name)
                     and isinstance(node.value, cst.Call)):
                 made = self.static_value(node.value)  # e.g. ``g = s2sad.grad(f)``
+                if isinstance(made, LocalFunction):  # ``cell = make_cell(W)``
+                    self.bind_function(node, node.targets[0].target.value, made)
+                    return
                 if made is not None and callable(made):
                     self.static[node.targets[0].target.value] = made
                     return
@@ -404,6 +408,14 @@ class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
         return made
 
     def return_statement(self, node: cst.Return) -> None:
+        made = self.static_value(node.value) if node.value is not None else None
+        if isinstance(made, LocalFunction):  # a closure factory returns what its closure reads
+            if self.ret_flag is not None:
+                raise self.error(node, "a function that returns a function must do so in its "
+                                       "last statement only, for s2sad")
+            self.returned_function = made
+            self.emit(ir.Return(self.to_atom(ir.Call("tuple", made.env)), self.line))
+            return
         value = self.to_atom(self.expr(node.value)) if node.value is not None else ir.Const(None)
         if self.ret_flag is None:
             self.emit(ir.Return(value, self.line))

@@ -48,6 +48,7 @@ class ProgramBuilder:
         self._fn_names: dict[tuple, str] = {}
         self._queue: list[tuple[str, object, dict, tuple[str, ...]]] = []
         self.sources: list[str] = []  # every source read, for the cache key
+        self._lowered: dict[str, Lowerer] = {}  # what lowering found (a factory's closure)
 
     # ------------------------------------------------------------------ public
     def build(self, fn) -> ir.Program:
@@ -91,11 +92,16 @@ class ProgramBuilder:
         return name
 
     def lower_function(self, name: str, obj, static: dict, extra: tuple[str, ...]) -> ir.Function:
+        lowerer = self._lowered[name] = self.lowerer_for(obj, static, extra)
+        fn, src = lowerer.lower(), lowerer.src
+        if src.filename.startswith("<s2sad-generated") and reads_as_values(src.source):
+            fn = lists_as_values(fn)
+        return ir.replace(fn, name=name, source_lines=tuple(src.file_lines))
+
+    def lowerer_for(self, obj, static: dict, extra: tuple[str, ...]) -> Lowerer:
         if isinstance(obj, LocalFunction):  # lifted: read in the scope that defined it
-            lowerer = Lowerer(self, obj.src, obj.definition(), obj.fence,
-                              {**obj.statics, **static}, set(self.globals),
-                              obj.captures + extra)
-            return ir.replace(lowerer.lower(), name=name, source_lines=tuple(obj.src.file_lines))
+            return Lowerer(self, obj.src, obj.definition(), obj.fence,
+                           {**obj.statics, **static}, set(self.globals), obj.captures + extra)
         src = read_function(obj)
         if src.bound_self is not MISSING:
             params = list(inspect.signature(src.obj).parameters)
@@ -115,12 +121,8 @@ class ProgramBuilder:
         check(fdef, fence)
         # the text and where it lives (line comments in generated code cite its lines)
         self.sources.append(f"{src.filename}:{line}\n{text}")
-        lowerer = Lowerer(self, src, fdef, fence, static, set(self.globals), extra,
-                          _defaults_of(src.obj))
-        fn = lowerer.lower()
-        if src.filename.startswith("<s2sad-generated") and reads_as_values(src.source):
-            fn = lists_as_values(fn)
-        return ir.replace(fn, name=name, source_lines=tuple(src.file_lines))
+        return Lowerer(self, src, fdef, fence, static, set(self.globals), extra,
+                       _defaults_of(src.obj))
 
     # ------------------------------------------------------------------ globals
     def global_name(self, hint: str, value) -> str:
@@ -255,6 +257,53 @@ class ProgramBuilder:
             extra_args = list(target.env) + extra_args
         name = self.function_name(target, static, tuple(extra_params))
         return ir.UserCall(name, tuple(positional + extra_args), ())
+
+
+    def returns_function(self, func) -> bool:
+        """Whether a user function's last statement returns a function it defines."""
+        if isinstance(func, LocalFunction):
+            node = func.node
+        elif _is_user_function(func) and transformed_entry(func) is None:
+            try:
+                node = parse_def(read_function(func))
+            except DifferentiationError:
+                return False
+        else:
+            return False
+        if isinstance(node, cst.Lambda):
+            return isinstance(node.body, cst.Lambda)
+        last = node.body.body[-1] if node.body.body else None
+        if not (isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Return)):
+            return False
+        value = last.body[-1].value
+        if isinstance(value, cst.Lambda):
+            return True
+        made = {n.name.value for n in node.body.body if isinstance(n, cst.FunctionDef)} | {
+            s.targets[0].target.value for line in node.body.body
+            if isinstance(line, cst.SimpleStatementLine) for s in line.body
+            if isinstance(s, cst.Assign) and isinstance(s.value, cst.Lambda)
+            and isinstance(s.targets[0].target, cst.Name)}
+        return isinstance(value, cst.Name) and value.value in made
+
+    def closure_call(self, low: Lowerer, node, func, args, kwargs) -> LocalFunction:
+        """``make_loss(a)``: the factory runs and returns its closure's captures as a tuple;
+        the closure is known at compile time, with those values as its captures here."""
+        call = self.user_call(low, node, func, args, kwargs)
+        lowered = self.lower_now(call.func)
+        made = lowered.returned_function
+        env = low.to_atom(call)
+        captures = tuple(low.to_atom(ir.Subscript(env, ir.Index((ir.Const(i),))))
+                         for i in range(len(made.env)))
+        return made.rebound(captures)
+
+    def lower_now(self, name: str):
+        """Lower a queued function at once (its result is needed at compile time)."""
+        for k, (queued, obj, static, extra) in enumerate(self._queue):
+            if queued == name:
+                del self._queue[k]
+                self.functions[name] = self.lower_function(name, obj, static, extra)
+                break
+        return self._lowered[name]
 
 
 def _parameters(low: Lowerer, node, target) -> list[inspect.Parameter]:
