@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from . import __version__, ir
 from .codegen import cache, printer
 from .frontend.normalize.program import ProgramBuilder
-from .transforms import simplify
-from .transforms.reverse import ReverseFunction, ReverseProgram
+from .transforms import forward, gradient, jacobians, simplify
 
 
 @dataclass(frozen=True)
@@ -61,17 +60,7 @@ def _entry_name(program: ir.Program, spec: Spec) -> str:
 
 def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
     """The generated module's text for ``spec`` (deterministic)."""
-    if spec.transform == "jvp":
-        from .transforms import forward
-
-        functions = forward.emit_jvp(program, spec, entry_name)
-    elif spec.transform in ("jacfwd", "jacrev"):
-        from .transforms import jacobians
-
-        emit_jacobian = getattr(jacobians, f"emit_{spec.transform}")
-        functions = emit_jacobian(program, spec, entry_name)
-    else:
-        functions = _emit_reverse(program, spec, entry_name)
+    functions = _EMITTERS[spec.transform](program, spec, entry_name)
     functions = [simplify.release_dead(simplify.drop_repeated_comments(simplify.coalesce_copies(
         simplify.dead_code(simplify.fold_constants(f))))) for f in functions]
     functions = _with_primal_callees(program, functions)
@@ -82,68 +71,11 @@ def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
     return printer.module(functions, header)
 
 
-def _emit_reverse(program: ir.Program, spec: Spec, entry_name: str) -> list[ir.Function]:
-    fn = program.entry_function()
-    rp = ReverseProgram(program, reserved=set() if spec.transform == "vjp" else {entry_name})
-    if spec.has_aux:
-        fn, aux = _split_aux(fn)
-    if spec.transform == "vjp":
-        rp.split(program.entry, tuple(range(len(fn.params))), fn, aux if spec.has_aux else None)
-        return list(rp.functions.values())
-    argnums = spec.argnums if isinstance(spec.argnums, tuple) else (spec.argnums,)
-    rf = ReverseFunction(rp, fn, tuple(fn.params[i] for i in argnums), frozenset(fn.params))
-    fwd, rev, value = rf.sweeps(None)
-    names = rf.names
-    if isinstance(value, ir.Name):  # the reverse sweep restores overwritten names: keep it now
-        kept = names.temp("_value")
-        fwd.append(ir.Assign(kept, value))
-        value = ir.Name(kept)
-    if spec.has_aux:
-        kept_aux = names.temp("_aux")
-        fwd.append(ir.Assign(kept_aux, ir.Name(aux)))
-        aux = kept_aux
-    tail: list[ir.Stmt] = []
-    grads = rf.gradients(tail)
-    if isinstance(spec.argnums, tuple):
-        g = ir.Name(names.temp("_grads"))
-        tail.append(ir.Assign(g.id, ir.Call("tuple", tuple(grads))))
-    else:
-        g = grads[0]
-    out = value
-    if spec.has_aux:
-        out = ir.Name(names.temp("_out"))
-        tail.append(ir.Assign(out.id, ir.Call("tuple", (value, ir.Name(aux)))))
-    shape = {"grad": (g, ir.Name(aux)) if spec.has_aux else None,
-             "value_and_grad": (out, g), "grad_and_value": (g, out)}[spec.transform]
-    if shape is None:
-        result = g
-    else:
-        result = ir.Name(names.temp("_result"))
-        tail.append(ir.Assign(result.id, ir.Call("tuple", shape)))
-    body = tuple(fwd + rev + tail + [ir.Return(result)])
-    entry = ir.replace(fn, name=entry_name, body=body, docstring=(
-        f"{spec.transform} of {fn.name} with respect to {', '.join(rf.active)}."))
-    return [entry] + list(rp.functions.values())
-
-
-def _split_aux(fn: ir.Function) -> tuple[ir.Function, str]:
-    """``return (value, aux)`` -> ``_value = r[0]; _aux = r[1]; return _value``."""
-    ret = fn.body[-1]
-    taken = ir.all_names(fn)
-    value, aux = _fresh("_value", taken), _fresh("_aux", taken)
-    body = fn.body[:-1] + (
-        ir.Assign(value, ir.Subscript(ret.value, ir.Index((ir.Const(0),))), ret.line),
-        ir.Assign(aux, ir.Subscript(ret.value, ir.Index((ir.Const(1),))), ret.line),
-        ir.Return(ir.Name(value), ret.line))
-    return simplify.fold_tuples(ir.replace(fn, body=body)), aux
-
-
-def _fresh(base: str, taken: set[str]) -> str:
-    name, k = base, 1
-    while name in taken:
-        k += 1
-        name = f"{base}{k}"
-    return name
+# each transform's entry function and the functions it calls, as IR
+_EMITTERS = {"grad": gradient.emit_gradient, "value_and_grad": gradient.emit_gradient,
+             "grad_and_value": gradient.emit_gradient, "vjp": gradient.emit_vjp,
+             "jvp": forward.emit_jvp, "jacfwd": jacobians.emit_jacfwd,
+             "jacrev": jacobians.emit_jacrev}
 
 
 def _with_primal_callees(program: ir.Program, functions: list[ir.Function]) -> list[ir.Function]:

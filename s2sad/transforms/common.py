@@ -1,12 +1,14 @@
-"""What the reverse and forward transforms share: program bookkeeping, rule binding, inlining."""
+"""What the reverse and forward transforms share: program bookkeeping, rule binding, inlining,
+and the split of an auxiliary output."""
 
 from __future__ import annotations
 
 from typing import Callable
 
 from .. import ir
+from ..codegen.naming import Names
 from ..errors import DifferentiationError
-from .naming import Names
+from .simplify import fold_tuples
 from .templates import instantiate
 
 
@@ -54,3 +56,25 @@ def inline(template, bound: dict, fresh: Callable[[], str], out: list, line: int
                                 line)
     out += stmts
     return result
+
+
+def split_aux(fn: ir.Function) -> tuple[ir.Function, str]:
+    """``return (value, aux)`` -> ``_value = r[0]; _aux = r[1]; return _value`` (``has_aux``);
+    returns the function and the name holding ``aux``."""
+    ret = fn.body[-1]
+    taken = ir.all_names(fn)
+    value, aux = _fresh("_value", taken), _fresh("_aux", taken)
+    body = fn.body[:-1] + (
+        ir.Assign(value, ir.Subscript(ret.value, ir.Index((ir.Const(0),))), ret.line),
+        ir.Assign(aux, ir.Subscript(ret.value, ir.Index((ir.Const(1),))), ret.line),
+        ir.Return(ir.Name(value), ret.line))
+    return fold_tuples(ir.replace(fn, body=body)), aux
+
+
+def _fresh(base: str, taken: set[str]) -> str:
+    """``base``, else ``base2``, ``base3``... (a name of the user's function never clashes)."""
+    name, k = base, 1
+    while name in taken:
+        k += 1
+        name = f"{base}{k}"
+    return name

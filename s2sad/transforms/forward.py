@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from .. import ir
 from ..analysis.activity import varied_names
+from ..codegen.naming import Names
 from ..rules import registry
-from .common import ProgramTransform, bind_call, index_of, inline
-from .naming import Names
+from .common import ProgramTransform, bind_call, index_of, inline, split_aux
 
 
 class ForwardFunction:
@@ -288,12 +288,10 @@ class ForwardProgram(ProgramTransform):
 
 
 def emit_jvp(program: ir.Program, spec, entry_name: str) -> list[ir.Function]:
-    from ..pipeline import _split_aux
-
     fn = program.entry_function()
     aux = None
     if spec.has_aux:
-        fn, aux = _split_aux(fn)
+        fn, aux = split_aux(fn)
     fp = ForwardProgram(program, reserved={entry_name})
     fp.jvp(program.entry, tuple(range(len(fn.params))), fn, entry_name, aux)
     return [fp.functions[entry_name]] + [f for k, f in fp.functions.items() if k != entry_name]

@@ -21,10 +21,10 @@ Each comes in two forms, the same numbers either way:
 from __future__ import annotations
 
 from .. import ir
+from ..codegen.naming import Names
 from .batching import ALL, BatchProgram, NotBatchable
-from .common import index_of
+from .common import index_of, split_aux
 from .forward import ForwardProgram
-from .naming import Names
 from .reverse import ReverseProgram
 
 
@@ -77,11 +77,9 @@ def _argnums(spec) -> tuple[int, ...]:
 
 
 def _split(program: ir.Program, spec):
-    from ..pipeline import _split_aux
-
     fn = program.entry_function()
     if spec.has_aux:
-        return _split_aux(fn)
+        return split_aux(fn)
     return fn, None
 
 

@@ -1,51 +1,6 @@
-"""Fresh, deterministic names for generated code (counters and the user's own names)."""
+"""``Names`` lives in ``s2sad.codegen.naming`` (below the front end and the transforms,
+which both name things); re-exported here for modules that import it from this package."""
 
-from __future__ import annotations
+from ..codegen.naming import Names
 
-
-class Names:
-    """Hands out names that clash with nothing already taken.
-
-    ``adjoint("x")`` is ``bx`` (or ``b_x``, ``b_x2``... if taken), ``tangent("x")``
-    is ``dx``; ``temp()`` is ``_t1``, ``_t2``...
-    """
-
-    def __init__(self, taken: set[str]):
-        self.taken = set(taken)
-        self.counters: dict[str, int] = {}
-        self.derived: dict[tuple[str, str], str] = {}
-
-    def temp(self, base: str = "_t") -> str:
-        n = self.counters.get(base, 0)
-        while True:
-            n += 1
-            name = f"{base}{n}"
-            if name not in self.taken:
-                self.counters[base] = n
-                self.taken.add(name)
-                return name
-
-    def exact(self, name: str) -> str:
-        """``name`` itself if free, else ``name_2``, ``name_3``..."""
-        candidate, k = name, 1
-        while candidate in self.taken:
-            k += 1
-            candidate = f"{name}_{k}"
-        self.taken.add(candidate)
-        return candidate
-
-    def derive(self, prefix: str, name: str) -> str:
-        key = (prefix, name)
-        if key not in self.derived:
-            stem = name.lstrip("_")
-            base = f"_{prefix}{stem}" if name.startswith("_") else f"{prefix}{stem}"
-            if base in self.taken:
-                base = f"{prefix}_{stem}"
-            self.derived[key] = self.exact(base)
-        return self.derived[key]
-
-    def adjoint(self, name: str) -> str:
-        return self.derive("b", name)
-
-    def tangent(self, name: str) -> str:
-        return self.derive("d", name)
+__all__ = ["Names"]

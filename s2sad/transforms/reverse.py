@@ -26,9 +26,9 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..analysis.activity import varied_names
+from ..codegen.naming import Names
 from ..rules import registry
 from .common import ProgramTransform, bind_call, index_of, inline
-from .naming import Names
 
 # ``_rt.last`` reads a tape item, which may be None (a placeholder): adjoints add with tree_add
 CONTAINER_CALLS = {"tuple", "list", "dict", "_rt.append", "_rt.appended", "_rt.popped",

@@ -18,7 +18,7 @@ by third derivatives through loops.
 from __future__ import annotations
 
 from ... import ir
-from ...transforms.naming import Names
+from ...codegen.naming import Names
 
 
 def reads_as_values(source: str) -> bool:
