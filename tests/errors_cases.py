@@ -63,15 +63,6 @@ def rebinds_a_function(x, flag):
     return np.sum(act(x))
 
 
-def _parts_sum(a, b):
-    return np.sum(a * b)
-
-
-def uses_star_call(x):
-    parts = (x, x + 1.0)
-    return _parts_sum(*parts)  # ERR: *parts
-
-
 def uses_star_params(*xs):  # ERR: def  # ERR: *xs
     return np.sum(xs[0] ** 2)
 
@@ -110,7 +101,6 @@ UNSUPPORTED = {
     "nonlocal": (uses_nonlocal_write, (np.array([1.0, 2.0]),)),
     "del": (uses_del, (np.array([1.0, 2.0]),)),
     "rebound_function": (rebinds_a_function, (np.array([1.0, 2.0]), True)),
-    "star_call": (uses_star_call, (np.array([1.0, 2.0]),)),
     "star_params": (uses_star_params, (np.array([1.0, 2.0]),)),
     "class": (uses_class_def, (np.array([1.0, 2.0]),)),
     "import": (uses_import, (np.array([1.0, 2.0]),)),

@@ -70,8 +70,6 @@ def check(fn: cst.FunctionDef, fence: Fence) -> None:
                 raise fence.error(node.orelse, "`else` on a loop is not supported by s2sad")
             if isinstance(node, cst.For) and node.asynchronous is not None:
                 raise fence.error(node, "`async for` is not supported by s2sad")
-            if isinstance(node, cst.Arg) and node.star:
-                raise fence.error(node, f"`{node.star}` arguments are not supported by s2sad")
             return True
 
     generated = fence.src.filename.startswith("<s2sad-generated")

@@ -42,6 +42,14 @@ UNARY = {cst.Minus: "neg", cst.Plus: "pos", cst.Not: "not_", cst.BitInvert: "inv
 SCALAR_TYPES = (bool, int, float, complex, str, type(None))
 
 
+class Spread:
+    """``*xs`` (``kind`` "*") or ``**d`` ("**") of a runtime value, spread by the callee's
+    signature: ``f(*args)`` with ``def f(a, b)`` passes ``args[0], args[1]``."""
+
+    def __init__(self, value, kind: str):
+        self.value, self.kind = value, kind
+
+
 class StaticValue:
     """A name bound at compile time to a Python object (a module, function, or `self`)."""
 
@@ -285,13 +293,29 @@ class ExpressionLowering:
         return self.b.call(self, node, func, args, kwargs)
 
     def call_args(self, node: cst.Call):
+        """Positional and keyword arguments; ``*xs`` and ``**d`` of literals are spread here,
+        of runtime values marked (``Spread``) for the callee's signature to spread."""
         args, kwargs = [], []
         for a in node.args:
-            value = self.call_arg(a.value)
-            if a.keyword is not None:
-                kwargs.append((a.keyword.value, value))
+            value = a.value
+            literal_items = isinstance(value, (cst.Tuple, cst.List)) and not any(
+                isinstance(el, cst.StarredElement) for el in value.elements)
+            literal_keys = isinstance(value, cst.Dict) and all(
+                isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString)
+                for el in value.elements)
+            if a.star == "*" and literal_items:
+                args += [self.call_arg(el.value) for el in value.elements]
+            elif a.star == "**" and literal_keys:
+                kwargs += [(el.key.evaluated_value, self.call_arg(el.value))
+                           for el in value.elements]
+            elif a.star == "*":
+                args.append(Spread(self.to_atom(self.expr(value)), "*"))
+            elif a.star == "**":
+                kwargs.append(("**", Spread(self.to_atom(self.expr(value)), "**")))
+            elif a.keyword is not None:
+                kwargs.append((a.keyword.value, self.call_arg(value)))
             else:
-                args.append(value)
+                args.append(self.call_arg(value))
         return args, kwargs
 
     def call_arg(self, node):

@@ -89,6 +89,7 @@ class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
         self.renames: dict[str, str] = {}  # comprehension variables -> their names here
         self.local_functions: dict[int, LocalFunction] = {}  # by id of their node
         self.returned_function: LocalFunction | None = None  # a closure factory's result
+        self.literals: dict[str, int | tuple] = {}  # see note_literal
         self.taken = set(taken) | self.locals
         self.counter = 0
         self.out: list[ir.Stmt] = []
@@ -244,6 +245,8 @@ class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
                 if made is not None and callable(made):
                     self.static[node.targets[0].target.value] = made
                     return
+            if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+                self.note_literal(node.targets[0].target.value, node.value)
             value = self.expr(node.value)
             if len(node.targets) > 1:
                 value = self.to_atom(value)
@@ -378,6 +381,19 @@ class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
 
         self.fdef.body.visit(Binds())
         return count
+
+    def note_literal(self, name: str, value) -> None:
+        """Remember the length of a tuple/list literal (the keys of a dict literal) bound to a
+        name once, so ``f(*args)`` / ``f(**options)`` spread exactly that many."""
+        if self.binding_count(name) != 1:
+            return
+        if isinstance(value, (cst.Tuple, cst.List)) and not any(
+                isinstance(el, cst.StarredElement) for el in value.elements):
+            self.literals[name] = len(value.elements)
+        elif isinstance(value, cst.Dict) and all(
+                isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString)
+                for el in value.elements):
+            self.literals[name] = tuple(el.key.evaluated_value for el in value.elements)
 
     def local_function(self, node: cst.FunctionDef | cst.Lambda, name: str) -> LocalFunction:
         """A nested def or lambda as a compile-time value; what it reads from this scope

@@ -26,7 +26,7 @@ from ...errors import DifferentiationError
 from ...rules import registry
 from ..fence import Fence, check
 from ..parse import MISSING, parse_def, read_function, read_lambda
-from .expressions import StaticValue
+from .expressions import Spread, StaticValue
 from .closures import LocalFunction, local_signature
 from .lists import lists_as_values, reads_as_values
 from .lower import Lowerer
@@ -140,6 +140,8 @@ class ProgramBuilder:
 
     # ------------------------------------------------------------------ calls
     def call(self, low: Lowerer, node, func, args, kwargs) -> ir.Expr:
+        if any(isinstance(a, Spread) for a in args) or any(k == "**" for k, _ in kwargs):
+            args, kwargs = self.spread(low, node, func, args, kwargs)
         owner = getattr(func, "__self__", None)
         if hasattr(owner, "_get") and hasattr(owner, "_transforms"):  # ``decorated.grad(x)``
             func = owner._get(func.__name__)
@@ -258,6 +260,49 @@ class ProgramBuilder:
         name = self.function_name(target, static, tuple(extra_params))
         return ir.UserCall(name, tuple(positional + extra_args), ())
 
+
+    def spread(self, low: Lowerer, node, func, args, kwargs):
+        """``f(*xs, **d)`` on runtime values, by ``f``'s signature: the positional parameters
+        left take ``xs[0], xs[1], ...``; the others ``d[name]``, or ``d.get(name, default)``."""
+        if not (isinstance(func, LocalFunction) or _is_user_function(func)):
+            raise low.error(node, "`*`/`**` of a runtime value is supported in calls of your "
+                                  "own functions (whose parameters say how to spread it)")
+        params = _parameters(low, node, func)
+        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+            raise low.error(node, "spreading `*`/`**` into a function with `*args`/`**kwargs` "
+                                  "is not supported by s2sad")
+        named = {k for k, _ in kwargs if k != "**"}
+        slots = [p for p in params if p.kind != p.KEYWORD_ONLY and p.name not in named]
+        fixed = sum(not isinstance(a, Spread) for a in args)
+        out = []
+        for a in args:
+            if not isinstance(a, Spread):
+                out.append(a)
+                continue
+            n = low.literals.get(getattr(a.value, "id", None))
+            if not isinstance(n, int):  # unknown length: the required parameters, checked
+                n = sum(p.default is inspect.Parameter.empty for p in slots) - fixed
+                size = low.to_atom(ir.Call("len", (a.value,)))
+                ok = low.to_atom(ir.Call("eq", (size, ir.Const(n))))
+                low.emit(ir.ExprStmt(ir.Call("assert", (ok, ir.Const(
+                    f"s2sad spreads `*` of a runtime sequence into the {n} required "
+                    f"parameters of {_label(func)}; pass the others by name"))), low.line))
+            out += [low.to_atom(ir.Subscript(a.value, ir.Index((ir.Const(i),))))
+                    for i in range(max(n, 0))]
+        kw = [(k, v) for k, v in kwargs if k != "**"]
+        for _, d in [(k, v) for k, v in kwargs if k == "**"]:
+            taken = {p.name for p in params[:len(out)]} | {k for k, _ in kw}
+            keys = low.literals.get(getattr(d.value, "id", None))
+            for p in params[len(out):]:
+                if p.name in taken or (isinstance(keys, tuple) and p.name not in keys):
+                    continue
+                key = ir.Const(p.name)
+                if p.default is inspect.Parameter.empty or isinstance(keys, tuple):
+                    kw.append((p.name, low.to_atom(ir.Subscript(d.value, ir.Index((key,))))))
+                else:
+                    kw.append((p.name, low.to_atom(ir.Call(
+                        "_rt.dict_get", (d.value, key, _default_atom(self, p.name, p.default))))))
+        return out, kw
 
     def returns_function(self, func) -> bool:
         """Whether a user function's last statement returns a function it defines."""
