@@ -16,7 +16,7 @@ import numpy as np
 from ... import ir
 from ..parse import MISSING, lookup_free
 from .closures import LocalFunction
-from .methods import ARRAY_ATTRIBUTES, ARRAY_METHODS
+from .methods import ARRAY_ATTRIBUTES, ARRAY_METHODS, CONTAINER_METHODS
 
 if TYPE_CHECKING:
     from .program import ProgramBuilder
@@ -338,6 +338,8 @@ class ExpressionLowering:
         if spec is None:  # a method of an object that is not an array: ``rs.randn(3)``
             atoms = [self.b.library_arg(self, node, a) for a in args]
             katoms = tuple((k, self.b.library_arg(self, node, v)) for k, v in kwargs)
+            if attr in CONTAINER_METHODS:  # ``params.items()``, ``params.get("b", 0.0)``
+                return ir.Call(CONTAINER_METHODS[attr], (base, *atoms), katoms)
             return ir.Call("call_method", (base, ir.Const(attr), *atoms), katoms)
         func, pack_shape = spec
         if pack_shape and len(args) > 1:  # x.reshape(2, 3) -> np.reshape(x, (2, 3))

@@ -24,3 +24,9 @@ ARRAY_ATTRIBUTES = {
     "T": "np.transpose", "shape": "np.shape", "ndim": "np.ndim", "size": "np.size",
     "dtype": "_rt.dtype", "real": "np.real", "imag": "np.imag",
 }
+
+# Methods of dicts, read as the runtime primitives they stand for (rules/containers.py).
+CONTAINER_METHODS = {
+    "items": "_rt.dict_items", "keys": "_rt.dict_keys", "values": "_rt.dict_values",
+    "get": "_rt.dict_get",
+}

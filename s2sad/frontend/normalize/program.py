@@ -153,9 +153,8 @@ class ProgramBuilder:
             atoms = [self.data_arg(low, node, a) for a in args]
             katoms = tuple((k, self.data_arg(low, node, v)) for k, v in kwargs)
             return ir.Call(rule.name, tuple(atoms), katoms)
-        if func in (range, zip, enumerate):
-            raise low.error(node, f"{func.__name__}() is only supported as the iterable of a "
-                                  f"`for` loop")
+        if func is dict and not args:  # ``dict(w=w, b=b)``: a dict literal
+            return ir.Call("dict", tuple(x for k, v in kwargs for x in (ir.Const(k), v)))
         return self.library_call(low, node, func, args, kwargs)
 
     def library_call(self, low: Lowerer, node, func, args, kwargs) -> ir.Call:
@@ -175,6 +174,8 @@ class ProgramBuilder:
                            katoms)
         if name is None:
             name = self.global_name(getattr(func, "__name__", "_func"), func)
+        if name in ("tuple", "list", "dict"):  # those names build literals in the IR
+            name = f"{self.global_name('builtins', builtins)}.{name}"
         return ir.Call(name, atoms, katoms)
 
     def library_arg(self, low: Lowerer, node, arg) -> ir.Atom:
