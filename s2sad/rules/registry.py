@@ -292,7 +292,7 @@ def _load_rule_files() -> None:
     if not _loaded:
         _loaded = True
         from . import numpy, operators, math, runtime, generated_code  # noqa: F401  (registration)
-        from . import numpy_arrays, linalg  # noqa: F401
+        from . import numpy_arrays, linalg, containers  # noqa: F401
         try:
             import scipy  # noqa: F401  (an optional dependency: its rules only where installed)
         except ImportError:

@@ -181,6 +181,7 @@ from .batching import *  # noqa: E402,F401,F403  (helpers of batched code)
 from .arrays import *  # noqa: E402,F401,F403  (helpers of array-manipulation rules)
 from .linalg import *  # noqa: E402,F401,F403  (helpers of decomposition and FFT rules)
 from .special import *  # noqa: E402,F401,F403  (helpers of SciPy rules; SciPy imported lazily)
+from .containers import *  # noqa: E402,F401,F403  (helpers of lowered container code)
 
 
 # ----------------------------------------------------------------- used by Jacobian code
