@@ -16,7 +16,7 @@ PACKAGE_DIR = str(Path(s2sad.__file__).resolve().parent)
 LINES = CASES_FILE.read_text().splitlines()
 
 # functions besides the entry whose markers are also acceptable places for the error
-EXTRA = {"generator_function_loop": [ec._values]}
+EXTRA: dict = {}
 
 
 def _markers(fns) -> list[tuple[int, int]]:
@@ -78,14 +78,10 @@ def test_unsupported_syntax_is_reported_at_the_users_line(name, transform):
     _check_location(info.value, _markers([fn] + EXTRA.get(name, [])))
 
 
-@pytest.mark.parametrize("name", ["try", "while_generator"])
+@pytest.mark.parametrize("name", ["try", "yield_value"])
 def test_unsupported_syntax_through_the_decorator_and_forward_mode(name):
-    if name == "try":
-        fn, args = ec.UNSUPPORTED["try"]
-        places = _markers([fn])
-    else:
-        fn, args = ec.UNSUPPORTED["generator_function_loop"]
-        places = _markers([fn, ec._values])
+    fn, args = ec.UNSUPPORTED[name]
+    places = _markers([fn])
     with pytest.raises(UnsupportedSyntaxError) as info:
         s2sad.differentiate(fn).grad(*args)
     _check_location(info.value, places)

@@ -15,7 +15,7 @@ from .parse import SourceFunction
 
 # node type -> what the message calls it
 UNSUPPORTED: dict[type, str] = {
-    cst.Try: "`try`", cst.Yield: "`yield` (generators)",
+    cst.Try: "`try`", 
     cst.Await: "`await`", cst.Global: "`global`", cst.Nonlocal: "`nonlocal`",
     cst.Del: "`del`", cst.ClassDef: "a class definition",
     cst.Import: "`import` inside a function", cst.ImportFrom: "`import` inside a function",

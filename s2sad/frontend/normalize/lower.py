@@ -92,6 +92,9 @@ class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
         self.literals: dict[str, int | tuple] = {}  # see note_literal
         self.taken = set(taken) | self.locals
         self.counter = 0
+        # a generator function is read as a function returning the list of its items (eager:
+        # fine for the finite generators a loop consumes)
+        self.yielded = self.fresh("_yielded") if contains(fdef.body, (cst.Yield,)) else None
         self.out: list[ir.Stmt] = []
         self.line = 0
         self.loops: list[Loop] = []
@@ -148,8 +151,12 @@ class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
         if self.ret_flag:
             self.emit(ir.Assign(self.ret_flag, ir.Const(False), 0))
             self.emit(ir.Assign(self.ret_val, ir.Const(None), 0))
+        if self.yielded:
+            self.emit(ir.Assign(self.yielded, ir.Call("list", ()), 0))
         self.statements(body)
-        if self.ret_flag:
+        if self.yielded:  # a generator function returns the list of what it yields
+            self.emit(ir.Return(ir.Name(self.yielded), 0))
+        elif self.ret_flag:
             self.emit(ir.Return(ir.Name(self.ret_val), 0))
         elif not self.out or not isinstance(self.out[-1], ir.Return):
             self.emit(ir.Return(ir.Const(None), 0))
@@ -279,6 +286,12 @@ class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
 
     def expr_statement(self, node: cst.Expr) -> None:
         call = node.value
+        if isinstance(call, cst.Yield) and self.yielded:
+            if isinstance(call.value, cst.From) or call.value is None:
+                raise self.error(call, "only `yield <value>` is supported by s2sad")
+            item = self.to_atom(self.expr(call.value))
+            self.assign(self.yielded, ir.Call("_rt.append", (ir.Name(self.yielded), item)))
+            return
         # ``xs.append(v)`` on a local list: rebinding keeps the data flow explicit
         if (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
                 and isinstance(call.func.value, cst.Name) and call.func.value.value in self.locals
@@ -582,10 +595,9 @@ class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
                 for el, s in zip(target.elements, seqs):
                     self.store(el.value, ir.Subscript(s, ir.Index((i,))))
             return ir.Const(0), n, ir.Const(1), bind
-        if isinstance(it, cst.Call) and fobj is not None:
-            raise self.error(it, "this loop's iteration space cannot be reversed: s2sad loops "
-                                 "over range(), arrays, lists, tuples, zip() and enumerate()")
         seq = self.to_atom(self.expr(it))
+        if isinstance(it, cst.Call) and fobj is not None:  # ``sorted(s)``, ``map(...)``: a list
+            seq = self.to_atom(ir.Call("_rt.to_list", (seq,)))
         n = self.to_atom(ir.Call("len", (seq,)))
 
         def bind(i):
