@@ -13,9 +13,11 @@ returns whatever the dict holds), so tangents and cotangents of it add with
 ``_rt.tree_add``. No batching declarations: one call per lane is right for all of them.
 """
 
+import builtins
+
 from s2sad import runtime as _rt
 
-from .registry import defrule, nondiff
+from .registry import alias, defrule, nondiff
 
 nondiff(_rt.dict_keys, name="_rt.dict_keys", signature=lambda d: None)
 nondiff(_rt.set_from, name="_rt.set_from", signature=lambda items: None)
@@ -234,3 +236,10 @@ class when_missing:
 
     def vjp_v(g, v, d, key):
         return _rt.when_missing(g, d, key, v)
+
+
+# Python's own spellings of these primitives, as user code writes them.
+alias(builtins.sum, _rt.sum_items)
+alias(builtins.tuple, _rt.to_tuple)
+alias(builtins.list, _rt.to_list)
+alias(builtins.reversed, _rt.reversed_items)

@@ -145,6 +145,10 @@ class ProgramBuilder:
         owner = getattr(func, "__self__", None)
         if hasattr(owner, "_get") and hasattr(owner, "_transforms"):  # ``decorated.grad(x)``
             func = owner._get(func.__name__)
+        if func in (list, tuple) and not args and not kwargs:  # ``[]`` / ``()``
+            return ir.Call(func.__name__, ())
+        if func is dict and not args:  # ``dict(w=w, b=b)``: a dict literal
+            return ir.Call("dict", tuple(x for k, v in kwargs for x in (ir.Const(k), v)))
         rule = registry.rule_for_object(func)  # first: library functions with rules are primitives
         if isinstance(func, LocalFunction) or rule is None and (
                 transformed_entry(func) is not None or _is_user_function(func)):
@@ -153,8 +157,6 @@ class ProgramBuilder:
             atoms = [self.data_arg(low, node, a) for a in args]
             katoms = tuple((k, self.data_arg(low, node, v)) for k, v in kwargs)
             return ir.Call(rule.name, tuple(atoms), katoms)
-        if func is dict and not args:  # ``dict(w=w, b=b)``: a dict literal
-            return ir.Call("dict", tuple(x for k, v in kwargs for x in (ir.Const(k), v)))
         return self.library_call(low, node, func, args, kwargs)
 
     def library_call(self, low: Lowerer, node, func, args, kwargs) -> ir.Call:
