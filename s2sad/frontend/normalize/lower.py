@@ -254,6 +254,9 @@ class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
                     return
             if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
                 self.note_literal(node.targets[0].target.value, node.value)
+            if len(node.targets) == 1 and self.is_unzip(node.value):  # a, b = zip(*pairs)
+                self.unzip(node.targets[0].target, node.value.args[0].value)
+                return
             value = self.expr(node.value)
             if len(node.targets) > 1:
                 value = self.to_atom(value)
@@ -394,6 +397,30 @@ class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
 
         self.fdef.body.visit(Binds())
         return count
+
+    def is_unzip(self, value) -> bool:
+        return (isinstance(value, cst.Call) and len(value.args) == 1
+                and value.args[0].star == "*" and self.static_value(value.func) is zip)
+
+    def unzip(self, target, rows_node) -> None:
+        """``a, b = zip(*rows)``: column j is the tuple of ``row[j]`` over the rows."""
+        if not isinstance(target, (cst.Tuple, cst.List)):
+            raise self.error(target, "unpack zip(*rows) into one name per column")
+        rows = self.to_atom(self.expr(rows_node))
+        n = self.to_atom(ir.Call("len", (rows,)))
+        cols = [self.fresh("_col") for _ in target.elements]
+        for col in cols:
+            self.emit(ir.Assign(col, ir.Call("list", ()), self.line))
+        i = self.fresh("_i")
+        outer, self.out = self.out, []
+        row = self.to_atom(ir.Subscript(rows, ir.Index((ir.Name(i),))))
+        for j, col in enumerate(cols):
+            item = self.to_atom(ir.Subscript(row, ir.Index((ir.Const(j),))))
+            self.assign(col, ir.Call("_rt.append", (ir.Name(col), item)))
+        body, self.out = tuple(self.out), outer
+        self.emit(ir.For(i, ir.Const(0), n, ir.Const(1), body, self.line))
+        for el, col in zip(target.elements, cols):
+            self.store(el.value, ir.Call("_rt.to_tuple", (ir.Name(col),)))
 
     def note_literal(self, name: str, value) -> None:
         """Remember the length of a tuple/list literal (the keys of a dict literal) bound to a
