@@ -125,9 +125,19 @@ def reciprocal(x, out):
     return -out * out
 
 
-@elementwise(np.abs)
-def abs_(x, out):
-    return np.sign(x)
+@defrule(np.abs, diff="x")
+class abs_:
+    # Real x: d|x| = sign(x) t. Complex z (JAX's convention, rules/linalg.py): |z| is not
+    # holomorphic, d|z| = Re(conj(z) dz) / |z| and the cotangent is Re(g) conj(z) / |z|, 0 at
+    # 0 -- not ``g * partial``, hence a general rule. The helpers keep real x on the one
+    # multiplication it always was (np.abs, np.absolute and builtin abs are this rule).
+    def signature(x): ...
+
+    def jvp_x(t, x):
+        return _rt.abs_jvp(t, x)
+
+    def vjp_x(g, x):
+        return _rt.abs_vjp(g, x)
 
 
 @elementwise(np.fabs)
@@ -745,15 +755,59 @@ class array:
         return _rt.array_vjp(g, object)
 
 
+# Complex parts. JAX's convention (rules/linalg.py): the cotangent of z = x + iy is
+# dL/dx - i dL/dy; a linear map z -> A z + B conj(z) has the transpose g -> A g + conj(B g).
+# A real value's cotangent may carry a meaningless imaginary part (a real x times a complex
+# constant): maps from complex to real read Re(g) only.
+
+
 @defrule(np.real, diff="val", tags="linear")
 class real:
+    # Re z = (z + conj z) / 2: the cotangent is Re(g) (g itself when g is real)
     def signature(val): ...
 
     def jvp_val(t, val):
         return np.real(t)
 
     def vjp_val(g, val):
-        return g
+        return np.real(g)
+
+
+@defrule(np.imag, diff="val", tags="linear")
+class imag:
+    # Im z = (z - conj z) / 2i: the cotangent is -i Re(g); a real input's imag is constant 0
+    def signature(val): ...
+
+    def jvp_val(t, val):
+        return np.imag(t)
+
+    def vjp_val(g, val):
+        return _rt.complex_only(-1j * np.real(g), val)
+
+
+@defrule(np.conj, diff="x", tags="linear")
+class conj:
+    # conj z: A = 0, B = 1, so the cotangent is conj(g) (np.conj is np.conjugate)
+    def signature(x): ...
+
+    def jvp_x(t, x):
+        return np.conj(t)
+
+    def vjp_x(g, x):
+        return np.conj(g)
+
+
+@defrule(np.angle, diff="z")
+class angle:
+    # angle z = Im log z: d angle = Im(dz / z), cotangent -i Re(g) / z (times 180/pi when
+    # deg); a real input's angle (0 or pi) is locally constant
+    def signature(z, deg=False): ...
+
+    def jvp_z(t, z, deg):
+        return _rt.angle_jvp(t, z, deg)
+
+    def vjp_z(g, z, deg):
+        return _rt.angle_vjp(g, z, deg)
 
 
 # --------------------------------------------------------------------------- no derivative
@@ -766,7 +820,7 @@ for _f in (np.zeros, np.ones, np.zeros_like, np.ones_like, np.full, np.full_like
            np.isfinite, np.signbit, np.any, np.all, np.logical_and, np.logical_or,
            np.logical_not, np.logical_xor, np.isclose, np.allclose, np.floor_divide,
            np.greater, np.less, np.equal, np.greater_equal, np.less_equal, np.not_equal,
-           np.heaviside, np.imag):
+           np.heaviside):
     nondiff(_f)
 
 
@@ -777,7 +831,8 @@ batching("elementwise", "np.where", "np.clip", "np.equal", "np.not_equal", "np.g
          "np.isinf", "np.isfinite", "np.logical_and", "np.logical_or", "np.logical_xor",
          "np.logical_not", "np.heaviside", "np.floor_divide")
 batching("same_shapes", "np.zeros_like", "np.ones_like", "np.full_like", "np.empty_like",
-         "np.copy", "np.asarray", "np.real")
+         "np.copy", "np.asarray", "np.real", "np.imag", "np.conjugate", "np.angle")
+batching("elementwise", "np.absolute")
 batching("reduction", "np.sum", "np.mean", "np.max", "np.min", "np.prod", "np.std", "np.var",
          "np.all", "np.any", "np.count_nonzero")
 batching("axis_required", "np.cumsum", "np.argmax", "np.argmin", "np.argsort")

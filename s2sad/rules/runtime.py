@@ -465,3 +465,105 @@ batching("first_twin", "_rt.mean_vjp", helper="_rt.vmean_vjp")
 batching("first_twin", "_rt.reshape_like", helper="_rt.vreshape_like")
 batching("first_twin", "_rt.matmul_vjp_x", helper="_rt.vmatmul_vjp_x")
 batching("first_twin", "_rt.matmul_vjp_y", helper="_rt.vmatmul_vjp_y")
+
+
+# --------------------------------------------------------------------------- complex values
+# (runtime/helpers.py; JAX's convention.) With u = conj(x)/|x| (sign(x) for real x):
+#   abs_jvp(v, x) = Re(u v),  abs_vjp(w, x) = Re(w) u: each the other's transpose.
+# Their derivatives in x exist for complex x only (0 for real x, made exact by complex_only):
+#   d abs_jvp(v, x)[s] = (Re(conj(s) v) - Re(u s) Re(u v)) / |x|   (symmetric in s and v)
+#   d abs_vjp(w, x)[s] = Re(w) (conj(s) - u Re(u s)) / |x|         (its own transpose in s)
+# written with primitives, so every higher derivative follows from their rules.
+
+
+@defrule(_rt.abs_jvp, name="_rt.abs_jvp", diff="v x")
+class abs_jvp:
+    def signature(v, x): ...
+
+    def jvp_v(t, x):
+        return _rt.abs_jvp(t, x)
+
+    def vjp_v(g, x):
+        return _rt.abs_vjp(g, x)
+
+    def jvp_x(t, v, x):
+        d = np.real(np.conj(t) * v) - _rt.abs_jvp(t, x) * _rt.abs_jvp(v, x)
+        return _rt.complex_only(d / np.abs(x), x)
+
+    def vjp_x(g, v, x):
+        d = np.conj(v) - _rt.abs_vjp(_rt.abs_jvp(v, x), x)
+        return _rt.complex_only(np.real(g) * d / np.abs(x), x)
+
+
+@defrule(_rt.abs_vjp, name="_rt.abs_vjp", diff="w x")
+class abs_vjp:
+    def signature(w, x): ...
+
+    def jvp_w(t, x):
+        return _rt.abs_vjp(t, x)
+
+    def vjp_w(g, x):
+        return _rt.abs_jvp(g, x)
+
+    def jvp_x(t, w, x):
+        d = np.conj(t) - _rt.abs_vjp(_rt.abs_jvp(t, x), x)
+        return _rt.complex_only(np.real(w) * d / np.abs(x), x)
+
+    def vjp_x(g, w, x):
+        d = np.conj(g) - _rt.abs_vjp(_rt.abs_jvp(g, x), x)
+        return _rt.complex_only(np.real(w) * d / np.abs(x), x)
+
+
+@defrule(_rt.complex_only, name="_rt.complex_only", diff="v", tags="linear")
+class complex_only:
+    # the identity or zero, by the dtype of ``like``: its own transpose
+    def signature(v, like): ...
+
+    def jvp_v(t, like):
+        return _rt.complex_only(t, like)
+
+    def vjp_v(g, like):
+        return _rt.complex_only(g, like)
+
+
+# angle_jvp(v, z) = k Im(v / z),  angle_vjp(w, z) = -i k Re(w) / z  (k = 180/pi or 1): each
+# the other's transpose; in z, d(1/z)[s] = -s / z² gives
+#   d angle_jvp(v, z)[s] = angle_jvp(-v s / z, z),  d angle_vjp(w, z)[s] = angle_vjp(w, z) (-s / z)
+# (complex-linear in s: the transpose multiplies by the same factor, no conjugation).
+
+
+@defrule(_rt.angle_jvp, name="_rt.angle_jvp", diff="v z")
+class angle_jvp:
+    def signature(v, z, deg=False): ...
+
+    def jvp_v(t, z, deg):
+        return _rt.angle_jvp(t, z, deg)
+
+    def vjp_v(g, z, deg):
+        return _rt.angle_vjp(g, z, deg)
+
+    def jvp_z(t, v, z, deg):
+        return _rt.angle_jvp(-(v * t) / z, z, deg)
+
+    def vjp_z(g, v, z, deg):
+        return _rt.complex_only(_rt.angle_vjp(g, z, deg) * (-v / z), z)
+
+
+@defrule(_rt.angle_vjp, name="_rt.angle_vjp", diff="w z")
+class angle_vjp:
+    def signature(w, z, deg=False): ...
+
+    def jvp_w(t, z, deg):
+        return _rt.angle_vjp(t, z, deg)
+
+    def vjp_w(g, z, deg):
+        return _rt.angle_jvp(g, z, deg)
+
+    def jvp_z(t, w, z, deg):
+        return _rt.complex_only(_rt.angle_vjp(w, z, deg) * (-t / z), z)
+
+    def vjp_z(g, w, z, deg):
+        return _rt.complex_only(_rt.angle_vjp(w, z, deg) * (-g / z), z)
+
+
+batching("elementwise", "_rt.abs_jvp", "_rt.abs_vjp", "_rt.angle_jvp", "_rt.angle_vjp")

@@ -38,6 +38,8 @@ __all__ = [
     # einsum
     "einsum_jvp", "einsum_vjp", "einsum_jvp_dops", "einsum_vjp_dops", "einsum_vjp_all",
     "einsum_higher",
+    # complex values (JAX's convention: the cotangent of x + iy is dL/dx - i dL/dy)
+    "abs_jvp", "abs_vjp", "complex_only", "angle_jvp", "angle_vjp",
 ]
 
 
@@ -587,3 +589,67 @@ def einsum_higher(like, operands):
             "third and higher derivatives through einsum with more than two operands are not "
             "supported; split it into two-operand einsums")
     return _zeros_like(like)
+
+
+# --------------------------------------------------------------------------- complex values
+# JAX's convention (rules/linalg.py): the cotangent of z = x + iy is dL/dx - i dL/dy, paired
+# with a tangent as <g, v> = Re sum(g v). A real value's cotangent may carry an imaginary
+# part that means nothing (a real x times a complex constant gets one): rules from complex
+# inputs to real outputs read Re(g) only. Real inputs take the first branch: the code and
+# numbers real programs had before complex support.
+
+
+def _conj_unit(x):
+    """conj(x) / |x| of a complex ``x``, 0 where ``x == 0`` (the subgradient JAX picks)."""
+    a = xp.abs(x)
+    zero = a == 0
+    return xp.where(zero, 0.0, xp.conj(x) / xp.where(zero, 1.0, a))
+
+
+def abs_jvp(v, x):
+    """Tangent of ``|x|`` in the direction ``v``: ``v sign(x)`` for real ``x``;
+    ``Re(conj(x) v) / |x|`` for complex ``x`` (0 at 0). Linear in ``v``; ``abs_vjp`` is its
+    transpose."""
+    if not xp.iscomplexobj(x):
+        return v * xp.sign(x)
+    return xp.real(_conj_unit(x) * v)
+
+
+def abs_vjp(w, x):
+    """Cotangent of ``x`` from the cotangent ``w`` of ``|x|``: ``w sign(x)`` for real ``x``;
+    ``Re(w) conj(x) / |x|`` for complex ``x`` (0 at 0). Linear in ``w``; ``abs_jvp`` is its
+    transpose."""
+    if not xp.iscomplexobj(x):
+        return w * xp.sign(x)
+    return xp.real(w) * _conj_unit(x)
+
+
+def complex_only(v, like):
+    """``v`` where ``like`` is complex; real zeros shaped like ``v`` where it is real (a
+    derivative that only complex inputs have: ``imag``, ``angle``, the curvature of ``abs``).
+    Linear in ``v`` and its own transpose."""
+    if xp.iscomplexobj(like):
+        return v
+    return xp.zeros_like(xp.real(v))
+
+
+def _angle_factor(deg):
+    return 57.29577951308232 if deg else 1.0  # 180 / pi
+
+
+def angle_jvp(v, z, deg=False):
+    """Tangent of ``angle(z)`` in the direction ``v``: ``Im(v / z)`` (degrees if ``deg``);
+    0 for real ``z`` (0 or pi, locally constant). Linear in ``v``; ``angle_vjp`` is its
+    transpose."""
+    if not xp.iscomplexobj(z):
+        return xp.zeros_like(xp.real(v * z))
+    return xp.imag(v / z) * _angle_factor(deg)
+
+
+def angle_vjp(w, z, deg=False):
+    """Cotangent of ``z`` from the cotangent ``w`` of ``angle(z)``: ``-i Re(w) / z``
+    (degrees if ``deg``); 0 for real ``z``. Linear in ``w``; ``angle_jvp`` is its
+    transpose."""
+    if not xp.iscomplexobj(z):
+        return xp.zeros_like(xp.real(w * z))
+    return (-1j * _angle_factor(deg)) * xp.real(w) / z

@@ -336,3 +336,12 @@ for _u, _b, _c in ((_U1, _B1, _C1), (_U2, _B2, _C2), (_U3, _B3, _C3), (_U5, _B5,
     UNARY.update(_u)
     BINARY.update(_b)
     CASES.update(_c)
+
+# Complex cases: rules that became general leave UNARY; cases of names already in CASES
+# (np.real's real case) come after their own.
+from cases_complex import CASES as _C4, UNARY_TO_CASES as _MOVED  # noqa: E402
+
+for _name in _MOVED:
+    del UNARY[_name]
+for _name, _cases in _C4.items():
+    CASES.setdefault(_name, []).extend(_cases)
