@@ -140,6 +140,9 @@ class ExpressionLowering:
         if isinstance(value, (np.ndarray, np.generic, list, tuple, dict)):
             hint = node.attr.value if isinstance(node, cst.Attribute) else getattr(node, "value", "")
             return ir.Name(self.b.global_name(hint if isinstance(hint, str) else "_const", value))
+        if isinstance(value, type):  # ``type(x) is np.ndarray``: compared, never differentiated
+            return ir.Name(self.b.qualified_path(value) or self.b.global_name(
+                value.__name__, value))
         raise self.error(node, f"{type(value).__name__} `{_code(node)}` cannot be used as a "
                                f"value in differentiated code")
 

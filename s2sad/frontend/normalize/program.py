@@ -145,6 +145,9 @@ class ProgramBuilder:
         owner = getattr(func, "__self__", None)
         if hasattr(owner, "_get") and hasattr(owner, "_transforms"):  # ``decorated.grad(x)``
             func = owner._get(func.__name__)
+        folded = _fold(func, args, kwargs)
+        if folded is not None:
+            return folded
         if func in (list, tuple) and not args and not kwargs:  # ``[]`` / ``()``
             return ir.Call(func.__name__, ())
         if func is dict and not args:  # ``dict(w=w, b=b)``: a dict literal
@@ -153,9 +156,10 @@ class ProgramBuilder:
         if isinstance(func, LocalFunction) or rule is None and (
                 transformed_entry(func) is not None or _is_user_function(func)):
             return self.user_call(low, node, func, args, kwargs)
-        if rule is not None:
-            atoms = [self.data_arg(low, node, a) for a in args]
-            katoms = tuple((k, self.data_arg(low, node, v)) for k, v in kwargs)
+        if rule is not None:  # classes given to NumPy are dtypes; to builtins, classes
+            conv = self.data_arg if rule.name.startswith(("np.", "_rt.")) else self.library_arg
+            atoms = [conv(low, node, a) for a in args]
+            katoms = tuple((k, conv(low, node, v)) for k, v in kwargs)
             return ir.Call(rule.name, tuple(atoms), katoms)
         return self.library_call(low, node, func, args, kwargs)
 
@@ -352,6 +356,36 @@ class ProgramBuilder:
                 self.functions[name] = self.lower_function(name, obj, static, extra)
                 break
         return self._lowered[name]
+
+
+_FOLDABLE = (callable, isinstance, issubclass, hasattr, len, sorted, min, max, abs, round,
+             int, float, bool, str)
+
+
+def _fold(func, args, kwargs) -> ir.Const | None:
+    """A builtin applied to compile-time values only (``callable(act)``, ``sorted([3, 1])``),
+    evaluated now: it says the same thing every time the code runs."""
+    if not any(func is f for f in _FOLDABLE):
+        return None
+    values = []
+    for a in list(args) + [v for _, v in kwargs]:
+        if isinstance(a, StaticValue):
+            values.append(a.value)
+        elif isinstance(a, ir.Const):
+            values.append(a.value)
+        else:
+            return None
+    try:
+        result = func(*values[:len(args)], **dict(zip([k for k, _ in kwargs], values[len(args):])))
+    except Exception:  # noqa: BLE001 - the call fails the same way at run time: leave it there
+        return None
+    if isinstance(result, list):
+        result = tuple(result)
+    scalars = (bool, int, float, complex, str, type(None))
+    if isinstance(result, scalars) or (isinstance(result, tuple)
+                                       and all(isinstance(v, scalars) for v in result)):
+        return ir.Const(result)
+    return None
 
 
 def _parameters(low: Lowerer, node, target) -> list[inspect.Parameter]:
