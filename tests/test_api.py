@@ -505,3 +505,15 @@ def test_vjp_dict_cotangent_with_other_keys_is_a_value_error_naming_them():
     with pytest.raises(ValueError, match=r"cotangent is a dict with keys \['h'\] but the output "
                                          r"is a dict with keys \['h', 'n'\]"):
         vjp_fn({"h": np.ones_like(out["h"])})
+
+
+def reads_values_in_order(p):
+    a, b = list(p.values())  # depends on the dict's order: tangents must follow the primal's
+    return a * 2.0 + b * 10.0
+
+
+def test_jvp_of_an_order_dependent_body_pairs_tangents_by_key():
+    p = {"w": np.array([1.0, 2.0]), "b": np.array([3.0, 4.0])}
+    t = {"b": np.array([1.0, 0.0]), "w": np.array([0.0, 1.0])}
+    out, dout = s2sad.jvp(reads_values_in_order, (p,), (t,))
+    np.testing.assert_allclose(dout, 2.0 * t["w"] + 10.0 * t["b"], rtol=1e-15)
