@@ -140,6 +140,19 @@ class abs_:
         return _rt.abs_vjp(g, x)
 
 
+@defrule(np.sign, diff="x")
+class sign:
+    # Real x: piecewise constant, a zero derivative. Complex z: sign(z) = z / |z| is not
+    # constant, and its derivative is not done yet: ``real_only`` refuses it at run time.
+    def signature(x): ...
+
+    def jvp_x(t, x):
+        return _rt.zeros_like(_rt.real_only(t, x, "np.sign"))
+
+    def vjp_x(g, x):
+        return _rt.zeros_like(_rt.real_only(x, x, "np.sign"))
+
+
 @elementwise(np.fabs)
 def fabs(x, out):
     return np.sign(x)
@@ -317,32 +330,39 @@ class mean:
 
 @defrule(np.var, diff="a")
 class var:
-    # var = sum((a - m)²) / (N - ddof);  d var = 2 sum((a - m) t) / (N - ddof)
+    # var = sum(|a - m|²) / (N - ddof);  d var = 2 Re sum(conj(d) t) / (N - ddof), d = a - m
+    # (sum(d) = 0 takes care of m). Complex a (JAX's convention, rules/linalg.py): the
+    # cotangent is 2 Re(g) conj(d) / (N - ddof). For real a, np.real and np.conj change no
+    # number.
     def signature(a, axis=None, *, ddof=0, keepdims=False): ...
 
     def jvp_a(t, a, axis, ddof, keepdims):
         d = a - np.mean(a, axis=axis, keepdims=True)
-        return 2.0 * np.sum(d * t, axis=axis, keepdims=keepdims) / (_rt.count(a, axis) - ddof)
+        dsum = np.real(np.sum(np.conj(d) * t, axis=axis, keepdims=keepdims))
+        return 2.0 * dsum / (_rt.count(a, axis) - ddof)
 
     def vjp_a(g, a, axis, ddof, keepdims):
         d = a - np.mean(a, axis=axis, keepdims=True)
-        return 2.0 * _rt.sum_vjp(g, a, axis, keepdims) * d / (_rt.count(a, axis) - ddof)
+        return 2.0 * np.real(_rt.sum_vjp(g, a, axis, keepdims)) * np.conj(d) / (
+            _rt.count(a, axis) - ddof)
 
 
 @defrule(np.std, diff="a")
 class std:
-    # std = sqrt(var): d std = d var / (2 std)
+    # std = sqrt(var): d std = d var / (2 std) (complex a as in ``var``)
     def signature(a, axis=None, *, ddof=0, keepdims=False): ...
 
     def jvp_a(t, a, out, axis, ddof, keepdims):
         d = a - np.mean(a, axis=axis, keepdims=True)
-        dvar = 2.0 * np.sum(d * t, axis=axis, keepdims=keepdims) / (_rt.count(a, axis) - ddof)
+        dsum = np.real(np.sum(np.conj(d) * t, axis=axis, keepdims=keepdims))
+        dvar = 2.0 * dsum / (_rt.count(a, axis) - ddof)
         return dvar / (2.0 * out)
 
     def vjp_a(g, a, out, axis, ddof, keepdims):
         d = a - np.mean(a, axis=axis, keepdims=True)
-        gv = g / (2.0 * out)
-        return 2.0 * _rt.sum_vjp(gv, a, axis, keepdims) * d / (_rt.count(a, axis) - ddof)
+        gv = np.real(g) / (2.0 * out)
+        return 2.0 * _rt.sum_vjp(gv, a, axis, keepdims) * np.conj(d) / (
+            _rt.count(a, axis) - ddof)
 
 
 @defrule(np.prod, diff="a")
@@ -403,16 +423,17 @@ class norm:
     # |x|_p = (sum |x|^p)^(1/p):  d|x|_p = sum(sign(x) |x|^q t) / |x|_p^q,  q = p - 1.
     # 2-norm and Frobenius: q = 1, x t / |x|;  p = 1: sign(x) t;  p = ±inf: sign(x) t on the
     # (tied) extreme entries only, which ``norm_mask`` selects (matrix 1 / inf norms likewise).
+    # Complex x is refused at run time (``real_only``): these helpers are real-only.
     def signature(x, ord=None, axis=None, keepdims=False): ...
 
     def jvp_x(t, x, out, ord, axis, keepdims):
-        q = _rt.norm_q(x, ord, axis)
+        q = _rt.norm_q(_rt.real_only(x, x, "np.linalg.norm"), ord, axis)
         num = _rt.norm_mask(x, out, ord, axis, keepdims) * _rt.signed_power(x, q, 0, True)
         den = _rt.signed_power(out, q, 0, False)
         return np.sum(num * t, axis=axis, keepdims=keepdims) / den
 
     def vjp_x(g, x, out, ord, axis, keepdims):
-        q = _rt.norm_q(x, ord, axis)
+        q = _rt.norm_q(_rt.real_only(x, x, "np.linalg.norm"), ord, axis)
         num = _rt.norm_mask(x, out, ord, axis, keepdims) * _rt.signed_power(x, q, 0, True)
         den = _rt.signed_power(out, q, 0, False)
         return _rt.sum_vjp(g / den, x, axis, keepdims) * num
@@ -815,7 +836,7 @@ class angle:
 
 for _f in (np.zeros, np.ones, np.zeros_like, np.ones_like, np.full, np.full_like, np.empty,
            np.empty_like, np.arange, np.linspace, np.eye, np.identity, np.shape, np.ndim,
-           np.size, np.sign, np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix,
+           np.size, np.floor, np.ceil, np.round, np.around, np.rint, np.trunc, np.fix,
            np.argmax, np.argmin, np.argsort, np.nonzero, np.count_nonzero, np.isnan, np.isinf,
            np.isfinite, np.signbit, np.any, np.all, np.logical_and, np.logical_or,
            np.logical_not, np.logical_xor, np.isclose, np.allclose, np.floor_divide,

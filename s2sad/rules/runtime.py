@@ -567,3 +567,16 @@ class angle_vjp:
 
 
 batching("elementwise", "_rt.abs_jvp", "_rt.abs_vjp", "_rt.angle_jvp", "_rt.angle_vjp")
+
+
+@defrule(_rt.real_only, name="_rt.real_only", diff="v", tags="linear")
+class real_only:
+    # the identity on real ``x`` (its own transpose), an error on complex ``x``
+    def signature(v, x, what): ...
+
+    def jvp_v(t, x, what):
+        return _rt.real_only(t, x, what)
+
+    def vjp_v(g, x, what):
+        return _rt.real_only(g, x, what)
+

@@ -40,6 +40,7 @@ __all__ = [
     "einsum_higher",
     # complex values (JAX's convention: the cotangent of x + iy is dL/dx - i dL/dy)
     "abs_jvp", "abs_vjp", "complex_only", "angle_jvp", "angle_vjp",
+    "real_only",
 ]
 
 
@@ -653,3 +654,15 @@ def angle_vjp(w, z, deg=False):
     if not xp.iscomplexobj(z):
         return xp.zeros_like(xp.real(w * z))
     return (-1j * _angle_factor(deg)) * xp.real(w) / z
+
+
+def real_only(v, x, what):
+    """``v`` unchanged where ``x`` is real; a clear ``TypeError`` where ``x`` is complex.
+
+    Rules whose derivative is not done for complex inputs yet (``np.sign``,
+    ``np.linalg.norm``) call it so a complex input is refused, never given a wrong
+    derivative. Linear in ``v`` and its own transpose."""
+    if xp.iscomplexobj(x):
+        raise TypeError(f"{what} of complex input is not differentiated by s2sad yet "
+                        f"(dtype {xp.asarray(x).dtype})")
+    return v

@@ -69,7 +69,8 @@ UNARY = {
     "np.arccosh": lambda *s: 1.5 + pos(*s), "np.arctanh": unit, "np.exp": gen,
     "np.exp2": gen, "np.expm1": gen, "np.log": pos, "np.log2": pos, "np.log10": pos,
     "np.log1p": pos, "np.sqrt": pos, "np.cbrt": away, "np.square": gen,
-    "np.reciprocal": away, "np.absolute": away, "np.fabs": away, "np.deg2rad": gen,
+    "np.reciprocal": away, "np.absolute": away, "np.fabs": away, "np.sign": away,
+    "np.deg2rad": gen,
     "np.radians": gen, "np.rad2deg": gen, "np.degrees": gen,
 }
 
@@ -239,6 +240,7 @@ CASES: dict[str, list[tuple[tuple, dict]]] = {
     "np.linalg.det": [((spd(3),), {}), ((well(3),), {}), ((spd(2, (3,)),), {})],
     "np.linalg.slogdet": [((spd(3),), {}), ((well(3),), {}), ((spd(2, (2,)),), {})],
     # ------------------------------------------------------------------ runtime helpers
+    "_rt.real_only": [((gen(3), gen(3), "np.sign"), {}), ((gen(2, 3), gen(2, 3), "x"), {})],
     "_rt.unbroadcast": [((gen(3, 4), gen(4)), {}), ((gen(3, 4), gen(3, 1)), {}),
                         ((gen(2, 3), np.float64(1.0)), {}), ((gen(3), gen(3)), {})],
     "_rt.broadcast_like": [((gen(4), gen(3, 4)), {}), ((gen(3, 1), gen(2, 3, 4)), {}),
