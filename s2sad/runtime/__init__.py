@@ -182,6 +182,7 @@ from .arrays import *  # noqa: E402,F401,F403  (helpers of array-manipulation ru
 from .linalg import *  # noqa: E402,F401,F403  (helpers of decomposition and FFT rules)
 from .special import *  # noqa: E402,F401,F403  (helpers of SciPy rules; SciPy imported lazily)
 from .containers import *  # noqa: E402,F401,F403  (helpers of lowered container code)
+from .memory import *  # noqa: E402,F401,F403  (helpers of code where arrays share memory)
 
 
 # ----------------------------------------------------------------- used by Jacobian code
