@@ -24,6 +24,7 @@ def _private_cache(tmp_path, monkeypatch):
     monkeypatch.delenv("S2SAD_NO_CACHE", raising=False)
     monkeypatch.setenv("S2SAD_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setattr(cache, "_warned", set())
+    monkeypatch.setattr(cache, "_usage", {})
 
 
 class Builder:
@@ -43,6 +44,11 @@ def entry(key: str):
     return cache_dir() / f"{key}.py"
 
 
+def header(key: str, body: bytes) -> bytes:
+    """The first line of a valid entry: the SHA-256 of the key, a NUL, and the body."""
+    return b"# s2sad-cache v2 sha256=" + hashlib.sha256(key.encode() + b"\0" + body).hexdigest().encode()
+
+
 def test_make_key_is_sha256_hex_and_unambiguous():
     k = make_key("ab", "c")
     assert len(k) == 64 and int(k, 16) >= 0
@@ -58,14 +64,14 @@ def test_miss_then_hit_builds_once():
     assert load_or_build(key, build) == SOURCE
     assert build.calls == 1
     first_line = entry(key).read_bytes().split(b"\n", 1)[0]
-    assert first_line.startswith(b"# s2sad-cache v1 sha256=")
+    assert first_line.startswith(b"# s2sad-cache v2 sha256=")
 
 
-def test_header_hashes_the_rest_of_the_file():
+def test_header_hashes_the_key_and_the_rest_of_the_file():
     key = make_key("f")
     load_or_build(key, Builder())
-    header, body = entry(key).read_bytes().split(b"\n", 1)
-    assert header == b"# s2sad-cache v1 sha256=" + hashlib.sha256(body).hexdigest().encode()
+    first, body = entry(key).read_bytes().split(b"\n", 1)
+    assert first == header(key, body)
     assert body.decode("utf-8") == SOURCE
 
 
@@ -80,8 +86,11 @@ def test_different_keys_do_not_collide():
     pytest.param(lambda d: d[:-10], id="truncated"),
     pytest.param(lambda d: d.split(b"\n", 1)[0][:30], id="truncated-header"),
     pytest.param(lambda d: d.replace(b"2.0 * x", b"9.0 * x"), id="body-changed"),
-    pytest.param(lambda d: b"# s2sad-cache v1 sha256=" + b"0" * 64 + b"\n" + d.split(b"\n", 1)[1],
+    pytest.param(lambda d: b"# s2sad-cache v2 sha256=" + b"0" * 64 + b"\n" + d.split(b"\n", 1)[1],
                  id="header-mismatch"),
+    pytest.param(lambda d: (b"# s2sad-cache v1 sha256=" + hashlib.sha256(d.split(b"\n", 1)[1])
+                            .hexdigest().encode() + b"\n" + d.split(b"\n", 1)[1]),
+                 id="old-format-v1"),
     pytest.param(lambda d: d.split(b"\n", 1)[1], id="header-missing"),
     pytest.param(lambda d: b"", id="empty"),
     pytest.param(lambda d: b"\xff\xfe\x00garbage" * 20, id="garbage"),
@@ -92,8 +101,11 @@ def test_damaged_file_is_regenerated(damage):
     path = entry(key)
     path.write_bytes(damage(path.read_bytes()))
     build = Builder()
-    assert load_or_build(key, build) == SOURCE
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        assert load_or_build(key, build) == SOURCE
     assert build.calls == 1
+    assert len(cache_warnings(record)) == 1 and "failed its check" in str(record[0].message)
     # ... and rewritten, so the next call is a hit again.
     again = Builder()
     assert load_or_build(key, again) == SOURCE
@@ -103,11 +115,24 @@ def test_damaged_file_is_regenerated(damage):
 def test_valid_header_but_undecodable_body_is_regenerated():
     key = make_key("f", "undecodable")
     body = b"x = '\xff\xfe'\n"
-    header = b"# s2sad-cache v1 sha256=" + hashlib.sha256(body).hexdigest().encode() + b"\n"
-    cache_dir().joinpath(f"{key}.py").write_bytes(header + body)
+    cache_dir().joinpath(f"{key}.py").write_bytes(header(key, body) + b"\n" + body)
     build = Builder()
-    assert load_or_build(key, build) == SOURCE
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", S2SADCacheWarning)
+        assert load_or_build(key, build) == SOURCE
     assert build.calls == 1
+
+
+def test_valid_entry_of_another_key_is_regenerated():
+    a, b = make_key("a"), make_key("b")
+    load_or_build(a, Builder("a = 1\n"))
+    entry(b).write_bytes(entry(a).read_bytes())  # a copied or misnamed file: valid, wrong key
+    build = Builder("b = 2\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", S2SADCacheWarning)
+        assert load_or_build(b, build) == "b = 2\n"
+    assert build.calls == 1
+    assert cache._read_verified(entry(b), b) == "b = 2\n"
 
 
 def test_no_cache_env_builds_in_memory(tmp_path, monkeypatch):
@@ -249,7 +274,7 @@ def test_concurrent_threads_same_key_all_succeed():
         t.join()
     assert errors == []
     assert results == [SOURCE] * N_WRITERS
-    assert cache._read_verified(entry(key)) == SOURCE
+    assert cache._read_verified(entry(key), key) == SOURCE
     assert [p.name for p in cache_dir().iterdir()] == [f"{key}.py"]
 
 
@@ -281,5 +306,5 @@ def test_concurrent_processes_same_key_all_succeed():
         p.join(timeout=60)
     assert outcomes == ["ok"] * n
     assert all(p.exitcode == 0 for p in procs)
-    assert cache._read_verified(entry(key)) == SOURCE * 200
+    assert cache._read_verified(entry(key), key) == SOURCE * 200
     assert [p.name for p in cache_dir().iterdir()] == [f"{key}.py"]
