@@ -292,19 +292,47 @@ def test_limit_from_the_environment(monkeypatch):
     assert len(messages) == 2 and "not a number" in messages[0]
 
 
-def test_folder_is_measured_on_first_write_then_every_64_writes(monkeypatch):
-    scans, real_scan = [], cache._scan
-    monkeypatch.setattr(cache, "_scan", lambda folder: scans.append(1) or real_scan(folder))
+def test_folder_is_measured_on_first_write_then_every_64_writes_and_scanned_when_over(
+        monkeypatch):
+    calls = []
+    for name in ("_estimate", "_scan"):
+        real = getattr(cache, name)
+        monkeypatch.setattr(cache, name, lambda folder, n=name, f=real: calls.append(n) or f(folder))
     for i in range(cache._RESCAN_EVERY + 1):
         cache.load_or_build(cache.make_key("scan", str(i)), lambda: "x = 1\n")
-    assert len(scans) == 2
+    assert calls == ["_estimate"] * 2  # the limit is far away: no stat of every entry
+    monkeypatch.setenv("S2SAD_CACHE_MAX_MB", "0.0001")
+    cache.load_or_build(cache.make_key("scan", "over"), lambda: "x = 1\n" * 100)
+    assert calls[2:] == ["_estimate", "_scan"]
+
+
+def test_estimate_is_exact_for_a_small_folder_and_close_for_a_big_one(folder):
+    folder.mkdir()
+    for i in range(200):
+        (folder / f"{cache.make_key(str(i))}.py").write_bytes(b"x" * (1000 + 10 * (i % 3)))
+    exact = sum(p.stat().st_size for p in folder.iterdir())
+    assert abs(cache._estimate(folder) - exact) < 0.01 * exact
+    (folder / "notes.txt").write_text("not an entry" * 1000)
+    for p in list(folder.iterdir())[:190]:
+        p.unlink(missing_ok=True)
+    assert cache._estimate(folder) == sum(p.stat().st_size for p in folder.iterdir()
+                                          if p.suffix == ".py")
 
 
 def test_no_limit_never_measures(monkeypatch):
     monkeypatch.setenv("S2SAD_CACHE_MAX_MB", "0")
-    monkeypatch.setattr(cache, "_scan", _raise(errno.EIO))
+    monkeypatch.setattr(cache, "_estimate", _raise(errno.EIO))
     for i in range(3):
         cache.load_or_build(cache.make_key("unbounded", str(i)), lambda: "x = 1\n")
+
+
+def test_folder_that_cannot_be_listed_warns_once_and_still_caches(monkeypatch, folder):
+    with monkeypatch.context() as patch, recorded() as messages:
+        patch.setattr(cache.os, "listdir", _raise(errno.EIO))
+        for i in range(3):
+            assert cache.load_or_build(cache.make_key("l", str(i)), lambda: "x = 1\n") == "x = 1\n"
+    assert len(messages) == 1 and "size limit" in messages[0]
+    assert len(entries(folder)) == 3
 
 
 def test_prune_tolerates_vanishing_files_and_cleans_stale_temp_files(monkeypatch, folder):
@@ -327,7 +355,7 @@ def test_prune_tolerates_vanishing_files_and_cleans_stale_temp_files(monkeypatch
 
     monkeypatch.setattr(cache, "_scan", scan_then_vanish)
     size = (folder / f"{keys[3]}.py").stat().st_size
-    left = cache._prune(folder, folder / f"{keys[3]}.py", int(2.5 * size))
+    left = cache._prune(folder, folder / f"{keys[3]}.py", int(2.5 * size))  # 4 > 2.5 entries
     assert left == 2 * size
     assert entries(folder) == sorted([f".{keys[1]}.def.tmp", f"{keys[2]}.py", f"{keys[3]}.py",
                                       "notes.txt"])

@@ -41,6 +41,7 @@ import hashlib
 import math
 import os
 import pathlib
+import random
 import re
 import stat
 import sys
@@ -59,6 +60,7 @@ _ENTRY_RE = re.compile(r"^[0-9A-Za-z_-]{1,128}\.py$")  # what _prune may delete 
 _TEMP_RE = re.compile(r"^\.[0-9A-Za-z_-]{1,128}\..*\.tmp$")  # ... and, once stale, these
 _DEFAULT_MAX_MB = 256.0
 _RESCAN_EVERY = 64  # writes of one process between two measurements of the folder
+_SAMPLE = 32  # entries whose size _estimate reads
 _LOW_WATER = 0.9  # prune down to 90% of the limit, so the next writes do not prune again
 _STALE_TEMP_SECONDS = 3600.0  # a temporary file this old was left by a writer that died
 _O_READ = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -336,17 +338,19 @@ def _save(folder: pathlib.Path, path: pathlib.Path, key: str, text: str) -> None
 
 
 def _note_write(folder: pathlib.Path, written: pathlib.Path, size: int) -> None:
-    """Count a write of ``size`` bytes; measure (and prune) the folder when due.
+    """Count a write of ``size`` bytes; estimate the folder's size, and prune, when due.
 
-    Measuring costs one ``scandir`` and a ``stat`` per entry, so it is not done
-    on every write. It is due on this process's first write to the folder (it
-    knows nothing yet), after every ``_RESCAN_EVERY`` writes (other processes
-    write too, so the estimate drifts low), and whenever this process's running
-    estimate (last measurement + bytes written since) passes the limit. A miss
-    has just paid for a build, which costs far more than a scan of a folder of
-    any size the limit allows, and most writes pay nothing. Between scans the
-    folder can overshoot by at most what the processes writing to it add
-    before their next scan.
+    Cost, for a folder of n entries: each process keeps a running estimate
+    (last measurement + bytes it wrote since), so most writes cost nothing.
+    A measurement (``_estimate``: one listing and 32 ``stat`` calls, about
+    30 ms for n = 50 000, some 20 times cheaper than a ``stat`` of every entry)
+    is due on the process's first write to the folder, every
+    ``_RESCAN_EVERY`` writes after (other processes write too), and whenever
+    the running estimate passes the limit. Only when the measurement is over
+    the limit does ``_prune`` stat every entry; it frees 10% of the limit, so
+    that happens once per many builds. The limit is therefore approximate:
+    the folder can overshoot by the sampling error and by what other
+    processes write between two measurements.
     """
     limit = max_bytes()
     if limit is None:
@@ -359,9 +363,30 @@ def _note_write(folder: pathlib.Path, written: pathlib.Path, size: int) -> None:
             if usage.estimate <= limit and usage.writes < _RESCAN_EVERY:
                 return
         usage.writes = 0
-    total = _prune(folder, written, limit)
+    try:
+        total: int | None = _estimate(folder)
+        if total > limit:
+            total = _prune(folder, written, limit)
+    except OSError as exc:  # the folder cannot be listed: try again at the next write
+        _warn_once(f"prune:{_fault_kind(exc)}", folder, f"s2sad: cannot list cache folder "
+                   f"{folder} to keep it under its size limit ({exc}).")
+        total = None
     with _lock:
         usage.estimate = total
+
+
+def _estimate(folder: pathlib.Path) -> int:
+    """The bytes in ``folder``'s entries, estimated: their number times the mean
+    size of up to ``_SAMPLE`` of them, drawn at random (so that a sample that
+    underestimates is not drawn again and again). Exact below ``_SAMPLE`` entries."""
+    names = [n for n in os.listdir(folder) if _ENTRY_RE.match(n)]
+    sizes = []
+    for name in random.sample(names, min(len(names), _SAMPLE)):
+        try:
+            sizes.append(os.stat(folder / name).st_size)
+        except OSError:  # pruned or replaced meanwhile
+            pass
+    return len(names) * sum(sizes) // len(sizes) if sizes else 0
 
 
 def _scan(folder: pathlib.Path) -> list[tuple[float, int, str]]:
@@ -373,33 +398,29 @@ def _scan(folder: pathlib.Path) -> list[tuple[float, int, str]]:
     entries, now = [], time.time()
     with os.scandir(folder) as it:
         for e in it:
+            entry, temp = _ENTRY_RE.match(e.name), _TEMP_RE.match(e.name)
             try:
-                st = e.stat(follow_symlinks=False)
+                st = e.stat(follow_symlinks=False) if entry or temp else None
             except OSError:
                 continue
-            if _ENTRY_RE.match(e.name) and stat.S_ISREG(st.st_mode):
+            if entry and stat.S_ISREG(st.st_mode):
                 entries.append((st.st_mtime, st.st_size, e.path))
-            elif _TEMP_RE.match(e.name) and now - st.st_mtime > _STALE_TEMP_SECONDS:
+            elif temp and now - st.st_mtime > _STALE_TEMP_SECONDS:
                 _unlink_quietly(e.path)
     return entries
 
 
-def _prune(folder: pathlib.Path, keep: pathlib.Path, limit: int) -> int | None:
+def _prune(folder: pathlib.Path, keep: pathlib.Path, limit: int) -> int:
     """Delete the least recently used entries until the folder is under 90% of ``limit``.
 
-    Returns the bytes left (None if the folder could not be listed). Never
-    deletes ``keep`` (the entry just written, even if it alone passes the
+    Returns the bytes left; raises ``OSError`` if the folder cannot be listed.
+    Never deletes ``keep`` (the entry just written, even if it alone passes the
     limit). Safe to run in many processes at once: an entry another process
     deleted first counts as gone; one it rewrote just after our scan may be
     deleted, which only costs a rebuild. Entries are touched on every hit, so
     oldest-mtime-first is least-recently-used-first.
     """
-    try:
-        entries = _scan(folder)
-    except OSError as exc:
-        _warn_once(f"prune:{_fault_kind(exc)}", folder, f"s2sad: cannot list cache "
-                   f"folder {folder} to keep it under its size limit ({exc}).")
-        return None
+    entries = _scan(folder)
     total = sum(size for _, size, _ in entries)
     if total <= limit:
         return total
