@@ -82,14 +82,14 @@ def match_tree(g, like):
         return type(like)(match_tree(a, b) for a, b in zip(g, like))
     if isinstance(like, dict):
         return {k: match_tree(g[k], v) for k, v in like.items()}
+    if isinstance(like, np.generic):  # before float: np.float64 is a float subclass
+        return like.dtype.type(g)
     if isinstance(like, float):
         return float(np.real(g)) if np.ndim(g) == 0 else g
     if isinstance(like, np.ndarray):
         if isinstance(g, np.ndarray) and g.dtype == like.dtype and g.shape == like.shape:
             return g
         return np.asarray(np.broadcast_to(g, like.shape), dtype=like.dtype)
-    if isinstance(like, np.generic):
-        return like.dtype.type(g)
     return g
 
 
@@ -204,9 +204,12 @@ def _fix_reverse(out, args, spec: Spec, nums):
 
     if spec.transform == "grad":
         return (fix_g(out[0]), out[1]) if spec.has_aux else fix_g(out)
-    if spec.transform == "value_and_grad":
-        return out[0], fix_g(out[1])
-    return fix_g(out[0]), out[1]  # grad_and_value
+    value, g = (out[0], out[1]) if spec.transform == "value_and_grad" else (out[1], out[0])
+    # the generated code checks (seeds) only an output that depends on the arguments; one
+    # that does not (a comparison, a count, a constant array) is checked here, so a bool
+    # or an array output is the same error whether or not it depends on the argument
+    _rt.seed(value[0] if spec.has_aux else value)
+    return (value, fix_g(g)) if spec.transform == "value_and_grad" else (fix_g(g), value)
 
 
 def grad(fn, argnums=0, has_aux=False) -> Transformed:
@@ -234,12 +237,27 @@ def vjp(fn, *primals, has_aux=False):
     bwd = _vjp_backward(gen)
 
     def vjp_fn(cotangent):
+        _require_float_output(out, "vjp")
         cotangent = align_tree(cotangent, out, "vjp: the cotangent", "the output")
         cts = bwd(res, cotangent)
         return tuple(match_tree(c, p) for c, p in zip(cts, primals))
 
     vjp_fn.source = gen.source
     return (out, vjp_fn, result[2]) if has_aux else (out, vjp_fn)
+
+
+def _require_float_output(out, what: str) -> None:
+    """A ``TypeError`` when no leaf of ``out`` is floating point: a bool or integer output
+    (``x > 0``, ``np.all(...)``, a count) has no cotangent to pull back. As in JAX, the
+    forward call succeeds and the pullback refuses; containers mixing floats and ints pass."""
+    leaves = [leaf for _, leaf in _leaves(out)]
+    if not leaves or any(isinstance(v, (float, complex)) and not isinstance(v, bool)
+           or np.asarray(v).dtype.kind in "fc" for v in leaves):
+        return
+    desc = (_rt._describe_output(leaves[0], np.asarray(leaves[0]).dtype) if len(leaves) == 1
+            else f"a {type(out).__name__} with no floating-point leaves")
+    raise TypeError(f"{what} requires a floating-point output, but the function returned "
+                    f"{desc}; bools and integers have no derivative")
 
 
 def _vjp_backward(gen: Generated):
@@ -387,30 +405,52 @@ def jacrev(fn, argnums=0, has_aux=False) -> Transformed:
     return _jacobian(fn, "jacrev", argnums, has_aux)
 
 
-def _jacobian(fn, transform: str, argnums, has_aux: bool) -> Transformed:
+def _jacobian(fn, transform: str, argnums, has_aux: bool, name: str | None = None,
+              like_input: bool = False) -> Transformed:
+    """``like_input``: the result takes the dtype of the (single) differentiated input,
+    as a Hessian does (the Jacobian of a gradient, which has its argument's dtype)."""
     nums = _argnums_tuple(argnums)
     argnums = tuple(argnums) if isinstance(argnums, list) else argnums
     spec = Spec(transform, argnums, bool(has_aux), vector=True)
+    name = name or transform
 
     def post(self, args, kwargs):
-        _check_differentiable(args, nums, transform)
+        _check_differentiable(args, nums, name)
         for i in nums:
             if isinstance(args[i], (tuple, list, dict)):
                 raise TypeError(
-                    f"{transform} differentiates with respect to arrays and floats, but argument "
+                    f"{name} differentiates with respect to arrays and floats, but argument "
                     f"{i} is a {type(args[i]).__name__}; pass its leaves as separate arguments, "
                     f"or use vjp/jvp for containers")
+        entry = self.entry
+        if any(np.size(args[i]) == 0 for i in nums):
+            # no basis vectors: a batch of zero lanes has no lane to learn output shapes
+            # from, while the per-lane loop runs zero times and stacks an empty Jacobian
+            entry = self.composable_entry
         try:
-            return self.entry(*args, **kwargs)
+            jac = entry(*args, **kwargs)
         except _rt.Unbatchable:  # a value the batched pass cannot widen: one pass per lane
-            return self.composable_entry(*args, **kwargs)
+            jac = self.composable_entry(*args, **kwargs)
+        return _like_input(jac, args[nums[0]]) if like_input else jac
 
     return Transformed(fn, spec, post, nested_spec=Spec(transform, argnums, bool(has_aux)))
 
 
+def _like_input(jac, x):
+    """``jac`` in ``x``'s floating dtype (a float32 argument gives a float32 Hessian even
+    where the generated code widened an intermediate to float64)."""
+    dtype = getattr(x, "dtype", None)
+    if dtype is None or dtype.kind not in "fc" or getattr(jac, "dtype", dtype) == dtype:
+        return jac
+    return np.asarray(jac, dtype=dtype)
+
+
 def hessian(fn, argnums=0) -> Transformed:
     """Forward over reverse: ``jacfwd(grad(fn))``, shape ``in.shape + in.shape``."""
-    return jacfwd(grad(fn, argnums), argnums)
+    if not isinstance(argnums, int):
+        return jacfwd(grad(fn, argnums), argnums)
+    return _jacobian(grad(fn, argnums), "jacfwd", argnums, False, name="hessian",
+                     like_input=True)
 
 
 def hvp(fn, primals, tangents):

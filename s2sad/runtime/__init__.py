@@ -105,7 +105,12 @@ def dtype(x):
 
 
 def seed(value):
-    """The cotangent 1 of a scalar output; a clear error for anything else."""
+    """The cotangent 1 of a scalar output; a clear error for anything else.
+
+    Like JAX, ``grad`` differentiates real- (or complex-) valued functions only: a
+    bool output (``x > 0``, ``np.all(...)``) or an integer one is a ``TypeError``, not
+    a zero gradient; an array or a container is a ``ValueError`` naming its shape.
+    """
     if type(value) is float:
         return 1.0
     shape = xp.shape(value)
@@ -115,9 +120,38 @@ def seed(value):
         raise ValueError(
             f"grad requires a scalar output (a Python number or a 0-d array), but the function "
             f"returned {what}; use jacrev or vjp for non-scalar outputs")
-    if isinstance(value, (bool, int, float)):
+    if isinstance(value, (float, complex)) and not isinstance(value, bool):
         return 1.0
-    return xp.ones((), dtype=value.dtype if value.dtype.kind in "fc" else xp.float64)
+    dtype = xp.asarray(value).dtype
+    if dtype.kind not in "fc":
+        raise TypeError(
+            f"grad requires a real floating-point scalar output, but the function returned "
+            f"{_describe_output(value, dtype)}; {_NOT_FLOAT_HINT.get(dtype.kind, _OTHER_HINT)}")
+    return xp.ones((), dtype=dtype)
+
+
+_OTHER_HINT = "return a float (or a 0-d float array)"
+_NOT_FLOAT_HINT = {
+    "b": "a comparison (x > 0, np.all, np.any) has no derivative; return a float, or "
+         "differentiate the float quantity the comparison tests",
+    "i": "integers have no derivative; return a float (e.g. float(n) or x.astype(float))",
+    "u": "integers have no derivative; return a float (e.g. float(n) or x.astype(float))",
+}
+
+
+def _describe_output(value, dtype) -> str:
+    """``a bool (True)``, ``an int (3)``, ``a numpy.int64 (3)``, ``None``: for errors."""
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return f"a bool ({value})"
+    if isinstance(value, int):
+        return f"an int ({value})"
+    if isinstance(value, xp.ndarray):
+        return f"an array of shape {value.shape} and dtype {dtype}"
+    if dtype.kind == "b":
+        return f"a bool ({type(value).__module__}.{type(value).__name__}: {value})"
+    return f"a {type(value).__module__}.{type(value).__name__} ({value!r})"
 
 
 def appended(lst, item):
