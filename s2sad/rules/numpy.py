@@ -196,11 +196,14 @@ class arctan2:
 
 @elementwise(np.hypot)
 class hypot:
+    # d hypot = (x1 dx1 + x2 dx2) / hypot. At x1 = x2 = 0 (a cone's tip) there is no
+    # derivative; we take the zero subgradient (the least-norm one): out is read as 1 there,
+    # where x1 and x2 are 0, so the partials are 0 and a zero cotangent stays zero, not NaN.
     def x1(x1, x2, out):
-        return x1 / out
+        return x1 / np.where(out == 0, 1.0, out)
 
     def x2(x1, x2, out):
-        return x2 / out
+        return x2 / np.where(out == 0, 1.0, out)
 
 
 @elementwise(np.logaddexp)
@@ -352,15 +355,19 @@ class std:
     # std = sqrt(var): d std = d var / (2 std) (complex a as in ``var``)
     def signature(a, axis=None, *, ddof=0, keepdims=False): ...
 
+    # Where std = 0 every a - mean is 0: identically so for a scalar or a reduced axis of
+    # length 1 (derivative 0), and at a minimum of this convex function for equal data (no
+    # derivative; 0 is its least-norm subgradient, and what central differences give). So std
+    # is read as 1 there and the derivative is 0, not 0 / 0 = NaN.
     def jvp_a(t, a, out, axis, ddof, keepdims):
         d = a - np.mean(a, axis=axis, keepdims=True)
         dsum = np.real(np.sum(np.conj(d) * t, axis=axis, keepdims=keepdims))
         dvar = 2.0 * dsum / (_rt.count(a, axis) - ddof)
-        return dvar / (2.0 * out)
+        return dvar / (2.0 * np.where(out == 0, 1.0, out))
 
     def vjp_a(g, a, out, axis, ddof, keepdims):
         d = a - np.mean(a, axis=axis, keepdims=True)
-        gv = np.real(g) / (2.0 * out)
+        gv = np.real(g) / (2.0 * np.where(out == 0, 1.0, out))
         return 2.0 * _rt.sum_vjp(gv, a, axis, keepdims) * np.conj(d) / (
             _rt.count(a, axis) - ddof)
 
@@ -424,18 +431,21 @@ class norm:
     # 2-norm and Frobenius: q = 1, x t / |x|;  p = 1: sign(x) t;  p = ±inf: sign(x) t on the
     # (tied) extreme entries only, which ``norm_mask`` selects (matrix 1 / inf norms likewise).
     # Complex x is refused at run time (``real_only``): these helpers are real-only.
+    # A norm of 0 (x = 0 for p > 0) has no derivative; we take the zero subgradient (JAX gives
+    # NaN): the denominator is read as 1 there, where the numerator is 0, so a zero cotangent
+    # stays zero (``norm(v) * 0.0``, or a norm in the branch ``np.where`` does not take).
     def signature(x, ord=None, axis=None, keepdims=False): ...
 
     def jvp_x(t, x, out, ord, axis, keepdims):
         q = _rt.norm_q(_rt.real_only(x, x, "np.linalg.norm"), ord, axis)
         num = _rt.norm_mask(x, out, ord, axis, keepdims) * _rt.signed_power(x, q, 0, True)
-        den = _rt.signed_power(out, q, 0, False)
+        den = _rt.signed_power(np.where(out == 0, 1.0, out), q, 0, False)
         return np.sum(num * t, axis=axis, keepdims=keepdims) / den
 
     def vjp_x(g, x, out, ord, axis, keepdims):
         q = _rt.norm_q(_rt.real_only(x, x, "np.linalg.norm"), ord, axis)
         num = _rt.norm_mask(x, out, ord, axis, keepdims) * _rt.signed_power(x, q, 0, True)
-        den = _rt.signed_power(out, q, 0, False)
+        den = _rt.signed_power(np.where(out == 0, 1.0, out), q, 0, False)
         return _rt.sum_vjp(g / den, x, axis, keepdims) * num
 
 
@@ -497,14 +507,18 @@ class outer:
 @defrule(np.einsum, diff="operands", tags="linear")
 class einsum:
     # multilinear: the tangent from operand ``i`` (its position, bound by the transforms) is the
-    # same einsum with the tangent in its place; its cotangent an einsum with permuted subscripts
-    def signature(subscripts, *operands, optimize=False): ...
+    # same einsum with the tangent in its place; its cotangent an einsum with permuted subscripts.
+    # ``operands`` is the whole positional argument list, as NumPy reads it: a subscripts string
+    # then the arrays, or the interleaved form ``(x0, [0, 1], x1, [1, 2], [0, 2])``; the helpers
+    # (``subscripts=None``) tell the two apart at run time, so every array is a differentiated
+    # operand whichever form the call uses.
+    def signature(*operands, optimize=False): ...
 
-    def jvp_operands(t, subscripts, operands, i):
-        return _rt.einsum_jvp(t, subscripts, operands, i)
+    def jvp_operands(t, operands, i):
+        return _rt.einsum_jvp(t, None, operands, i)
 
-    def vjp_operands(g, subscripts, operands, i):
-        return _rt.einsum_vjp(g, subscripts, operands, i)
+    def vjp_operands(g, operands, i):
+        return _rt.einsum_vjp(g, None, operands, i)
 
 
 @defrule(np.transpose, diff="a", tags="linear")

@@ -71,10 +71,21 @@ class truediv:
 class pow_:
     # d x**y / dx = y x**(y-1);  d x**y / dy = x**y log x
     def x(x, y, out):
-        return y * x ** (y - 1)
+        # the base is x, read as 1 at x = y = 0 only (x**0 = 1 is constant there; 0 * 0**-1
+        # would be NaN, or a ZeroDivisionError on Python floats): see ``_rt.pow_base``
+        return y * _rt.pow_base(x, y) ** (y - 1)
 
     def y(x, y, out):
-        return out * np.log(np.where(x == 0, 1.0, x))  # 0 where x == 0 (as JAX)
+        return out * np.log(np.where(np.equal(x, 0), 1.0, x))  # 0 where x == 0 (as JAX)
+
+
+@elementwise(_rt.pow_base, name="_rt.pow_base")
+class pow_base:
+    # x, read as 1 at the single point x = y = 0: the identity in x, constant in y
+    def signature(x, y): ...
+
+    def x(x, y, out):
+        return np.ones_like(out)
 
 
 @elementwise(operator.mod, name="mod")

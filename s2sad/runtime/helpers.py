@@ -27,8 +27,8 @@ __all__ = [
     "sum_vjp", "mean_vjp", "extremum_vjp", "cumsum_vjp", "count",
     # elementwise selections
     "greater_weight", "clip_mask", "clip_lo_mask", "clip_hi_mask",
-    # norms
-    "norm_q", "norm_mask", "signed_power",
+    # norms and powers
+    "norm_q", "norm_mask", "signed_power", "pow_base",
     # products
     "matmul_vjp_x", "matmul_vjp_y", "dot_vjp_a", "dot_vjp_b", "inner_vjp_a", "inner_vjp_b",
     "trace_vjp",
@@ -269,6 +269,7 @@ def signed_power(x, q, k, odd):
     its derivative is ``signed_power(x, q, k + 1, odd)``, so the rule is closed.
     ``signed_power(x, 1, 0, True)`` is ``x`` itself.
     """
+    x = xp.asarray(x) if isinstance(x, (list, tuple)) else x  # array_like, as NumPy reads it
     c = _falling(q, k)
     e = q - k
     signed = (int(bool(odd)) + k) % 2 == 1
@@ -286,6 +287,24 @@ def signed_power(x, q, k, odd):
         if signed:
             base = xp.sign(x) * base
     return base if c == 1.0 else c * base
+
+
+def pow_base(x, y):
+    """The base of ``x ** y``'s partial in ``x``, ``y * pow_base(x, y) ** (y - 1)``: ``x``
+    itself, read as 1 where ``x == y == 0``.
+
+    There ``x ** 0 = 1`` is constant (derivative 0), but ``0 * 0 ** -1`` is NaN (on Python
+    floats a ZeroDivisionError). Only that point changes, so the derivative in ``y`` at
+    ``y = 0``, ``x != 0`` (``1/x``) stays right. The result is a NumPy value (a list is read
+    as an array, as NumPy reads it), so ``0 ** negative`` is ``inf`` (a true infinite
+    derivative), never an exception. A nonzero scalar ``y`` (``x ** 2``) costs nothing.
+    Its rule (rules/operators.py) is the identity in ``x``.
+    """
+    if xp.ndim(y) == 0 and y != 0:
+        if isinstance(x, xp.ndarray):
+            return x
+        return xp.asarray(x, dtype=_float_dtype(x))[()]
+    return xp.where(xp.logical_and(xp.equal(x, 0), xp.equal(y, 0)), 1.0, x)
 
 
 # --------------------------------------------------------------------------- products
@@ -460,15 +479,47 @@ def tile_vjp(g, a, reps):
 #   einsum_vjp_dops(v, s, ops, T, i) = sum_{k!=i} einsum_vjp(v, s, ops[k -> T[k]], i)
 #   einsum_vjp_all(v, s, ops, w, i) = (einsum_vjp(v, s, ops[i -> w], k) for k != i; 0 at i)
 #
+# ``subscripts`` is the subscripts string and ``operands`` the arrays, or ``subscripts`` is None
+# and ``operands`` is np.einsum's whole positional argument list (what generated code passes):
+# ``(spec, x0, x1, ...)`` or the interleaved ``(x0, sub0, x1, sub1, ..., [out])``. ``i`` and
+# the entries of ``T`` are positions in ``operands``; other entries of ``T`` are ignored.
+#
 # These five are closed under jvp and vjp in v, T and w (rules/runtime.py). Their derivative
 # in ``ops`` itself is zero with two operands or fewer (every slot is then substituted);
 # ``einsum_higher`` returns that zero and refuses clearly with three or more.
 
+# NumPy's C einsum names sublist labels 0-25 'A'-'Z' and 26-51 'a'-'z': the implicit output
+# (labels sorted by character) then comes out in the integers' order, as NumPy's does.
+_SUBLIST_LETTERS = string.ascii_uppercase + string.ascii_lowercase
+
+
+def _sublist_subscripts(sub) -> str:
+    return "".join("..." if s is Ellipsis else _SUBLIST_LETTERS[int(s)] for s in sub)
+
+
+def _einsum_form(subscripts, operands):
+    """``(spec, arrays, positions)``: the subscripts string, the array operands and where
+    each array sits in ``operands`` (see the table above)."""
+    if subscripts is None and isinstance(operands[0], str):
+        return operands[0], list(operands[1:]), list(range(1, len(operands)))
+    if subscripts is None:  # interleaved: operand, sublist, operand, sublist, ..., [output]
+        n = len(operands) // 2
+        spec = ",".join(_sublist_subscripts(operands[2 * k + 1]) for k in range(n))
+        if len(operands) % 2:
+            spec += "->" + _sublist_subscripts(operands[-1])
+        return spec, [operands[2 * k] for k in range(n)], [2 * k for k in range(n)]
+    if not isinstance(subscripts, str):
+        raise NotImplementedError("the derivative of einsum needs its subscripts as a string "
+                                  "(or subscripts=None and np.einsum's whole argument list)")
+    return subscripts, list(operands), list(range(len(operands)))
+
+
+def _einsum_call(subscripts, operands):
+    return xp.einsum(*operands) if subscripts is None else xp.einsum(subscripts, *operands)
+
 
 def _einsum_labels(subscripts, shapes):
     """Explicit labels per operand and for the output: '...' expanded, implicit output named."""
-    if not isinstance(subscripts, str):
-        raise NotImplementedError("the derivative of einsum needs its subscripts as a string")
     s = subscripts.replace(" ", "")
     ins, out = s.split("->") if "->" in s else (s, None)
     parts = ins.split(",")
@@ -518,16 +569,30 @@ def _slot_grad(labels, arrays, j, shape):
     return full
 
 
-def _einsum_setup(v, subscripts, operands):
-    labels, out = _einsum_labels(subscripts, [xp.shape(o) for o in operands])
-    return [out] + labels
+class _Einsum:
+    """One einsum call read once: its slots' labels (slot 0 is the output) and arrays."""
+
+    def __init__(self, v, subscripts, operands):
+        spec, self.arrays, self.positions = _einsum_form(subscripts, operands)
+        labels, out = _einsum_labels(spec, [xp.shape(a) for a in self.arrays])
+        self.labels = [out] + labels
+        self.v = v
+
+    def grad(self, i, replace=None):
+        """The cotangent of the array at position ``i`` with arrays at positions ``replace``
+        (a dict position -> array) substituted."""
+        arrays = [self.v] + self.arrays
+        for k, a in (replace or {}).items():
+            arrays[self.positions.index(k) + 1] = a
+        j = self.positions.index(i)
+        return _slot_grad(self.labels, arrays, j + 1, xp.shape(self.arrays[j]))
 
 
 def einsum_jvp(v, subscripts, operands, i):
     """Tangent of ``einsum`` from operand ``i``: the same contraction with ``v`` in its place."""
     ops = list(operands)
     ops[i] = v
-    return xp.einsum(subscripts, *ops)
+    return _einsum_call(subscripts, ops)
 
 
 def einsum_vjp(v, subscripts, operands, i):
@@ -535,19 +600,22 @@ def einsum_vjp(v, subscripts, operands, i):
 
     Operand ``i`` itself only gives its shape.
     """
-    labels = _einsum_setup(v, subscripts, operands)
-    return _slot_grad(labels, [v] + list(operands), i + 1, xp.shape(operands[i]))
+    return _Einsum(v, subscripts, operands).grad(i)
+
+
+def _others(subscripts, operands, tans, i):
+    """Positions of the arrays other than ``i`` whose tangent in ``tans`` is not None."""
+    return [k for k in _einsum_form(subscripts, operands)[2] if k != i and tans[k] is not None]
 
 
 def einsum_jvp_dops(v, subscripts, operands, tans, i):
     """``sum_{k != i} einsum(operands with [i] -> v, [k] -> tans[k])``."""
     total = None
-    for k in range(len(operands)):
-        if k != i:
-            ops = list(operands)
-            ops[i], ops[k] = v, tans[k]
-            term = xp.einsum(subscripts, *ops)
-            total = term if total is None else total + term
+    for k in _others(subscripts, operands, tans, i):
+        ops = list(operands)
+        ops[i], ops[k] = v, tans[k]
+        term = _einsum_call(subscripts, ops)
+        total = term if total is None else total + term
     if total is None:
         return xp.zeros_like(einsum_jvp(v, subscripts, operands, i))
     return total
@@ -555,14 +623,11 @@ def einsum_jvp_dops(v, subscripts, operands, tans, i):
 
 def einsum_vjp_dops(v, subscripts, operands, tans, i):
     """``sum_{k != i} einsum_vjp(v, subscripts, operands with [k] -> tans[k], i)``."""
-    labels = _einsum_setup(v, subscripts, operands)
+    e = _Einsum(v, subscripts, operands)
     total = None
-    for k in range(len(operands)):
-        if k != i:
-            arrays = [v] + list(operands)
-            arrays[k + 1] = tans[k]
-            term = _slot_grad(labels, arrays, i + 1, xp.shape(operands[i]))
-            total = term if total is None else total + term
+    for k in _others(subscripts, operands, tans, i):
+        term = e.grad(i, {k: tans[k]})
+        total = term if total is None else total + term
     if total is None:
         return xp.zeros(xp.shape(operands[i]), _float_dtype(v, operands[i]))
     return total
@@ -571,25 +636,36 @@ def einsum_vjp_dops(v, subscripts, operands, tans, i):
 def einsum_vjp_all(v, subscripts, operands, w, i):
     """The cotangents of every operand but ``i`` of ``einsum(operands with [i] -> w)``.
 
-    Shaped like ``operands`` (zeros at ``i``).
+    Shaped like ``operands``: zeros at ``i`` and at entries that are no arrays (the
+    subscripts string: None; a sublist: zeros like it).
     """
-    labels = _einsum_setup(v, subscripts, operands)
-    arrays = [v] + list(operands)
-    arrays[i + 1] = w
-    parts = [_slot_grad(labels, arrays, k + 1, xp.shape(operands[k])) if k != i
-             else xp.zeros(xp.shape(operands[k]), _float_dtype(v, w))
-             for k in range(len(operands))]
+    e = _Einsum(v, subscripts, operands)
+    parts = [_zeros_like(o) for o in operands]
+    for k in e.positions:
+        parts[k] = (e.grad(k, {i: w}) if k != i
+                    else xp.zeros(xp.shape(operands[k]), _float_dtype(v, w)))
     return type(operands)(parts) if isinstance(operands, (list, tuple)) else tuple(parts)
 
 
 def einsum_higher(like, operands):
     """The derivative of an einsum helper in the operands themselves: zero for two operands
-    or fewer; not supported (a clear error) beyond."""
-    if len(operands) > 2:
+    or fewer; not supported (a clear error) beyond. ``operands`` as the helpers get it with
+    ``subscripts=None`` (np.einsum's argument list), or a tuple of arrays."""
+    n = len(operands)
+    if n and (isinstance(operands[0], str) or _is_sublist(operands[1] if n > 1 else None)):
+        n = len(_einsum_form(None, operands)[1])
+    if n > 2:
         raise NotImplementedError(
             "third and higher derivatives through einsum with more than two operands are not "
             "supported; split it into two-operand einsums")
     return _zeros_like(like)
+
+
+def _is_sublist(x) -> bool:
+    """An einsum sublist: a list or tuple of ints and Ellipsis (not of floats)."""
+    return isinstance(x, (list, tuple)) and all(
+        s is Ellipsis or (isinstance(s, (int, xp.integer)) and not isinstance(s, bool))
+        for s in x)
 
 
 # --------------------------------------------------------------------------- complex values

@@ -261,6 +261,8 @@ CASES: dict[str, list[tuple[tuple, dict]]] = {
                            np.array([1.0, 2.0]), 1), {})],
     "_rt.cumsum_vjp": [((gen(5), None, gen(5)), {}), ((gen(3, 4), 1), {}),
                        ((gen(12), None, _A34), {})],
+    "_rt.pow_base": [((gen(4), 2.0), {}), ((gen(2, 3), gen(3)), {}), ((gen(3), 0.0), {}),
+                     ((gen(3), np.array([0.0, 1.5, 0.0])), {})],
     "_rt.signed_power": [((away(4), 1.0, 0, True), {}), ((away(4), 1.0, 0, False), {}),
                          ((away(4), 1.0, 1, False), {}), ((away(3, 2), 0.0, 0, True), {}),
                          ((away(4), 2.0, 0, True), {}), ((away(4), 2.5, 1, True), {}),
