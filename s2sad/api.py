@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import sys
 import weakref
 
 import numpy as np
@@ -29,11 +30,29 @@ def _generated(fn, spec: Spec) -> Generated:
     try:
         per_fn = _MEMO.setdefault(key_obj, {})
     except TypeError:  # not weak-referenceable: no memo
-        return generate(fn, spec)
+        return _generate(fn, spec)
     key = (spec, extra)
     if key not in per_fn:
-        per_fn[key] = generate(fn, spec)
+        per_fn[key] = _generate(fn, spec)
     return per_fn[key]
+
+
+# libcst visits a syntax tree recursively, several Python frames per level: a call nested
+# 200 deep (``np.sin(np.sin(...))``, CPython's own limit on nested parentheses) or a sum
+# of 1,000 terms (a left-deep tree) needs more than the default 1,000 frames
+_RECURSION_LIMIT = 30_000
+
+
+def _generate(fn, spec: Spec) -> Generated:
+    """``pipeline.generate`` with room for deeply nested user expressions."""
+    old = sys.getrecursionlimit()
+    if old >= _RECURSION_LIMIT:
+        return generate(fn, spec)
+    sys.setrecursionlimit(_RECURSION_LIMIT)
+    try:
+        return generate(fn, spec)
+    finally:
+        sys.setrecursionlimit(old)
 
 
 # --------------------------------------------------------------------------- checks

@@ -18,6 +18,7 @@ class Names:
         self.taken = set(taken)
         self.counters: dict[str, int] = {}
         self.derived: dict[tuple[str, str], str] = {}
+        self.suffixes: dict[str, int] = {}  # name -> the last k of ``exact``'s name_k
 
     def temp(self, base: str = "_t") -> str:
         n = self.counters.get(base, 0)
@@ -30,11 +31,18 @@ class Names:
                 return name
 
     def exact(self, name: str) -> str:
-        """``name`` itself if free, else ``name_2``, ``name_3``..."""
-        candidate, k = name, 1
+        """``name`` itself if free, else ``name_2``, ``name_3``...
+
+        The search resumes after the last suffix handed out for ``name``: names are
+        only ever taken, never freed, so every earlier candidate is still taken (and a
+        name asked for many times costs one step each, not one step per earlier ask).
+        """
+        k = self.suffixes.get(name, 1)
+        candidate = name if k == 1 else f"{name}_{k}"
         while candidate in self.taken:
             k += 1
             candidate = f"{name}_{k}"
+        self.suffixes[name] = k
         self.taken.add(candidate)
         return candidate
 

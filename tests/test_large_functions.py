@@ -1,0 +1,112 @@
+"""Very deep expressions and long functions (issue 9): they transform without a
+RecursionError and give the right derivatives.
+
+The functions are generated into ``tmp_path`` by ``tools/bench_compile_size.py``,
+which also times the builds at full size (10,000 statements); here the sizes are
+CI-sized. Speed is measured there, never asserted here.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+import s2sad
+from fd import numerical_grad
+from s2sad import ir
+from s2sad.transforms import simplify
+from tools.bench_compile_size import (chain_source, inputs, load, mixed_source,
+                                      nested_arith_source, nested_sin_source, straight_source)
+
+# The straight-line and mixed bodies stay small enough for CI while the front end's
+# binding_count (frontend/normalize/lower.py) is quadratic in the number of statements;
+# tools/bench_compile_size.py builds the full sizes.
+CI_STRAIGHT = 250
+CI_MIXED_LINES = 240
+
+
+@pytest.fixture
+def build(tmp_path):
+    def make(source_fn, size, name):
+        return load(source_fn(size, name), name, tmp_path)
+    return make
+
+
+def test_nested_arithmetic_200_deep(build):
+    fn = build(nested_arith_source, 200, "nested_arith")
+    x = np.array([0.3, -1.2, 2.0])
+    y = x.copy()
+    for k in range(200):
+        y = y + 1.0 if k % 2 == 0 else y * 0.5
+    slope = 0.5 ** 100  # dy/dx: a hundred halvings
+    np.testing.assert_allclose(fn(x), np.sum(y * y))
+    np.testing.assert_allclose(s2sad.grad(fn)(x), 2.0 * y * slope, rtol=1e-12)
+    out, tout = s2sad.jvp(fn, (x,), (np.ones(3),))
+    np.testing.assert_allclose(tout, np.sum(2.0 * y * slope), rtol=1e-12)
+
+
+def test_nested_sin_200_deep(build):
+    limit = sys.getrecursionlimit()
+    fn = build(nested_sin_source, 200, "nested_sin")
+    x = np.array([0.3, -1.2, 2.0])
+    y, dy = x.copy(), np.ones(3)
+    for _ in range(200):
+        dy = dy * np.cos(y)
+        y = np.sin(y)
+    np.testing.assert_allclose(s2sad.grad(fn)(x), dy, rtol=1e-12)
+    value, g = s2sad.value_and_grad(fn)(x)
+    np.testing.assert_allclose(value, np.sum(y), rtol=1e-12)
+    np.testing.assert_allclose(s2sad.jvp(fn, (x,), (np.ones(3),))[1], np.sum(dy), rtol=1e-12)
+    assert sys.getrecursionlimit() == limit  # raised for the build only
+
+
+def test_sum_of_500_terms(build):
+    """``x * 1.0 + x * 0.5 + ...``: a left-deep tree 500 operators deep (past the default
+    recursion limit of the front end's tree visits)."""
+    fn = build(chain_source, 500, "chain")
+    x = np.array([0.3, -1.2])
+    c = sum(float(f"{1.0 / (k + 1):.4g}") for k in range(500))
+    np.testing.assert_allclose(s2sad.grad(fn)(x), 2.0 * c * c * x, rtol=1e-12)
+
+
+def test_long_straight_line_body(build):
+    fn = build(straight_source, CI_STRAIGHT, "straight")
+    (x,) = inputs("straight")
+    g = s2sad.grad(fn)(x)
+    np.testing.assert_allclose(g, numerical_grad(fn, (x,)), rtol=1e-6, atol=1e-9)
+
+
+def test_long_mixed_function(build):
+    """Assignments, augmented assignments, branches on data, loops with subscript updates."""
+    fn = build(mixed_source, CI_MIXED_LINES, "mixed")
+    x, w = inputs("mixed")
+    g = s2sad.grad(fn)(x, w)
+    np.testing.assert_allclose(g, numerical_grad(fn, (x, w)), rtol=1e-6, atol=1e-9)
+
+
+def test_dead_code_removes_a_long_dead_chain_in_one_pass():
+    """20,000 assignments, each read only by the next, none by the result: all go (the
+    old fixed point dropped one link per pass over the whole body, quadratic)."""
+    n = 20_000
+    body = [ir.Assign("a0", ir.Call("np.sin", (ir.Name("x"),)))]
+    body += [ir.Assign(f"a{k}", ir.Call("np.sin", (ir.Name(f"a{k - 1}"),))) for k in range(1, n)]
+    loop = ir.For("i", ir.Const(0), ir.Const(3), ir.Const(1), (
+        ir.Comment("line 2"), ir.Assign("u", ir.Call("mul", (ir.Name("a5"), ir.Name("i"))))))
+    fn = ir.Function("f", ("x",), tuple(body) + (loop, ir.Return(ir.Name("x"))))
+    assert simplify.dead_code(fn).body == (ir.Return(ir.Name("x")),)
+
+
+def test_dead_code_keeps_what_is_read():
+    keep = ir.Assign("k", ir.Call("np.cos", (ir.Name("x"),)))
+    loop = ir.For("i", ir.Const(0), ir.Const(3), ir.Const(1), (
+        ir.Comment("line 3"), ir.Assign("s", ir.Call("add", (ir.Name("s"), ir.Name("i"))))))
+    fn = ir.Function("f", ("x",), (
+        ir.Comment("line 1"), keep, ir.Assign("dead", ir.Name("k")),
+        ir.If(ir.Name("x"), (ir.Comment("line 2"), ir.Assign("z", ir.Name("k"))), ()),
+        ir.Assign("s", ir.Const(0.0)), loop, ir.Comment("dangling"), ir.Comment("line 4"),
+        ir.Return(ir.Name("k"))))
+    out = simplify.dead_code(fn).body
+    assert out == (ir.Comment("line 1"), keep, ir.Assign("s", ir.Const(0.0)), loop,
+                   ir.Comment("line 4"), ir.Return(ir.Name("k")))
