@@ -40,6 +40,9 @@ class zero_at:
         return _rt.zero_at(g, index)
 
 
+# ``_rt.with_item(a, index, v)`` (written by the alias pass) is the same value as
+# ``set_at``: ``a`` with ``a[index]`` replaced by ``v`` (only its run time differs)
+@defrule(_rt.with_item, name="_rt.with_item", diff="a v", tags="linear")
 @defrule(_rt.set_at, name="_rt.set_at", diff="a v", tags="linear")
 class set_at:
     def signature(a, index, v): ...
@@ -170,5 +173,5 @@ class add_at_end:
 
 # --------------------------------------------------------------------------- batching
 batching("same_shapes", "_rt.tree_add", "_rt.astype")
-batching("twin", "_rt.set_at", params=("a", "v"), helper="_rt.vset_at")
+batching("twin", "_rt.set_at", "_rt.with_item", params=("a", "v"), helper="_rt.vset_at")
 batching("first_twin", "_rt.zero_at", helper="_rt.vzero_at")

@@ -580,3 +580,23 @@ class real_only:
     def vjp_v(g, x, what):
         return _rt.real_only(g, x, what)
 
+
+# --------------------------------------------------------------------------- shared memory
+# (code the alias pass emits: frontend/normalize/aliases.py)
+
+
+@defrule(_rt.private, name="_rt.private", diff="x", tags="linear container")
+class private:
+    # a copy: the identity on values
+    def signature(x): ...
+
+    def jvp_x(t, x):
+        return _rt.private(t)
+
+    def vjp_x(g, x):
+        return g
+
+
+nondiff(_rt.shares_memory, name="_rt.shares_memory")
+nondiff(_rt.is_array, name="_rt.is_array")
+batching("same_shapes", "_rt.private")

@@ -14,7 +14,7 @@ def private(x):
     leaf by leaf, immutable values returned as they are (an argument the function updates
     in place is copied first, so transforms never change the caller's data)."""
     if isinstance(x, xp.ndarray):
-        return x.copy()
+        return x.copy(order="K")  # the same memory layout (a transposed array stays so)
     if isinstance(x, (list, tuple)):
         items = [private(v) for v in x]
         return type(x)(*items) if hasattr(x, "_fields") else type(x)(items)
@@ -40,3 +40,17 @@ def shares_memory(a, b):
 def is_array(x):
     """Whether ``x`` is an array updated in place by ``x op= v`` (Python numbers rebind)."""
     return isinstance(x, xp.ndarray)
+
+
+def with_item(a, index, v):
+    """``a`` with ``a[index]`` replaced by ``v``, where ``v`` is a view of ``a[index]`` that
+    was just updated in place: the memory already says so, and ``a`` is returned as it is.
+    (The alias pass writes this so that transforms see the update as a value; a ``v`` that
+    is not such a view is stored into a copy.)"""
+    if isinstance(v, xp.ndarray) and isinstance(a, xp.ndarray) and xp.may_share_memory(a, v):
+        return a
+    if isinstance(a, list) and not isinstance(index, tuple) and a[index] is v:
+        return a
+    out = list(a) if isinstance(a, list) else xp.array(a, copy=True)
+    out[index] = v
+    return out

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..analysis.activity import varied_names
+from ..analysis.aliasing import may_share
 from ..codegen.naming import Names
 from ..rules import registry
 from .common import ProgramTransform, bind_call, index_of, inline
@@ -423,7 +424,9 @@ class ReverseFunction:
                 read |= ir.stmt_reads(s)
         needed = read & primal
         recorded = {v for v in needed if v in self.in_loop or self.defs.get(v, 0) > 1}
-        items = needed
+        # restoring an updated array also restores what names sharing its memory read
+        sharing = may_share(self.fn)
+        items = {t for t in primal | set(sharing) if sharing.get(t, {t}) & needed}
         used = False
 
         def fix(body):

@@ -316,6 +316,8 @@ CASES: dict[str, list[tuple[tuple, dict]]] = {
     "_rt.tree_add": [((gen(3), gen(3)), {}), (((gen(2), gen(3)), (gen(2), gen(3))), {})],
     "_rt.zero_at": [((gen(5), np.s_[1:3]), {}), ((gen(3, 4), (1, 2)), {})],
     "_rt.set_at": [((gen(5), np.s_[1:3], gen(2)), {}), ((gen(3, 4), 1, np.float64(0.5)), {})],
+    "_rt.with_item": [((gen(5), np.s_[1:3], gen(2)), {}), ((gen(3, 4), 1, gen(4)), {})],
+    "_rt.private": [((gen(5),), {}), ((gen(2, 3),), {})],
     "_rt.astype": [((gen(3), "float64"), {})],
     "_rt.copy_tape": [(([gen(2), gen(3)],), {})],
     "_rt.jacobian_from_columns": [(([gen(2, 2), gen(2, 2), gen(2, 2)], gen(2, 2), gen(3)), {})],

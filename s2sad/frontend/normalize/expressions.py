@@ -16,7 +16,7 @@ import numpy as np
 from ... import ir
 from ..parse import MISSING, lookup_free
 from .closures import LocalFunction
-from .methods import ARRAY_ATTRIBUTES, ARRAY_METHODS, CONTAINER_METHODS
+from .methods import ARRAY_ATTRIBUTES, ARRAY_METHODS, CONTAINER_METHODS, IN_PLACE_METHODS
 
 if TYPE_CHECKING:
     from .program import ProgramBuilder
@@ -338,6 +338,8 @@ class ExpressionLowering:
         base = self.to_atom(self.expr(node.func.value))
         spec = ARRAY_METHODS.get(attr)
         args, kwargs = self.call_args(node)
+        if attr in IN_PLACE_METHODS and isinstance(base, ir.Name) and base.id in self.locals:
+            return self.in_place_method(node, attr, base, args, kwargs)
         if spec is None:  # a method of an object that is not an array: ``rs.randn(3)``
             atoms = [self.b.library_arg(self, node, a) for a in args]
             katoms = tuple((k, self.b.library_arg(self, node, v)) for k, v in kwargs)
@@ -345,9 +347,27 @@ class ExpressionLowering:
                 return ir.Call(CONTAINER_METHODS[attr], (base, *atoms), katoms)
             return ir.Call("call_method", (base, ir.Const(attr), *atoms), katoms)
         func, pack_shape = spec
+        if attr == "flatten":  # always a copy (``ravel`` may return a view)
+            return ir.Call("np.copy", (self.to_atom(self.b.call(self, node, func, [base] + args,
+                                                                 kwargs)),))
         if pack_shape and len(args) > 1:  # x.reshape(2, 3) -> np.reshape(x, (2, 3))
             args = [self.to_atom(ir.Call("tuple", tuple(args)))]
         return self.b.call(self, node, func, [base] + args, kwargs)
+
+
+    def in_place_method(self, node, attr, base: ir.Name, args, kwargs) -> ir.Const:
+        """``a.fill(v)`` is ``a[...] = v``; ``a.sort()`` is ``a[...] = np.sort(a)``: updates
+        the alias pass sees (``aliases.py``)."""
+        if attr == "fill" and len(args) == 1 and not kwargs:
+            value = args[0]
+        elif attr == "sort":
+            value = self.to_atom(self.b.call(self, node, np.sort, [base] + args, kwargs))
+        else:
+            raise self.error(node, f"`.{attr}()` updates the array in place and is not "
+                                   f"supported by s2sad; assign the result instead")
+        self.emit(ir.SetItem(base.id, ir.Index((ir.Const(Ellipsis),)), self.to_atom(value),
+                             self.line))
+        return ir.Const(None)
 
 
 def _code(node) -> str:

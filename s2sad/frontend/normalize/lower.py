@@ -27,6 +27,7 @@ from ... import ir
 from ..fence import Fence
 from ..parse import SourceFunction
 from .expressions import AUGOPS, SCALAR_TYPES, ExpressionLowering
+from .aliases import INPLACE
 from .closures import LocalFunction, bound_names, free_names
 from .comprehensions import ComprehensionLowering
 from .inline_transforms import InlineTransforms
@@ -47,12 +48,34 @@ def all_params(fn: cst.FunctionDef) -> list[cst.Param]:
     return list(p.posonly_params) + list(p.params) + list(p.kwonly_params)
 
 
-def _binds(target, name: str) -> int:
-    if isinstance(target, cst.Name):
-        return int(target.value == name)
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return sum(_binds(el.value, name) for el in target.elements)
-    return 0
+def _binding_counts(body: cst.CSTNode) -> dict[str, int]:
+    """Name -> how many assignments, ``for`` targets and ``def``s in ``body`` bind it (nested
+    functions' own bodies excluded)."""
+    counts: dict[str, int] = {}
+
+    def add(target) -> None:
+        if isinstance(target, cst.Name):
+            counts[target.value] = counts.get(target.value, 0) + 1
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                add(el.value)
+
+    class Binds(cst.CSTVisitor):
+        def visit_AssignTarget(self, n):
+            add(n.target)
+
+        def visit_AugAssign(self, n):
+            add(n.target)
+
+        def visit_For(self, n):
+            add(n.target)
+
+        def visit_FunctionDef(self, n):
+            add(n.name)
+            return False
+
+    body.visit(Binds())
+    return counts
 
 
 def contains(node: cst.CSTNode, kinds: tuple[type, ...], into_loops: bool = True) -> bool:
@@ -90,6 +113,7 @@ class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
         self.local_functions: dict[int, LocalFunction] = {}  # by id of their node
         self.returned_function: LocalFunction | None = None  # a closure factory's result
         self.literals: dict[str, int | tuple] = {}  # see note_literal
+        self._binding_counts: dict[str, int] | None = None
         self.taken = set(taken) | self.locals
         self.counter = 0
         # a generator function is read as a function returning the list of its items (eager:
@@ -375,28 +399,10 @@ class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
         self.static[name] = fn
 
     def binding_count(self, name: str) -> int:
-        count = 0
-
-        class Binds(cst.CSTVisitor):
-            def visit_AssignTarget(self, n):
-                nonlocal count
-                count += _binds(n.target, name)
-
-            def visit_AugAssign(self, n):
-                nonlocal count
-                count += _binds(n.target, name)
-
-            def visit_For(self, n):
-                nonlocal count
-                count += _binds(n.target, name)
-
-            def visit_FunctionDef(self, n):
-                nonlocal count
-                count += n.name.value == name
-                return False
-
-        self.fdef.body.visit(Binds())
-        return count
+        """How many statements of the body bind ``name`` (counted once for all names)."""
+        if self._binding_counts is None:
+            self._binding_counts = _binding_counts(self.fdef.body)
+        return self._binding_counts.get(name, 0)
 
     def is_unzip(self, value) -> bool:
         return (isinstance(value, cst.Call) and len(value.args) == 1
@@ -494,12 +500,15 @@ class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
                     raise self.error(el, "star-unpacking (`*x`) is not supported by s2sad")
                 self.store(el.value, ir.Subscript(src, ir.Index((ir.Const(i),))))
         elif isinstance(target, cst.Subscript):
-            base = target.value
-            if not (isinstance(base, cst.Name) and base.value in self.locals):
+            base, root = target.value, target.value
+            while isinstance(root, cst.Subscript):  # ``a[i][j] = v``: through the view a[i]
+                root = root.value
+            if not (isinstance(root, cst.Name) and root.value in self.locals):
                 raise self.error(target, "subscript assignment needs a local array name "
                                          "(`a[i] = v`)")
+            name = base.value if base is root else self.to_atom(self.expr(base)).id
             index = self.index(target)
-            self.emit(ir.SetItem(base.value, index, self.to_atom(value), self.line))
+            self.emit(ir.SetItem(name, index, self.to_atom(value), self.line))
         else:
             raise self.error(target, f"assignment to `{type(target).__name__}` is not "
                                      f"supported by s2sad")
@@ -510,8 +519,10 @@ class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
             raise self.error(node, "this augmented assignment is not supported by s2sad")
         rhs = self.to_atom(self.expr(node.value))
         target = node.target
-        if isinstance(target, cst.Name):
-            self.assign(target.value, ir.Call(op, (self.name_atom(target), rhs)))
+        if isinstance(target, cst.Name):  # in place for arrays: see aliases.py
+            value = self.to_atom(ir.Call(op, (self.name_atom(target), rhs)))
+            name = self.renames.get(target.value, target.value)
+            self.emit(ir.Assign(name, ir.Call(INPLACE, (value,)), self.line))
         elif isinstance(target, cst.Subscript):
             old = self.to_atom(self.expr(target))
             self.store(target, ir.Call(op, (old, rhs)))

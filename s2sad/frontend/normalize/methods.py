@@ -30,3 +30,8 @@ CONTAINER_METHODS = {
     "items": "_rt.dict_items", "keys": "_rt.dict_keys", "values": "_rt.dict_values",
     "get": "_rt.dict_get",
 }
+
+# Methods that update the array they are called on: ``fill`` and ``sort`` are lowered to
+# in-place stores; the others are refused (a silent update would give wrong derivatives).
+IN_PLACE_METHODS = frozenset({"fill", "sort", "partition", "put", "itemset", "resize",
+                              "setfield", "byteswap"})

@@ -26,12 +26,27 @@ from ...errors import DifferentiationError
 from ...rules import registry
 from ..fence import Fence, check
 from ..parse import MISSING, parse_def, read_function, read_lambda
+from .aliases import resolve_aliases
 from .expressions import Spread, StaticValue
 from .closures import LocalFunction, local_signature
 from .lists import lists_as_values, reads_as_values
 from .lower import Lowerer
 
 _DTYPE_NAMES = {float: "float64", int: "int64", bool: "bool", complex: "complex128"}
+
+
+_UPDATING = frozenset({np.fill_diagonal, np.put, np.place, np.putmask, np.put_along_axis})
+
+
+def _updates_argument(func) -> bool:
+    """NumPy functions (and ufunc methods such as ``np.add.at``) that update an argument."""
+    try:
+        if func in _UPDATING:
+            return True
+    except TypeError:  # unhashable callables
+        return False
+    return getattr(func, "__name__", None) == "at" and isinstance(
+        getattr(func, "__self__", None), np.ufunc)
 
 
 def transformed_entry(obj):
@@ -54,7 +69,7 @@ class ProgramBuilder:
     def build(self, fn) -> ir.Program:
         entry = self.function_name(fn, {})
         self.build_pending()
-        return ir.Program(entry, dict(self.functions), dict(self.globals))
+        return resolve_aliases(ir.Program(entry, dict(self.functions), dict(self.globals)))
 
     def build_pending(self) -> None:
         while self._queue:
@@ -152,6 +167,8 @@ class ProgramBuilder:
             return ir.Call(func.__name__, ())
         if func is dict and not args:  # ``dict(w=w, b=b)``: a dict literal
             return ir.Call("dict", tuple(x for k, v in kwargs for x in (ir.Const(k), v)))
+        if func is np.copyto or _updates_argument(func):
+            return self.in_place_call(low, node, func, args, kwargs)
         rule = registry.rule_for_object(func)  # first: library functions with rules are primitives
         if isinstance(func, LocalFunction) or rule is None and (
                 transformed_entry(func) is not None or _is_user_function(func)):
@@ -160,8 +177,29 @@ class ProgramBuilder:
             conv = self.data_arg if rule.name.startswith(("np.", "_rt.")) else self.library_arg
             atoms = [conv(low, node, a) for a in args]
             katoms = tuple((k, conv(low, node, v)) for k, v in kwargs)
-            return ir.Call(rule.name, tuple(atoms), katoms)
+            out = dict(katoms).get("out")
+            if out is None or out == ir.Const(None):
+                return ir.Call(rule.name, tuple(atoms), tuple(k for k in katoms if k[0] != "out"))
+            return self.into(low, node, out, ir.Call(rule.name, tuple(atoms), tuple(
+                k for k in katoms if k[0] != "out")))
         return self.library_call(low, node, func, args, kwargs)
+
+    def in_place_call(self, low: Lowerer, node, func, args, kwargs) -> ir.Expr:
+        """``np.copyto(dst, src)`` is ``dst[...] = src``; other NumPy functions that update an
+        argument in place (``np.fill_diagonal``, ``np.add.at``...) are refused."""
+        if func is np.copyto and len(args) == 2 and not kwargs:
+            return self.into(low, node, args[0], args[1])
+        name = _numpy_path(func) or getattr(func, "__name__", "this function")
+        raise low.error(node, f"`{name}` updates its argument in place and is not supported "
+                              f"by s2sad; compute the new array and assign it (`a[idx] = v`)")
+
+    def into(self, low: Lowerer, node, out, value) -> ir.Name:
+        """``out[...] = value``, for ``out=`` arguments: the call's value is ``out`` itself."""
+        if not (isinstance(out, ir.Name) and out.id in low.locals):
+            raise low.error(node, "`out=` must name a local array for s2sad")
+        low.emit(ir.SetItem(out.id, ir.Index((ir.Const(Ellipsis),)), low.to_atom(value),
+                            low.line))
+        return out
 
     def library_call(self, low: Lowerer, node, func, args, kwargs) -> ir.Call:
         """A call of code s2sad does not read (no rule, not user code): kept as it is.
