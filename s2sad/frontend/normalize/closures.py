@@ -42,14 +42,40 @@ class LocalFunction:
         return replace(self, env=env)
 
     def definition(self) -> cst.FunctionDef:
-        """The ``def`` to lower: a lambda is ``def name(params): return body``."""
+        """The ``def`` to lower: a lambda is ``def name(params): return body``.
+
+        The lifted function takes its captures as parameters after its own, and every call
+        passes all its arguments (a call site fills in defaults from ``local_signature``),
+        so it keeps no defaults: ``def g(v, c=2.0)`` reading ``x`` lifts to
+        ``def g(v, c, x)``, never to the invalid ``def g(v, c=2.0, x)``. Only a lambda
+        without captures keeps them: the entry of ``grad(lambda x, k=2.0: ...)`` is one.
+        """
         if isinstance(self.node, cst.FunctionDef):
-            return self.node
+            params = self._lifted_params()
+            return self.node if params is self.node.params else self.node.with_changes(
+                params=params)
+        params = self._lifted_params() if self.captures else self.node.params
         ret = cst.SimpleStatementLine([cst.Return(self.node.body)])
         self.fence.alias(ret, self.node)  # errors and comments point at the lambda
-        made = cst.FunctionDef(cst.Name(self.name), self.node.params, cst.IndentedBlock([ret]))
+        made = cst.FunctionDef(cst.Name(self.name), params, cst.IndentedBlock([ret]))
         self.fence.alias(made, self.node)
         return made
+
+    def _lifted_params(self) -> cst.Parameters:
+        params = self.node.params
+        if not any(p.default is not None for p in _params(params)):
+            return params
+
+        def bare(ps):
+            out = []
+            for p in ps:
+                out.append(p.with_changes(default=None, equal=cst.MaybeSentinel.DEFAULT))
+                self.fence.alias(out[-1], p)
+            return out
+
+        return params.with_changes(posonly_params=bare(params.posonly_params),
+                                   params=bare(params.params),
+                                   kwonly_params=bare(params.kwonly_params))
 
 
 def free_names(node: cst.FunctionDef | cst.Lambda) -> list[str]:
@@ -147,7 +173,7 @@ def local_signature(low, lf: LocalFunction) -> list[inspect.Parameter]:
     """The parameters of a local function; defaults must be literals (a default is evaluated
     where the function is defined, which the lifted function cannot see)."""
     params = lf.node.params
-    if params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) or params.star_kwarg is not None:
+    if isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None:  # not a bare `*`
         raise low.error(lf.node, "`*args`/`**kwargs` parameters are not supported by s2sad")
     out = []
     kinds = ([(p, inspect.Parameter.POSITIONAL_ONLY) for p in params.posonly_params]

@@ -1,0 +1,65 @@
+"""Front-end fuzzing (issue 9): arbitrary Python, valid or not, never crashes the compiler.
+
+Sources come from ``tests/fuzz/fragments.py``: statements s2sad reads and statements it
+refuses, nested at random. For every source that compiles and whose ``f(x)`` runs
+plainly, ``grad`` and ``jvp`` either work or raise ``s2sad.DifferentiationError`` /
+``UnsupportedSyntaxError`` (at a line of the user's file), a ``SyntaxError`` located in
+the user's file, or the documented error of ``grad`` of a non-scalar -- never an
+exception from inside the compiler. ``tools/fuzz.py frontend -n 1000`` is the long run.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import s2sad
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402
+
+from fuzz import oracle  # noqa: E402
+from fuzz.fixtures import CI, assert_fine, fuzz_folder, module_from  # noqa: E402
+from fuzz.fragments import SAMPLE, random_source, sources  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    yield from fuzz_folder(tmp_path_factory)
+
+
+@settings(CI, max_examples=60)
+@given(source=sources())
+def test_front_end_raises_only_s2sad_errors(source, folder):
+    assert_fine(oracle.check_frontend(source, folder, SAMPLE), source)
+
+
+def test_the_grammar_reaches_the_compiler(folder):
+    """Enough sources compile and run plainly for the fuzzer to test something."""
+    statuses = [oracle.check_frontend(random_source(seed), folder, SAMPLE).status
+                for seed in range(40)]
+    assert statuses.count("skipped") <= 32
+    assert statuses.count("refused") >= 2
+
+
+def test_refusals_point_at_the_users_line(folder):
+    """An ``UnsupportedSyntaxError`` names the program's file and its line and column."""
+    source = "import numpy as np\n\n\ndef f(x):\n    y = np.sum(x)\n    try:\n" \
+             "        y = y * 2\n    except Exception:\n        pass\n    return y\n"
+    outcome = oracle.check_frontend(source, folder, SAMPLE)
+    assert outcome.status == "refused" and "`try` is not supported" in outcome.detail
+    assert ".py:6:5:" in outcome.detail
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "runtime.seed calls np.shape on the output before it checks for a container: a "
+    "ragged tuple such as (np.sum(x), x) raises numpy's 'setting an array element with "
+    "a sequence' instead of 'grad requires a scalar output' (s2sad/runtime/__init__.py)"))
+def test_grad_of_a_tuple_output_says_scalar(folder):
+    m = module_from(folder, "tuple_output", """
+        import numpy as np
+
+        def f(x):
+            return np.sum(x), x
+    """)
+    with pytest.raises(ValueError, match="grad requires a scalar output"):
+        s2sad.grad(m.f)(SAMPLE)
