@@ -8,6 +8,7 @@ and is memoized in-process and on disk (``pipeline.generate``).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import sys
@@ -17,6 +18,7 @@ import numpy as np
 
 from .errors import DifferentiationError
 from .pipeline import Generated, Spec, generate
+from .transforms.specialize import signature_of
 from . import runtime as _rt
 
 _MEMO: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
@@ -195,6 +197,24 @@ class Transformed:
     def source(self) -> str:
         return self.generated.source
 
+    def specialized_entry(self, args, kwargs):
+        """The generated function specialized to the kinds of ``args`` (rank, size-1
+        dimensions, Python numbers: ``transforms/specialize.py``); the generic one for
+        keyword arguments or arguments of no known kind."""
+        if kwargs:
+            return self.entry
+        signature = tuple(map(signature_of, args))
+        entries = self.__dict__.setdefault("_specialized", {})
+        entry = entries.get(signature)
+        if entry is None:
+            if all(k is None for k in signature):
+                entry = self.entry
+            else:
+                entry = _generated(self._fn, dataclasses.replace(
+                    self._spec, signature=signature)).entry
+            entries[signature] = entry
+        return entry
+
     def __call__(self, *args, **kwargs):
         return self._post(self, args, kwargs)
 
@@ -209,7 +229,7 @@ def _reverse_transform(fn, transform: str, argnums, has_aux: bool) -> Transforme
 
     def post(self, args, kwargs):
         _check_differentiable(args, nums, transform)
-        out = self.entry(*args, **kwargs)
+        out = self.specialized_entry(args, kwargs)(*args, **kwargs)
         return _fix_reverse(out, args, spec, nums)
 
     return Transformed(fn, spec, post)

@@ -385,10 +385,6 @@ def test_grad_of_integer_output_that_depends_on_the_argument():
         s2sad.grad(returns_int_cast)(np.array([1.0, -2.0]))
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "an output that does not depend on the argument (a comparison is never active) gets "
-    "no _rt.seed call in the generated grad, so nothing checks it: the fix belongs in "
-    "transforms/reverse.py ReverseFunction.sweeps (check the inactive result too)"))
 @pytest.mark.parametrize("fn", [returns_all, returns_count, returns_int_constant],
                          ids=lambda f: f.__name__)
 def test_grad_of_bool_output_is_a_type_error(fn):

@@ -498,6 +498,8 @@ class ReverseFunction:
                 rev.append(ir.Assign(b, ir.Call("_rt.seed", (result,))))
             else:
                 rev.append(ir.Assign(b, seed))
+        elif seed is None:  # no derivative flows, but a bool/int/array output is still an error
+            rev.append(ir.ExprStmt(ir.Call("_rt.seed", (result,))))
         rev += self.reverse(self.fn.body)
         fwd, rev, _ = self.resolve_tape(fwd, rev)
         initialized = {s.target for s in fwd if isinstance(s, ir.Assign)

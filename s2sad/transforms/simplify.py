@@ -229,7 +229,8 @@ _FOLD = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
 def fold_constants(fn: ir.Function) -> ir.Function:
     """Evaluate arithmetic on literals and strength-reduce small powers.
 
-    ``_t3 = 2 - 1; _t4 = x ** _t3`` -> ``_t4 = x``; ``y = x ** 2`` -> ``y = x * x``.
+    ``_t3 = 2 - 1; _t4 = x ** _t3`` -> ``_t4 = x``; ``y = x ** 2`` -> ``y = x * x``;
+    ``_rt.pow_base(x, 2)`` -> ``x``.
     """
     counts = _defs(fn.body)
     known: dict[str, ir.Const] = {}
@@ -254,6 +255,9 @@ def fold_constants(fn: ir.Function) -> ir.Function:
                 return args[0]
             if args[1].value == 2:
                 return ir.Call("mul", (args[0], args[0]))
+        if e.func == "_rt.pow_base" and isinstance(args[1], ir.Const) and type(
+                args[1].value) in (int, float) and args[1].value != 0:
+            return args[0]  # the base itself wherever the exponent is not 0
         return e
 
     def sweep(body):
