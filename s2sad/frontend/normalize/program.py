@@ -49,6 +49,17 @@ def _updates_argument(func) -> bool:
         getattr(func, "__self__", None), np.ufunc)
 
 
+def _literals_as_arrays(low: Lowerer, node, atoms: list) -> list:
+    """``np.log([x, y])``, ``np.add([x, 1.0], [2.0, x])``: a list or tuple literal given to an
+    elementwise NumPy function is an array (as NumPy reads it), never a Python list that
+    ``+`` would concatenate or a rule would multiply."""
+    if not isinstance(node, cst.Call) or len(node.args) != len(atoms) or any(
+            a.star or a.keyword for a in node.args):
+        return atoms
+    return [low.to_atom(ir.Call("np.asarray", (atom,))) if isinstance(
+        arg.value, (cst.List, cst.Tuple)) else atom for arg, atom in zip(node.args, atoms)]
+
+
 def transformed_entry(obj):
     """The generated Python function behind an s2sad-transformed callable, or None."""
     info = getattr(obj, "__s2sad__", None)
@@ -124,7 +135,7 @@ class ProgramBuilder:
         if src.name == "<lambda>":  # ``grad(lambda x: ...)``: a def returning its body
             node, positions = read_lambda(src)
             fence = Fence(src, positions)
-            fdef = LocalFunction(node, "lambda_", src, fence, (), {}, ()).definition()
+            fdef = LocalFunction(node, "lambda_", src, fence, (), {}, ()).definition(lifted=False)
             text = cst.Module([]).code_for_node(node)
             line = positions[node].start.line
         else:
@@ -176,6 +187,8 @@ class ProgramBuilder:
         if rule is not None:  # classes given to NumPy are dtypes; to builtins, classes
             conv = self.data_arg if rule.name.startswith(("np.", "_rt.")) else self.library_arg
             atoms = [conv(low, node, a) for a in args]
+            if isinstance(func, np.ufunc) or rule.kind == registry.ELEMENTWISE:
+                atoms = _literals_as_arrays(low, node, atoms)
             katoms = tuple((k, conv(low, node, v)) for k, v in kwargs)
             out = dict(katoms).get("out")
             if out is None or out == ir.Const(None):
@@ -459,6 +472,8 @@ def _defaults_of(fn) -> dict:
 
 
 def _default_atom(builder: ProgramBuilder, name: str, value) -> ir.Atom:
+    if isinstance(value, (ir.Name, ir.Const)):  # a variable of the caller (local_signature)
+        return value
     if isinstance(value, (bool, int, float, complex, str, type(None))):
         return ir.Const(value)
     return ir.Name(builder.global_name(name, value))
