@@ -74,3 +74,12 @@ def test_no_alias_code_when_nothing_is_shared():
     """``y *= 2`` on an array no other name reads rebinds: no runtime checks emitted."""
     src = s2sad.differentiate(aliasing.argument_imul).source("grad")
     assert "_rt.is_array" not in src and "shares_memory" not in src
+
+
+@pytest.mark.parametrize("x", [0.7, 1.9])
+def test_list_literals_given_to_ufuncs_are_arrays(x):
+    f = aliasing.list_literals_to_ufuncs
+    g = s2sad.grad(f)(x)
+    np.testing.assert_allclose(g, fd.numerical_grad(f, (x,)), rtol=1e-7)
+    _, t = s2sad.jvp(f, (x,), (1.0,))
+    np.testing.assert_allclose(t, g, rtol=1e-10)

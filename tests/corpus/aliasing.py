@@ -274,3 +274,13 @@ REFUSED = [
     (ufunc_at, "updates its argument in place"),
     (partition_method, "`.partition()` updates the array in place"),
 ]
+
+
+# --------------------------------------------------------------------------- literals
+
+
+def list_literals_to_ufuncs(x):
+    """A list literal given to an elementwise NumPy function is an array, not a list that
+    ``+`` would concatenate (``np.add`` prints as ``+``)."""
+    return np.sum(np.log([x, x + 1.0])) + np.sum(np.add([x, 1.0], [2.0, x]) ** 2) + np.sum(
+        np.arctan2([x, 2.0 * x], (1.5, x)))
