@@ -61,6 +61,49 @@ DEFAULTS = """
 
     def with_default(x, k=3.0):
         return np.sum(np.sin(x)) * k
+
+    SCALE = 3.0
+    W = np.array([1.0, 2.0, 3.0])
+
+    def global_defaults(x):
+        def g(v, c=SCALE, w=W, act=np.tanh, p=np.pi):
+            return np.sum(act(v) * w) * c + p
+        return g(x)
+
+    def enclosing_defaults(x, k=2.0):
+        s = np.sin(x)
+        def g(v, c=k, d=s):
+            return v * c * d
+        h = lambda v, s=s: v * s
+        return np.sum(g(x)) + np.sum(g(x, 1.0)) + np.sum(h(x))
+
+    def same_name(x):
+        k = np.cos(x)
+        def g(v, k=k):
+            return v * k
+        return np.sum(g(x))
+
+    def changes_later(x):
+        k = np.sin(x)
+        def g(v, c=k):
+            return v * c
+        k = k * 2.0
+        return np.sum(g(x))
+
+    def parameter_changes_later(x, k=2.0):
+        def g(v, c=k):
+            return v * c
+        k = 5.0
+        return np.sum(g(x))
+
+    def passed_elsewhere(x):
+        k = np.sin(x)
+        def g(v, c=k):
+            return v * c
+        return apply(g, x)
+
+    def apply(fn, x):
+        return np.sum(fn(x))
 """
 
 
@@ -101,6 +144,30 @@ def test_nested_def_with_keyword_only_parameters(m):
     np.testing.assert_allclose(s2sad.grad(m.keyword_only)(x), [2.69, 0.7, 0.7])
     with pytest.raises(s2sad.UnsupportedSyntaxError, match=r"\*args"):
         s2sad.grad(m.star_args)(1.0)
+
+
+def test_nested_defaults_from_globals_and_the_enclosing_scope(m):
+    """Globals are read when the code is generated; a variable of the defining function that
+    keeps its value (a parameter, a name assigned once at the top) is read at the call."""
+    x = np.array([0.1, 0.2, 0.3])
+    np.testing.assert_allclose(s2sad.grad(m.global_defaults)(x), 3.0 * (1 - np.tanh(x) ** 2) * m.W)
+    expected = 2.0 * (np.sin(x) + x * np.cos(x)) + (np.sin(x) + x * np.cos(x)) + np.sin(
+        x) + x * np.cos(x)
+    np.testing.assert_allclose(s2sad.grad(m.enclosing_defaults)(x, 2.0), expected)
+    np.testing.assert_allclose(s2sad.grad(m.same_name)(x), np.cos(x) - x * np.sin(x))
+
+
+@pytest.mark.parametrize("name, why", [
+    ("changes_later", "`k` changes after it is set"),
+    ("parameter_changes_later", "`k` changes after it is set"),
+    ("passed_elsewhere", "`k` is a variable of the function that defines this one"),
+])
+def test_nested_defaults_that_python_reads_earlier_are_refused(m, name, why):
+    """Python evaluates a default when the ``def`` runs; a lifted function cannot see that
+    moment, so a variable that may differ at the call is refused at its line."""
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match=why) as info:
+        s2sad.grad(getattr(m, name))(np.array([0.1, 0.2]))
+    assert "def g(v, c=k):" in str(info.value)
 
 
 @pytest.mark.xfail(strict=True, raises=TypeError, reason=(

@@ -30,12 +30,14 @@ from fuzz import fragments, oracle  # noqa: E402
 from fuzz.programs import Program, random_program  # noqa: E402
 
 
-def run_one(kind: str, seed: int, folder: Path, timeout: int):
+def run_one(kind: str, seed: int, folder: Path, timeout: int, hessian_lines: int = 30):
     """(outcome, source) of case ``seed``; a case running past ``timeout`` s is a crash."""
     if kind == "programs":
         program = random_program(seed)
         text = program.describe()
-        outcome, _ = _run_guarded(lambda: (oracle.check_program(program, folder), None), timeout)
+        hessian = program.source.count("\n") <= hessian_lines
+        outcome, _ = _run_guarded(
+            lambda: (oracle.check_program(program, folder, hessian=hessian), None), timeout)
     else:
         text = fragments.random_source(seed)
         outcome, _ = _run_guarded(
@@ -52,6 +54,9 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=Path("fuzz-failures"))
     parser.add_argument("--timeout", type=int, default=120, help="seconds per case")
     parser.add_argument("--show", action="store_true", help="print each failure as found")
+    parser.add_argument("--hessian-lines", type=int, default=30, help=(
+        "check Hessians of programs of at most this many lines (their cost grows with the "
+        "square of the gradient code's length); 0: none"))
     args = parser.parse_args(argv)
     os.environ.setdefault("S2SAD_CACHE_DIR", tempfile.mkdtemp(prefix="s2sad-fuzz-cache-"))
     folder = Path(tempfile.mkdtemp(prefix="s2sad-fuzz-"))
@@ -63,7 +68,7 @@ def main(argv=None) -> int:
     start = time.time()
     for k in range(args.n):
         seed = args.seed * 1_000_003 + k
-        outcome, text = run_one(args.kind, seed, folder, args.timeout)
+        outcome, text = run_one(args.kind, seed, folder, args.timeout, args.hessian_lines)
         counts[outcome.status] += 1
         if outcome.status != "agreed":
             buckets[outcome.status][outcome.bucket] += 1
@@ -94,6 +99,10 @@ def _parse_saved(path: Path):
         return kind, bucket, body
     meta = {ln.split(" = ", 1)[0][2:]: ln.split(" = ", 1)[1] for ln in text.splitlines()
             if ln.startswith(("# args = ", "# argnums = "))}
+    seed = int(first.split(" seed ", 1)[1].split(":", 1)[0])
+    program = random_program(seed)
+    if program.source == body:  # as generated: with its eager twin (see check_program)
+        return kind, bucket, program
     call_args = eval(meta["args"], {"array": np.array})  # noqa: S307 - our own file
     return kind, bucket, Program(body, call_args, eval(meta["argnums"]))  # noqa: S307
 

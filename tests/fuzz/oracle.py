@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import importlib.util
 import io
+import keyword
 import os
 import re
 import signal
@@ -66,10 +67,7 @@ KNOWN = [
     (r"^(jvp|jacfwd|hessian|jacfwd\(grad\)): TypeError in api\.py:\w+: \w+\(\) missing \d+ "
      r"required positional argument",
      "test_defaults.py::test_forward_transforms_fill_in_defaults"),
-    (r"^value_and_grad: (TypeError in api\.py:post: 'NoneType' object cannot be interpreted as "
-     r"an integer|IndexError in api\.py:post: pop from empty list|TypeError in containers\.py:"
-     r"sum_items_vjp: 'int' object is not iterable)",
-     "test_fuzz_programs.py::test_reverse_of_a_condition_reassigned_in_its_arm"),
+    (r"^short-circuit: ", "test_fuzz_programs.py::test_reverse_of_a_condition_reassigned_in_its_arm"),
     (r"^grad: ValueError in __init__\.py:seed: setting an array element with a sequence",
      "test_fuzz_frontend.py::test_grad_of_a_tuple_output_says_scalar"),
     (r"^(hessian|jacfwd\(grad\)): UnboundLocalError in api\.py:post: cannot access local "
@@ -97,7 +95,8 @@ def bucket_of(exc: BaseException) -> str:
     """A refusal's kind: its message without the location, names and numbers."""
     text = getattr(exc, "bare_message", None) or (str(exc).splitlines() or [""])[0]
     text = re.sub(r"^\S+:\d+(:\d+)?: ", "", text)  # where: the program's file and line
-    text = re.sub(r"`[^`]*`", "`_`", text)
+    text = re.sub(r"`([^`]*)`", lambda m: m.group(0) if keyword.iskeyword(m.group(1)) or not (
+        m.group(1).isidentifier()) else "`_`", text)  # keep `try`, `*x`; not the names
     text = re.sub(r"\b\d+(\.\d+)?\b", "N", text)
     return f"{type(exc).__name__}: {text[:90]}"
 
@@ -169,12 +168,24 @@ def _close(a, b, tol: float) -> bool:
 
 
 def check_program(program: Program, folder: Path, *, hessian: bool = True) -> Outcome:
+    """The verdict on one program. A failure that goes away when the program's short-circuit
+    conditions (``and``, ``or``, ``a < b < c``) are written eagerly (``&``, ``|``) is the
+    known bug of conditions reassigned in their own arm (see ``KNOWN``)."""
+    outcome = _verdict_of(program, folder, hessian)
+    eager = program.without_short_circuits()
+    if outcome.status in ("crashed", "disagreed") and eager is not None:
+        if _verdict_of(eager, folder, hessian).status == "agreed":
+            return Outcome("known", f"short-circuit: {outcome.bucket}", outcome.detail)
+    return outcome.triaged()
+
+
+def _verdict_of(program: Program, folder: Path, hessian: bool) -> Outcome:
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         try:
             return _check_program(program, folder, hessian)
         except _Verdict as verdict:
-            return verdict.outcome.triaged()
+            return verdict.outcome
 
 
 class _Verdict(Exception):

@@ -17,6 +17,7 @@ a view of the caller's ``x``).
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -66,6 +67,13 @@ class Program:
     args: tuple
     argnums: int | tuple[int, ...] = 0
     seed: int | None = None
+    eager: str | None = None  # the source with `&`/`|` for short-circuit conditions
+
+    def without_short_circuits(self) -> "Program | None":
+        """The same program with eager conditions, or None if it has no short circuit."""
+        if self.eager is None or self.eager == self.source:
+            return None
+        return Program(self.eager, self.args, self.argnums, self.seed)
 
     def describe(self) -> str:
         return f"# args = {self.args!r}\n# argnums = {self.argnums!r}\n{self.source}"
@@ -136,6 +144,7 @@ class Generator:
         self.lines: list[str] = []
         self.budget = ch.integer(min(3, most), most)
         self.module_funcs: list[Func] = []
+        self.alts: dict[str, tuple[str, str]] = {}
 
     # ------------------------------------------------------------------ names and text
     def fresh_name(self, prefix: str) -> str:
@@ -243,12 +252,25 @@ class Generator:
         if pick == 1:
             return f"{a} < {self.ch.choice(CONST)}"
         if pick == 2:
-            return f"-0.5 < {a} < 0.7"
+            return self.alt(f"-0.5 < {a} < 0.7", f"((-0.5 < {a}) & ({a} < 0.7))")
         if pick == 3:
-            return f"({a} > 0.0 and {b} < 0.3)"
+            return self.alt(f"({a} > 0.0 and {b} < 0.3)", f"(({a} > 0.0) & ({b} < 0.3))")
         if pick == 4:
             return f"not ({a} >= {b})"
-        return f"({a} > 0.2 or {b} > 0.6)"
+        return self.alt(f"({a} > 0.2 or {b} > 0.6)", f"(({a} > 0.2) | ({b} > 0.6))")
+
+    def alt(self, short: str, plain: str) -> str:
+        """A placeholder for a short-circuit condition (``and``, ``or``, ``a < b < c``) and
+        its eager twin (``&``, ``|``): ``render`` writes one or the other everywhere."""
+        key = f"\x00{len(self.alts)}\x00"
+        self.alts[key] = (short, plain)
+        return key
+
+    def render(self, text: str, short: bool) -> str:
+        while "\x00" in text:
+            text = re.sub("\x00\\d+\x00", lambda m: self.alts[m.group(0)][0 if short else 1],
+                          text)
+        return text
 
     # ------------------------------------------------------------------ statements
     def block(self, sc: Scope, indent: int, depth: int, count: int) -> Scope:
@@ -405,7 +427,8 @@ class Generator:
         self.put(indent, f"{w} = 0")
         cond = f"{w} < {trips}"
         if self.ch.coin():
-            cond += f" and {self.cond(sc, 1)}"
+            c = self.cond(sc, 1)
+            cond = self.alt(f"{cond} and {c}", f"({cond}) & ({c})")
         self.put(indent, f"while {cond}:")
         self.put(indent + 1, f"{w} += 1")
         body = sc.copy(loop=True)
@@ -470,7 +493,8 @@ class Generator:
         self.put(0, "")
         self.module_funcs.append(Func(k, kind, kind, fresh_out=False))
 
-    def program(self) -> tuple[str, tuple[str, ...]]:
+    def program(self) -> tuple[str, str, tuple[str, ...]]:
+        """(source, the same with eager ``&``/``|`` for ``and``/``or``, parameters)."""
         self.lines = ["import math", "", "import numpy as np", "", ""]
         for _ in range(self.ch.integer(0, 2)):
             (self.factory if self.ch.coin(30) else self.helper)()
@@ -481,7 +505,8 @@ class Generator:
         self.put(0, f"def f({', '.join(params)}):")
         sc = self.block(sc, 1, self.ch.integer(1, 3), self.budget)
         self.put(1, f"return {self.scalar(sc, 3)}")
-        return "\n".join(self.lines) + "\n", params
+        text = "\n".join(self.lines) + "\n"
+        return self.render(text, True), self.render(text, False), params
 
 
 def _atom(text: str) -> str:
@@ -508,9 +533,9 @@ def _args(params: tuple[str, ...], seed: int) -> tuple:
 
 
 def build(ch: RandomChooser, seed: int, most: int = 14) -> Program:
-    source, params = Generator(ch, most).program()
+    source, eager, params = Generator(ch, most).program()
     argnums = (0, 1) if len(params) == 2 else 0
-    return Program(source, _args(params, seed), argnums, seed)
+    return Program(source, _args(params, seed), argnums, seed, eager)
 
 
 def random_program(seed: int) -> Program:

@@ -25,7 +25,7 @@ import libcst as cst
 
 from ... import ir
 from ..fence import Fence
-from ..parse import SourceFunction
+from ..parse import MISSING, SourceFunction, lookup_free
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,20 +41,21 @@ class LocalFunction:
     def rebound(self, env: tuple[ir.Atom, ...]) -> "LocalFunction":
         return replace(self, env=env)
 
-    def definition(self) -> cst.FunctionDef:
+    def definition(self, lifted: bool = True) -> cst.FunctionDef:
         """The ``def`` to lower: a lambda is ``def name(params): return body``.
 
-        The lifted function takes its captures as parameters after its own, and every call
-        passes all its arguments (a call site fills in defaults from ``local_signature``),
-        so it keeps no defaults: ``def g(v, c=2.0)`` reading ``x`` lifts to
-        ``def g(v, c, x)``, never to the invalid ``def g(v, c=2.0, x)``. Only a lambda
-        without captures keeps them: the entry of ``grad(lambda x, k=2.0: ...)`` is one.
+        A lifted function takes its captures as parameters after its own, and every call
+        passes all its arguments (a call site fills in defaults from ``local_signature``,
+        read where the function is defined), so it keeps no defaults: ``def g(v, c=2.0)``
+        reading ``x`` lifts to ``def g(v, c, x)``, never to the invalid
+        ``def g(v, c=2.0, x)``, and ``lambda v, s=s: ...`` never reads ``s`` where it is
+        lifted to. Only the entry of ``grad(lambda x, k=2.0: ...)`` (``lifted=False``) keeps
+        them: its caller is the user.
         """
+        params = self._lifted_params() if lifted else self.node.params
         if isinstance(self.node, cst.FunctionDef):
-            params = self._lifted_params()
             return self.node if params is self.node.params else self.node.with_changes(
                 params=params)
-        params = self._lifted_params() if self.captures else self.node.params
         ret = cst.SimpleStatementLine([cst.Return(self.node.body)])
         self.fence.alias(ret, self.node)  # errors and comments point at the lambda
         made = cst.FunctionDef(cst.Name(self.name), params, cst.IndentedBlock([ret]))
@@ -83,7 +84,8 @@ def free_names(node: cst.FunctionDef | cst.Lambda) -> list[str]:
 
     Its parameters, the names it assigns and its comprehension variables are local;
     attribute names and keywords are not reads; a function nested in it adds its own
-    free names.
+    free names. (A default value that names one of its own parameters, ``def g(v, k=k)``,
+    is read at the call sites: ``local_signature``.)
     """
     local = bound_names(node)
     seen: list[str] = []
@@ -170,11 +172,18 @@ def bound_names(node, comprehensions: bool = True) -> set[str]:
 
 
 def local_signature(low, lf: LocalFunction) -> list[inspect.Parameter]:
-    """The parameters of a local function; defaults must be literals (a default is evaluated
-    where the function is defined, which the lifted function cannot see)."""
+    """The parameters of a local function, with their default values.
+
+    A default is evaluated where the function is defined: a literal; a global name
+    (``c=SCALE``, ``act=np.tanh``), whose value is taken now; or, at a call in the scope
+    that defines the function, a variable of that scope that keeps its value once set (a
+    parameter never reassigned, a name assigned once at the top of the body), read there
+    (``def g(v, c=k)``). Any other variable is refused: Python reads it when the ``def``
+    runs, the lifted function would read it at the call."""
     params = lf.node.params
     if isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None:  # not a bare `*`
-        raise low.error(lf.node, "`*args`/`**kwargs` parameters are not supported by s2sad")
+        raise lf.fence.error(lf.node, "`*args`/`**kwargs` parameters are not supported by "
+                                      "s2sad")
     out = []
     kinds = ([(p, inspect.Parameter.POSITIONAL_ONLY) for p in params.posonly_params]
              + [(p, inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in params.params]
@@ -182,10 +191,78 @@ def local_signature(low, lf: LocalFunction) -> list[inspect.Parameter]:
     for p, kind in kinds:
         default = inspect.Parameter.empty
         if p.default is not None:
-            try:
-                default = ast.literal_eval(cst.Module([]).code_for_node(p.default))
-            except (ValueError, SyntaxError):
-                raise low.error(p.default, "a default value of a nested function or lambda "
-                                           "must be a literal in s2sad") from None
+            default = _default_value(low, lf, p.default)
         out.append(inspect.Parameter(p.name.value, kind, default=default))
     return out
+
+
+_NOT_A_DEFAULT = ("a default value of a nested function or lambda must be a literal, a global "
+                  "name or a variable of the enclosing function that keeps its value in s2sad")
+
+
+def _default_value(low, lf: LocalFunction, node: cst.BaseExpression):
+    """The value (or, for a variable of the calling scope, the atom) of a default."""
+    from .expressions import StaticValue  # expressions imports this module
+
+    try:
+        return ast.literal_eval(cst.Module([]).code_for_node(node))
+    except (ValueError, SyntaxError):
+        pass
+    attrs, root = [], node
+    while isinstance(root, cst.Attribute):
+        attrs.append(root.attr.value)
+        root = root.value
+    if not isinstance(root, cst.Name):
+        raise lf.fence.error(node, _NOT_A_DEFAULT)
+    defining = id(lf.node) in getattr(low, "local_functions", {})
+    if defining and root.value in low.locals:
+        value = low.name_value(root)
+        if isinstance(value, ir.Name) and not attrs and _keeps_its_value(low, root.value):
+            return value  # read at the call, as it was at the def
+        if not isinstance(value, StaticValue) or isinstance(value.value, LocalFunction):
+            raise lf.fence.error(node, f"{_NOT_A_DEFAULT}: `{root.value}` changes after it is "
+                                       f"set (pass it as an argument instead)")
+        value = value.value
+    elif not defining and (root.value in lf.captures or root.value in _bound_in(lf.src)):
+        raise lf.fence.error(node, f"{_NOT_A_DEFAULT}: `{root.value}` is a variable of the "
+                                   f"function that defines this one, which is called elsewhere")
+    else:
+        value = lf.statics.get(root.value, MISSING)
+        value = lookup_free(lf.src, root.value) if value is MISSING else value
+    for attr in reversed(attrs):
+        value = getattr(value, attr, MISSING) if value is not MISSING else MISSING
+    if value is MISSING or isinstance(value, LocalFunction):
+        raise lf.fence.error(node, _NOT_A_DEFAULT)
+    return value
+
+
+def _keeps_its_value(low, name: str) -> bool:
+    """A parameter never reassigned, or another name assigned once, by a statement at the top
+    level of the function body: a ``def`` that reads it runs after that statement (else
+    Python fails), so every read after the ``def`` sees the value the ``def`` saw."""
+    count = low.binding_count(name)
+    if name in {p.name.value for p in _params(low.fdef.params)} | set(low.extra_params):
+        return count == 0
+    top = [small for line in low.fdef.body.body if isinstance(line, cst.SimpleStatementLine)
+           for small in line.body if isinstance(small, cst.Assign)]
+    return count == 1 and any(isinstance(t.target, cst.Name) and t.target.value == name
+                              for a in top for t in a.targets)
+
+
+def _bound_in(src: SourceFunction) -> set[str]:
+    """Every name bound anywhere in ``src`` (by any function in it): a default naming one of
+    them may be a local variable, never to be looked up as a global."""
+    names: set[str] = set()
+
+    class Functions(cst.CSTVisitor):
+        def visit_FunctionDef(self, n: cst.FunctionDef) -> None:
+            names.update(bound_names(n))
+
+        def visit_Lambda(self, n: cst.Lambda) -> None:
+            names.update(p.name.value for p in _params(n.params))
+
+    try:
+        cst.parse_module(src.source).visit(Functions())
+    except cst.ParserSyntaxError:
+        pass
+    return names
