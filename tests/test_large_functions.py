@@ -16,6 +16,7 @@ import pytest
 import s2sad
 from fd import numerical_grad
 from s2sad import ir
+from s2sad.pipeline import Spec, generate
 from s2sad.transforms import simplify
 from tools.bench_compile_size import (chain_source, inputs, load, mixed_source,
                                       nested_arith_source, nested_sin_source, straight_source)
@@ -110,3 +111,84 @@ def test_dead_code_keeps_what_is_read():
     out = simplify.dead_code(fn).body
     assert out == (ir.Comment("line 1"), keep, ir.Assign("s", ir.Const(0.0)), loop,
                    ir.Comment("line 4"), ir.Return(ir.Name("k")))
+
+
+# --------------------------------------------------------------------------- formatting
+
+_TRICKY = """\
+    a = x ** 2
+    b = x**p + y ** -1
+    c = 'str' + "s"
+    d = {"a": 1, 'b': [1, 2]}
+    e = (a, b)
+    f = (a,)
+    g = ()
+    h = 1e-05 * x + 1E5 + 0XFF + 1_000 + 1.5e+20
+    i = (1+2j) * x
+    j = -x + (-1.5) * -y
+    k = - x
+    l = x[1:-1] + x[-1:] + x[::2]
+    m = x[a.b:c] + x[a : b] + x[f(a):] + x[a[0]:b]
+    o = f(a, b,) + x[a,] + f(a , b) + x  + y + f( a) + x[ 1]
+    t = not x
+    u = x if y else z
+    v = [a, b]
+    w = np.s_[::2] + np.s_[:, 0] + np.s_[i, j] + np.s_[:, np.newaxis]
+    aa = x[i][j] + yy[0](1) + f(*args) + f(**kw) + a @ b + ~a
+    bb = a is not None and a not in b or c
+    cc = lambda q: q
+    if (x):
+        pass
+    else:
+        # a comment before else's body
+        y = 1
+        # a comment at the end of a block
+    for i in range(n, -1, -1):
+        y = 1
+    # a comment before a statement
+    z = 3  # a trailing comment
+    #no space
+    dd = very_long_function_name(argument_number_one, argument_number_two, argument_three)
+    while x:
+        return (x)
+    del (a), b
+    ee = a if b else c
+"""
+
+
+@pytest.mark.parametrize("functions", [1, 3])
+def test_fast_formatting_is_black_byte_for_byte(monkeypatch, functions):
+    """``printer.format_source``'s fast path (big modules) against black on the whole
+    module: tricky lines among plain ones, every kind of line black would change."""
+    from s2sad.codegen import printer
+
+    plain = [f"    _t{k} = _rt.unbroadcast(a{k} * 0.5, b{k})\n    del a{k}" for k in range(60)]
+    body = "".join(f"{p}\n{_TRICKY}" for p in plain[::6]) + "\n".join(plain) + "\n    return z\n"
+    defs = [f'def f{n}(x, y):\n    """The function {n}."""\n' + body for n in range(functions)]
+    text = '"""A module."""\n\nimport numpy as np\n\n\n' + "\n\n".join(defs)
+    black = printer.format_source(text)  # under the size threshold: black itself
+    assert text.count("\n") < printer.FAST_FORMAT_LINES and black != text
+    monkeypatch.setattr(printer, "FAST_FORMAT_LINES", 0)
+    assert printer.format_source(text) == black
+    plain_text = '"""A module."""\n\nimport numpy as np\n\n\ndef f(a0, b0):\n' + "\n".join(
+        plain * 4) + "\n    return a0\n"
+    assert printer.format_source(plain_text) == printer._black(plain_text) == plain_text
+
+
+def test_fast_formatting_matches_black_on_generated_code(monkeypatch, build):
+    """Generated modules (the corpus's kinds of lines) through the fast path and black."""
+    from s2sad.codegen import printer
+    from corpus import control, straight
+
+    texts = []
+    real = printer.format_source
+    monkeypatch.setattr(printer, "format_source", lambda t: texts.append(t) or real(t))
+    monkeypatch.setenv("S2SAD_NO_CACHE", "1")
+    for case in straight.CORPUS[::4] + control.CORPUS[::4]:  # not memoized: built again
+        generate(case.fn, Spec("grad", case.argnums))
+    generate(s2sad.grad(build(mixed_source, 60, "mixed_small")), Spec("jacfwd"))
+    monkeypatch.setattr(printer, "FAST_FORMAT_LINES", 0)
+    monkeypatch.setattr(printer, "_CHUNKED_MIN_LINES", 0)
+    assert len(texts) > 20
+    for text in texts:
+        assert real(text) == printer._black(text)

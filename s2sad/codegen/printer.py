@@ -7,6 +7,7 @@ temporaries), which is what lets transforms compose.
 from __future__ import annotations
 
 import math
+import re
 import sys
 
 from .. import ir
@@ -194,9 +195,118 @@ def module(functions: list[ir.Function], header: str, uses_runtime: bool = True)
 
 
 def format_source(text: str) -> str:
+    """``text`` formatted with black.
+
+    A module of ``FAST_FORMAT_LINES`` lines or more (a function of thousands of
+    statements) goes to black one top-level statement at a time, and only where black
+    could change something: black costs about half a millisecond a line, and almost
+    every line the printer writes is already in black's form (``_settled``). The result
+    is black's own output, byte for byte (``tests/test_large_functions.py`` compares the
+    two over the corpus).
+    """
+    if text.count("\n") < FAST_FORMAT_LINES:
+        return _black(text)
+    head, *defs = re.split(r"\n(?=def )", text)
+    parts = [_black(head)] + [_format_function(d) for d in defs]
+    return "\n\n\n".join(p.strip("\n") for p in parts) + "\n"
+
+
+FAST_FORMAT_LINES = 2_000
+_CHUNKED_MIN_LINES = 200  # a shorter function goes to black whole
+
+
+def _black(text: str) -> str:
     import black
 
     try:
         return black.format_str(text, mode=black.Mode())
     except black.InvalidInput as exc:  # a printer bug: show the text, not a black trace
         raise RuntimeError(f"s2sad printed invalid Python ({exc}):\n{text}") from None
+
+
+def _format_function(text: str) -> str:
+    """One ``def``: its header and first statement through black, then each top-level
+    statement kept as printed where every line is settled, else through black inside a
+    stand-in ``def`` (the same indentation and context as in the module)."""
+    lines = text.rstrip("\n").split("\n")
+    chunks = _top_level_chunks(lines)
+    if len(lines) < _CHUNKED_MIN_LINES or len(chunks) < 2:
+        return _black(text)
+    out = [_black("\n".join(chunks[0]) + "\n").rstrip("\n")]
+    pending: list[str] = []  # consecutive unsettled statements: one black call
+    for chunk in chunks[1:]:
+        if all(_settled(line, nxt) for line, nxt in zip(chunk, chunk[1:] + [None])):
+            out += _black_body(pending) + ["\n".join(chunk)]
+            pending = []
+        else:
+            pending += chunk
+    out += _black_body(pending)
+    return "\n".join(out) + "\n"
+
+
+def _black_body(lines: list[str]) -> list[str]:
+    if not lines:
+        return []
+    formatted = _black("def _():\n" + "\n".join(lines) + "\n")
+    return [formatted.rstrip("\n").split("\n", 1)[1]]
+
+
+def _top_level_chunks(lines: list[str]) -> list[list[str]]:
+    """A function's lines cut before each statement of its body: comments go with the
+    statement after them, the ``def`` line and docstring with the first statement."""
+    first = _after_docstring(lines)
+    chunks, current = [], lines[:first]
+    for k in range(first, len(lines)):
+        line = lines[k]
+        if (k > first and _indent(line) == 4 and not line.lstrip().startswith(_CONTINUED)
+                and not lines[k - 1].lstrip().startswith("#")):
+            chunks.append(current)
+            current = []
+        current.append(line)
+    return chunks + [current]
+
+
+def _after_docstring(lines: list[str]) -> int:
+    """The index of the first line after the ``def`` line and its docstring."""
+    doc = lines[1].lstrip()[:3] if len(lines) > 1 else ""
+    if doc not in ('"""', "'''"):
+        return 1
+    if lines[1].count(doc) >= 2:
+        return 2
+    return next((k for k in range(2, len(lines)) if doc in lines[k]), len(lines) - 1) + 1
+
+
+_CONTINUED = ("else:", "elif ", "except", "finally:", ")", "]", "}")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+# What black leaves as it is: indentation, then names, numbers, calls, subscripts and
+# operators between single spaces. Not settled (black may change them): strings, braces,
+# comments inside code, backslashes, ``**`` (black hugs simple operands), a parenthesis
+# that is not a call's (black drops or keeps it), ``+``/``-`` spaced as neither a binary
+# nor a unary operator (``1e-05``, ``(1+2j)``, ``- x``), a trailing comma before a
+# bracket (black's magic comma), a slice of anything but names and integers (black
+# spaces its colon).
+_SETTLED = re.compile(r"(?: {4})+[A-Za-z_][A-Za-z0-9_.,:\[\]()@*/%+<>=!&|^~ -]*")
+_UNSETTLED = re.compile(r"\*\*|  |[^A-Za-z0-9_\])]\(|[A-Za-z0-9_)\]][-+]|[=,] [-+] "
+                        r"|[(\[][-+] |,[)\]]| [,)\]]|[(\[] ")
+_SIMPLE_SLICE = re.compile(r"[A-Za-z0-9_, :-]*")
+
+
+def _settled(line: str, following: str | None) -> bool:
+    """Whether black leaves ``line`` exactly as it is. A comment is settled when the line
+    after it is a statement at its indentation (black moves a comment to that level)."""
+    if len(line) > 88 or line != line.rstrip():
+        return False
+    body = line.lstrip(" ")
+    if body.startswith("#"):
+        return (body.startswith("# ") and following is not None
+                and _indent(following) == _indent(line)
+                and not following.lstrip().startswith(_CONTINUED))
+    if _SETTLED.fullmatch(line) is None or _UNSETTLED.search(body) is not None:
+        return False
+    return ":" not in body.rstrip(":") or all(
+        _SIMPLE_SLICE.fullmatch(inner) for inner in re.findall(r"\[([^\]]*)\]", body))
