@@ -15,49 +15,148 @@ from .programs import DrawChooser, RandomChooser
 
 SAMPLE = np.array([0.3, -0.7, 0.55])
 
-# statements with no block; y: a float, z: a private copy of x, acc: a list. READS: what
-# s2sad reads (or may refuse for a reason of its own); EXOTIC: what it refuses, odd Python,
-# and code that fails at run time
-READS = [
-    "y = np.sin(y) + 1.0", "y += np.sum(z ** 2)", "z = z * y", "z[0] = y", "z[1:] += 0.5",
-    "z[::2] = z[::2] * 2.0", "y = z[-1]", "y = z[1:2].sum()", "acc.append(y)",
-    "y = y + sum(acc)", "y = (y if y > 0 else -y)", "y = max(y, 0.1)", "a, b = y, y * 2",
-    "y = [v * 2 for v in z][0]", "y = {k: v for k, v in zip('abc', z)}['a']",
-    'print(f"{y:.3f} {z!r}")', "assert y == y", "y = y if 0 < y < 1 else y * 0.5",
-    "y = x.T @ z", "y = float(y)", "y = len(z) * y", "y = np.float64(y)",
-    "z = np.array([y, y, y])", "y = z.shape[0] * y", "y = y ** 2 if isinstance(y, float) else y",
-    "pass", "y = np.sum(x, keepdims=True)", "y = sorted(z)[0]", "y = [y][0:1][0]",
-    "y = z[None, :].sum()", "y = z[..., 0]", "y = x[np.argmax(x)]",
-    "y = y if y is not None else 0.0", "y = 1 if 'a' in 'abc' else 2", "y = y.real",
-    "y = abs(y)", "y = round(y, 2)", "y = y // 1.0", "y = y % 1.0", "y = -y", "y = y and 1.0",
-    "y = obj.m(y)", "y = obj.scale * y", "y = C.k * y", "y = G * y", "y = h(y)", "y = k(y)",
-    "y = np.where(z > 0, z, 0.0).sum()", "y = np.dot(z, x)", "y = sum(v * v for v in z)",
-    "y = math.sin(y)", "y = np.maximum(y, 0.0)", "y = np.linalg.norm(z)",
-    "z = np.concatenate([z, z])[:3]", "y = x[::-1][0] * y", "y = z[-2:][0]", "y: float = 1.0",
-    "y = x @ x", "y = dict(a=y)['a']", "y = sorted([y, 1.0])[0]", "y = tuple(z)[1]",
-    "z = z.copy()", "y = y if callable(h) else 0.0", "z = np.zeros_like(z) + y",
-    "y = np.mean(z) * len(acc)", "acc = acc + [y]", "y = acc[-1] if acc else y",
-    "y = x[0] if x.ndim == 1 else y", "y = np.clip(y, -1, 1)", "y = np.tanh(z).max()",
-    "y **= 2", "y /= 2.0", "y -= z[1]", "z *= y", "z += z[::-1]", "y = z.sum(axis=0)",
-    "y = np.einsum('i,i->', z, z)", "y = z.dot(z)", "y = (z > 0).sum() * y",
-    "y = np.where(y > 0, y, -y)", "z = np.append(z, y)[:3]",
-    "y = [a for a in range(3) if a > 1][0] * y", "y = np.sum([v for v in z])",
-    "y = {v: v for v in range(2)}[1] * y", "y = x.shape[0] * y", "y = h(v=y)",
-    "y = np.hypot(y, 1.0) + np.arctan2(z[0], 2.0)", "y = y * np.exp(np.sin(z)).prod()",
-    "y = np.cumsum(z)[-1] + y", "z = np.roll(z, 1) * z", "z = z[::-1].copy()",
-]
-EXOTIC = [
-    "a, *rest = z", "s = {1.0, 2.0}", "y = (w := y + 1) * w", "del a", "global G", "G = y",
-    "nonlocal y", "import math", "from math import sin", "y = yield y", "yield y",
-    "yield from z", "raise ValueError('no')", "...", "y = 'abc'", "y = y @ y",
-    "z = z.reshape(3, 1)", "y = np.random.rand()", "y = next(iter(z))",
-    "y = getattr(np, 'sin')(y)", "y = eval('1.0')", "y = (lambda *a: a[0])(y)",
-    "y = (lambda **k: k['a'])(a=y)", "y = h(*[y])", "y = h(**{'v': y})", "y = type(y)(y)",
-    "y = not y", "y = complex(y, 1).real", "y = int(y)", "y = ~int(y)",
-    "y = {**{'a': y}}['a']", "y = [*z, y][-1]", "y = (*z,)[0]",
-    "y = list(map(lambda v: v * 2, z))[0]", "y = str(y) and y", "acc[0:0] = [y]",
-    "y = y.__add__(1.0)", "y = np.asarray(y).item()", "z @= np.eye(3)", "y = bool(y) * y",
-]
+def _lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip()]
+
+
+# statements with no block, one a line; y: a float, z: a private copy of x, acc: a list.
+# READS: what s2sad reads (or may refuse for a reason of its own); EXOTIC: what it refuses,
+# odd Python, and code that fails at run time
+READS = _lines("""
+y = np.sin(y) + 1.0
+y += np.sum(z ** 2)
+z = z * y
+z[0] = y
+z[1:] += 0.5
+z[::2] = z[::2] * 2.0
+y = z[-1]
+y = z[1:2].sum()
+acc.append(y)
+y = y + sum(acc)
+y = (y if y > 0 else -y)
+y = max(y, 0.1)
+a, b = y, y * 2
+y = [v * 2 for v in z][0]
+y = {k: v for k, v in zip('abc', z)}['a']
+print(f"{y:.3f} {z!r}")
+assert y == y
+y = y if 0 < y < 1 else y * 0.5
+y = x.T @ z
+y = float(y)
+y = len(z) * y
+y = np.float64(y)
+z = np.array([y, y, y])
+y = z.shape[0] * y
+y = y ** 2 if isinstance(y, float) else y
+pass
+y = np.sum(x, keepdims=True)
+y = sorted(z)[0]
+y = [y][0:1][0]
+y = z[None, :].sum()
+y = z[..., 0]
+y = x[np.argmax(x)]
+y = y if y is not None else 0.0
+y = 1 if 'a' in 'abc' else 2
+y = y.real
+y = abs(y)
+y = round(y, 2)
+y = y // 1.0
+y = y % 1.0
+y = -y
+y = y and 1.0
+y = obj.m(y)
+y = obj.scale * y
+y = C.k * y
+y = G * y
+y = h(y)
+y = k(y)
+y = np.where(z > 0, z, 0.0).sum()
+y = np.dot(z, x)
+y = sum(v * v for v in z)
+y = math.sin(y)
+y = np.maximum(y, 0.0)
+y = np.linalg.norm(z)
+z = np.concatenate([z, z])[:3]
+y = x[::-1][0] * y
+y = z[-2:][0]
+y: float = 1.0
+y = x @ x
+y = dict(a=y)['a']
+y = sorted([y, 1.0])[0]
+y = tuple(z)[1]
+z = z.copy()
+y = y if callable(h) else 0.0
+z = np.zeros_like(z) + y
+y = np.mean(z) * len(acc)
+acc = acc + [y]
+y = acc[-1] if acc else y
+y = x[0] if x.ndim == 1 else y
+y = np.clip(y, -1, 1)
+y = np.tanh(z).max()
+y **= 2
+y /= 2.0
+y -= z[1]
+z *= y
+z += z[::-1]
+y = z.sum(axis=0)
+y = np.einsum('i,i->', z, z)
+y = z.dot(z)
+y = (z > 0).sum() * y
+y = np.where(y > 0, y, -y)
+z = np.append(z, y)[:3]
+y = [a for a in range(3) if a > 1][0] * y
+y = np.sum([v for v in z])
+y = {v: v for v in range(2)}[1] * y
+y = x.shape[0] * y
+y = h(v=y)
+y = np.hypot(y, 1.0) + np.arctan2(z[0], 2.0)
+y = y * np.exp(np.sin(z)).prod()
+y = np.cumsum(z)[-1] + y
+z = np.roll(z, 1) * z
+z = z[::-1].copy()
+""")
+EXOTIC = _lines("""
+a, *rest = z
+s = {1.0, 2.0}
+y = (w := y + 1) * w
+del a
+global G
+G = y
+nonlocal y
+import math
+from math import sin
+y = yield y
+yield y
+yield from z
+raise ValueError('no')
+...
+y = 'abc'
+y = y @ y
+z = z.reshape(3, 1)
+y = np.random.rand()
+y = next(iter(z))
+y = getattr(np, 'sin')(y)
+y = eval('1.0')
+y = (lambda *a: a[0])(y)
+y = (lambda **k: k['a'])(a=y)
+y = h(*[y])
+y = h(**{'v': y})
+y = type(y)(y)
+y = not y
+y = complex(y, 1).real
+y = int(y)
+y = ~int(y)
+y = {**{'a': y}}['a']
+y = [*z, y][-1]
+y = (*z,)[0]
+y = list(map(lambda v: v * 2, z))[0]
+y = str(y) and y
+acc[0:0] = [y]
+y = y.__add__(1.0)
+y = np.asarray(y).item()
+z @= np.eye(3)
+y = bool(y) * y
+""")
 SIMPLE = READS + EXOTIC
 
 # expressions a function may return
