@@ -4,11 +4,15 @@
     python tools/fuzz.py frontend -n 1000 --seed 0 --out fuzz-failures/
     python tools/fuzz.py shrink fuzz-failures/programs_17.py
 
-Prints how many programs were built, refused (by message), agreed, disagreed or
-crashed (by kind), or failed like a bug already reported (``known``, by kind); every disagreement and crash is saved to ``--out`` as a ``.py`` file
-with the verdict in a header; ``python tools/fuzz.py shrink FILE`` deletes lines of a
-saved program while it fails the same way and prints what is left. The disk cache goes to a temporary folder unless ``S2SAD_CACHE_DIR`` is set. Program ``k`` of
-seed ``s`` is ``random_program(s * 1_000_003 + k)``, so a failure reproduces alone.
+Prints how many cases were built, refused (by message), agreed, disagreed or crashed
+(by kind), or failed like a bug already reported (``known``, see ``oracle.KNOWN``). Each
+disagreement and crash is saved to ``--out`` as a ``.py`` file with the verdict in a
+header; ``python tools/fuzz.py shrink FILE`` deletes lines of a saved case while it fails
+the same way and prints what is left. The disk cache goes to a temporary folder unless
+``S2SAD_CACHE_DIR`` is set. Case ``k`` of seed ``s`` is ``random_program(s * 1_000_003 +
+k)`` (``random_source`` for the front end), so a failure reproduces alone. Hessians are
+checked for programs of at most ``--hessian-lines`` lines: their cost grows with the
+square of the length of the gradient code.
 """
 
 from __future__ import annotations

@@ -273,8 +273,9 @@ class Source:
         elif pick == 13 and self.ch.coin(30):
             self.put(indent, "try:")
             self.block(indent + 1, d, self.ch.integer(1, 2))
-            self.put(indent, self.ch.choice(["except Exception:", "except (ValueError, TypeError) as e:",
-                                             "except* ValueError:", "finally:"]))
+            self.put(indent, self.ch.choice(["except Exception:", "except* ValueError:",
+                                             "except (ValueError, TypeError) as e:",
+                                             "finally:"]))
             self.block(indent + 1, d, 1)
         elif pick == 14:
             self.put(indent, self.ch.choice(["with np.errstate(all='ignore'):",
@@ -294,7 +295,8 @@ class Source:
             self.put(indent, self.ch.choice([
                 "class D:\n    q = 1.0", "class D(C):\n    def m(self, v):\n        return v",
                 "async def a():\n    await a()", "lam = lambda v, c=y: v * c",
-                "lam = lambda *a: a", "lam = lambda v: (yield v)", "y = lam(y) if 'lam' in dir() else y",
+                "lam = lambda *a: a", "lam = lambda v: (yield v)",
+                "y = lam(y) if 'lam' in dir() else y",
                 "type T = int", "@deco\ndef dd(v):\n    return v", "y = (lambda: y)()",
                 "def gen():\n    yield y\ny = sum(gen())", "y = [q := v for v in z][0]",
             ]))
@@ -318,7 +320,8 @@ class Source:
                                              "yield v", "return np.sin(v) + z[0]"]))
         arg = "vs" if params == "*vs" else "y"
         self.put(indent, self.ch.choice([f"y = {name}(y)", f"y = {name}({arg})",
-                                         f"y = {name}(y) + {name}(z[0])", f"y = sum({name}(v) for v in z)",
+                                         f"y = {name}(y) + {name}(z[0])",
+                                         f"y = sum({name}(v) for v in z)",
                                          f"y = {name}"]))
 
     def module(self) -> str:
@@ -333,7 +336,8 @@ class Source:
         self.put(1, "z = np.array(x, dtype=float)")
         self.put(1, "acc = []")
         self.block(1, self.ch.integer(1, 4), self.budget)
-        self.put(1, f"return {self.ch.choice(RETURNS[:4]) if self.ch.coin(80) else self.ch.choice(RETURNS)}")
+        returned = self.ch.choice(RETURNS[:4]) if self.ch.coin(80) else self.ch.choice(RETURNS)
+        self.put(1, f"return {returned}")
         return "\n".join(self.lines) + "\n"
 
 

@@ -69,7 +69,8 @@ KNOWN = [
      "test_defaults.py::test_forward_transforms_fill_in_defaults"),
     (r"^(grad|jvp): TypeError in \w+\.py:\w+: 'LocalFunction' object is not callable",
      "test_fuzz_frontend.py::test_a_lambda_given_to_a_library_function"),
-    (r"^short-circuit: ", "test_fuzz_programs.py::test_reverse_of_a_condition_reassigned_in_its_arm"),
+    (r"^short-circuit: ",
+     "test_fuzz_programs.py::test_reverse_of_a_condition_reassigned_in_its_arm"),
     (r"^grad: ValueError in __init__\.py:seed: setting an array element with a sequence",
      "test_fuzz_frontend.py::test_grad_of_a_tuple_output_says_scalar"),
     (r"^(hessian|jacfwd\(grad\)): UnboundLocalError in generated code: cannot access local "
