@@ -243,12 +243,9 @@ def _fix_reverse(out, args, spec: Spec, nums):
 
     if spec.transform == "grad":
         return (fix_g(out[0]), out[1]) if spec.has_aux else fix_g(out)
-    value, g = (out[0], out[1]) if spec.transform == "value_and_grad" else (out[1], out[0])
-    # the generated code checks (seeds) only an output that depends on the arguments; one
-    # that does not (a comparison, a count, a constant array) is checked here, so a bool
-    # or an array output is the same error whether or not it depends on the argument
-    _rt.seed(value[0] if spec.has_aux else value)
-    return (value, fix_g(g)) if spec.transform == "value_and_grad" else (fix_g(g), value)
+    if spec.transform == "value_and_grad":
+        return out[0], fix_g(out[1])
+    return fix_g(out[0]), out[1]  # grad_and_value
 
 
 def grad(fn, argnums=0, has_aux=False) -> Transformed:

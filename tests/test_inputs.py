@@ -396,6 +396,16 @@ def test_grad_of_bool_output_is_a_type_error(fn):
         raise AssertionError("grad gave a zero gradient for a non-float output")
 
 
+def returns_all_with_aux(x):
+    return np.all(x > 0), x * 2.0
+
+
+@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "grad_and_value"])
+def test_non_float_output_with_aux_is_a_type_error(transform):
+    with pytest.raises(TypeError, match=NOT_FLOAT + " a bool"):
+        getattr(s2sad, transform)(returns_all_with_aux, has_aux=True)(np.array([1.0, -2.0]))
+
+
 def test_value_and_grad_of_bool_array_output_names_the_shape():
     with pytest.raises(ValueError, match=r"scalar output .* array of shape \(2,\)"):
         s2sad.value_and_grad(returns_comparison)(np.array([1.0, -2.0]))
