@@ -83,3 +83,17 @@ def test_a_lambda_given_to_a_library_function(folder):
         np.testing.assert_allclose(s2sad.grad(m.f)(SAMPLE), 3.0 * np.ones(3))
     except s2sad.DifferentiationError:
         pass  # a refusal at the line is fine too
+
+
+def test_lambdas_that_share_a_line(folder):
+    """Found probing the front end: ``f, g = lambda x: ..., lambda x: ...`` was refused as
+    'several lambdas there' (the code's RESUME instruction claims column 0)."""
+    m = module_from(folder, "lambdas_on_a_line", """
+        import numpy as np
+
+        f3, f4 = lambda x: np.sum(x * 2), lambda x: np.sum(x * 3)
+        g1, g2 = (lambda x: (x[0]) * 2.0), (lambda x: (x[0]) * 3.0)
+    """)
+    np.testing.assert_allclose(s2sad.grad(m.f3)(SAMPLE), [2.0, 2.0, 2.0])
+    np.testing.assert_allclose(s2sad.grad(m.f4)(SAMPLE), [3.0, 3.0, 3.0])
+    np.testing.assert_allclose(s2sad.grad(m.g2)(SAMPLE), [3.0, 0.0, 0.0])

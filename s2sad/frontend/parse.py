@@ -142,16 +142,23 @@ def read_lambda(src: SourceFunction) -> tuple[cst.Lambda, object]:
                 found.append(node)
 
     module.visit(Lambdas())
-    if len(found) > 1:  # several on one line: the one whose body starts where the code does
-        starts = [(ln, col) for ln, _, col, _ in code.co_positions()
-                  if ln == code.co_firstlineno and col is not None]
-        first = min(starts)[1] if starts else -1
-        found = [n for n in found if positions[n.body].start.column == first] or found
+    if len(found) > 1:  # several on one line: the one whose body holds the code's first column
+        # (of the instructions with a span: RESUME claims column 0, width 0)
+        starts = [col for ln, _, col, end in code.co_positions()
+                  if ln == code.co_firstlineno and col is not None and end is not None
+                  and end > col]
+        at = (code.co_firstlineno, min(starts)) if starts else None
+        found = [n for n in found if at is not None and _holds(positions[n.body], at)] or found
     if len(found) != 1:
         raise DifferentiationError(
             f"cannot find the source of the lambda at {src.filename}:{code.co_firstlineno} "
             f"({'several lambdas there' if found else 'not found'}); write it as a def")
     return found[0], positions
+
+
+def _holds(rng, at: tuple[int, int]) -> bool:
+    """Whether a code range holds the (line, column) ``at``."""
+    return (rng.start.line, rng.start.column) <= at < (rng.end.line, rng.end.column)
 
 
 def lookup_free(src: SourceFunction, name: str):
