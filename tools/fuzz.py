@@ -2,6 +2,7 @@
 
     python tools/fuzz.py programs -n 1000 --seed 0 --out fuzz-failures/
     python tools/fuzz.py frontend -n 1000 --seed 0 --out fuzz-failures/
+    python tools/fuzz.py emission -n 200 --seed 0 --out fuzz-failures/
     python tools/fuzz.py shrink fuzz-failures/programs_17.py
 
 Prints how many cases were built, refused (by message), agreed, disagreed or crashed
@@ -51,7 +52,7 @@ def run_one(kind: str, seed: int, folder: Path, timeout: int, hessian_lines: int
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=("programs", "frontend", "shrink"))
+    parser.add_argument("kind", choices=("programs", "frontend", "emission", "shrink"))
     parser.add_argument("file", nargs="?", type=Path, help="shrink: a saved failure")
     parser.add_argument("-n", type=int, default=1000, help="how many cases (default 1000)")
     parser.add_argument("--seed", type=int, default=0)
@@ -68,6 +69,8 @@ def main(argv=None) -> int:
         print(shrink(args.file, folder))
         return 0
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.kind == "emission":
+        return emission(args, folder)
     counts, buckets = collections.Counter(), collections.defaultdict(collections.Counter)
     start = time.time()
     for k in range(args.n):
@@ -84,6 +87,33 @@ def main(argv=None) -> int:
             print(f"[{k + 1}/{args.n}] {dict(counts)} {time.time() - start:.0f} s", flush=True)
     _report(args, counts, buckets, time.time() - start)
     return 1 if counts["disagreed"] or counts["crashed"] else 0
+
+
+def emission(args, folder: Path, batch: int = 25) -> int:
+    """The grad and jvp modules of N programs, emitted here and by processes with other
+    PYTHONHASHSEEDs (one per batch): every module must be the same bytes."""
+    modules = differ = 0
+    start = time.time()
+    for first in range(0, args.n, batch):
+        seeds = [args.seed * 1_000_003 + k for k in range(first, min(first + batch, args.n))]
+        paths = [Path(oracle.load(random_program(s).source, folder).f.__code__.co_filename)
+                 for s in seeds]
+        here = oracle.emitted_sources(paths, folder).split("===== ")
+        there = oracle.sources_in_subprocess(paths, folder, str(4242 + first)).split("===== ")
+        modules += len(here) - 1
+        for a, b in zip(here, there):
+            if a != b:
+                differ += 1
+                name = a.split("\n", 1)[0].replace(" ", "_")
+                (args.out / f"emission_{name}.txt").write_text(f"{a}\n=====\n{b}")
+        if len(here) != len(there):
+            differ += abs(len(here) - len(there))
+        print(f"[{first + len(seeds)}/{args.n}] modules {modules}, differing {differ} "
+              f"{time.time() - start:.0f} s", flush=True)
+    print(f"\nemission: {args.n} programs, {modules} modules (grad and jvp), emitted in this "
+          f"process and another with another PYTHONHASHSEED: {differ} differ"
+          + (f" (saved to {args.out}/)" if differ else ""))
+    return 1 if differ else 0
 
 
 def _save(out: Path, kind: str, seed: int, outcome, text: str) -> None:
