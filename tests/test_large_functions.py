@@ -21,11 +21,11 @@ from s2sad.transforms import simplify
 from tools.bench_compile_size import (chain_source, inputs, load, mixed_source,
                                       nested_arith_source, nested_sin_source, straight_source)
 
-# The straight-line and mixed bodies stay small enough for CI while the front end's
-# binding_count (frontend/normalize/lower.py) is quadratic in the number of statements;
+# CI sizes: about 8 s each on two cores. 2,000 statements take about 35 s while the alias
+# analysis (analysis/aliasing.py may_share) is quadratic in the number of assignments;
 # tools/bench_compile_size.py builds the full sizes.
-CI_STRAIGHT = 250
-CI_MIXED_LINES = 240
+CI_STRAIGHT = 1000
+CI_MIXED_LINES = 1000
 
 
 @pytest.fixture
@@ -184,11 +184,11 @@ def test_fast_formatting_matches_black_on_generated_code(monkeypatch, build):
     real = printer.format_source
     monkeypatch.setattr(printer, "format_source", lambda t: texts.append(t) or real(t))
     monkeypatch.setenv("S2SAD_NO_CACHE", "1")
-    for case in straight.CORPUS[::4] + control.CORPUS[::4]:  # not memoized: built again
+    for case in straight.CORPUS[::8] + control.CORPUS[::8]:  # not memoized: built again
         generate(case.fn, Spec("grad", case.argnums))
     generate(s2sad.grad(build(mixed_source, 60, "mixed_small")), Spec("jacfwd"))
     monkeypatch.setattr(printer, "FAST_FORMAT_LINES", 0)
     monkeypatch.setattr(printer, "_CHUNKED_MIN_LINES", 0)
-    assert len(texts) > 20
+    assert len(texts) > 10
     for text in texts:
         assert real(text) == printer._black(text)
