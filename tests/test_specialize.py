@@ -109,3 +109,27 @@ def test_inference_joins_to_unknown_and_ignores_placeholders():
     kinds = infer(_fn(body, ("x", "w")), {"x": FLOAT})
     assert kinds["t"] == FLOAT and kinds["i"] == Kind("int")
     assert kinds["u"] is None  # an array on one path, unknown on the other
+
+
+def test_tape_entries_nobody_reads_are_dropped_in_pairs():
+    from s2sad.transforms.tape import drop_unread_entries
+    a, c, e = ir.Assign, ir.Call, ir.ExprStmt
+    tape = ir.Name("_tape")
+
+    def push(n):
+        return e(c("_rt.append", (tape, ir.Name(n))))
+
+    def pop(n):
+        return a(n, c("_rt.pop", (tape,)))
+
+    loop = ir.For("i", ir.Const(0), ir.Const(3), ir.Const(1), (
+        push("u"), a("u", c("mul", (ir.Name("x"), ir.Name("i")))),
+        push("w"), a("w", c("add", (ir.Name("u"), ir.Const(1.0))))))
+    back = ir.For("i", ir.Const(2), ir.Const(-1), ir.Const(-1), (
+        pop("w"), pop("u"), a("g", c("mul", (ir.Name("g"), ir.Name("u"))))))
+    body = (a("_tape", c("list", ())), a("u", ir.Const(None)), a("w", ir.Const(None)), loop,
+            a("g", ir.Const(1.0)), back, ir.Return(ir.Name("g")))
+    out = drop_unread_entries(_fn(body))
+    kept = [s for s in ir.walk(out.body) if isinstance(s, (ir.ExprStmt, ir.Assign))
+            and isinstance(s.value, ir.Call) and s.value.func in ("_rt.append", "_rt.pop")]
+    assert kept == [push("u"), pop("u")]  # w was popped for nothing: both ends go

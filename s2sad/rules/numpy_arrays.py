@@ -449,9 +449,7 @@ class diff:
 
 @defrule(np.gradient, diff="f", tags="linear container")
 class gradient:
-    # linear in f; the spacings (varargs) are taken as constants. Through the compiler this
-    # needs transforms/common.bind_call to pass a non-differentiated *varargs as a tuple value
-    # (today it passes the raw tuple of atoms): see test_array_rules.py's xfail
+    # linear in f; the spacings (varargs, one tuple value here) are taken as constants
     def signature(f, *varargs, axis=None, edge_order=1): ...
 
     def jvp_f(t, varargs, axis, edge_order):

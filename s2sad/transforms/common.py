@@ -38,15 +38,29 @@ class ProgramTransform:
         return DifferentiationError(f"{where}{message}" + (f"\n    {text}" if text else ""))
 
 
-def bind_call(prog: ProgramTransform, fn: ir.Function, rule, call: ir.Call, line: int) -> dict:
-    """The call's atoms by the rule's parameter names (``*operands`` as a tuple of atoms)."""
+def bind_call(prog: ProgramTransform, fn: ir.Function, rule, call: ir.Call, line: int,
+              out: list, fresh: Callable[[], str]) -> dict:
+    """The call's atoms by the rule's parameter names: a differentiated ``*operands`` as a
+    tuple of atoms (one derivative each); any other tuple as one value (``np.gradient``'s
+    spacings become ``_t = tuple(dx, dy)``; a default such as ``axes=(-2, -1)`` a constant)."""
     try:
         bound = rule.bind(call.args, dict(call.kwargs))
     except TypeError as exc:
         raise prog.error(fn, line, f"call of {call.func} does not match its rule's "
                                    f"signature: {exc}") from None
-    return {k: (a if isinstance(a, (ir.Name, ir.Const, ir.Index, tuple)) else ir.Const(a))
-            for k, a in bound.items()}
+    atoms = {}
+    for k, a in bound.items():
+        if isinstance(a, tuple) and k not in rule.diff:
+            if all(isinstance(x, ir.Const) for x in a):
+                a = ir.Const(tuple(x.value for x in a))
+            elif all(isinstance(x, (ir.Name, ir.Const)) for x in a):
+                name = fresh()
+                out.append(ir.Assign(name, ir.Call("tuple", a), line))
+                a = ir.Name(name)
+            else:  # a default value: Python constants
+                a = ir.Const(a)
+        atoms[k] = a if isinstance(a, (ir.Name, ir.Const, ir.Index, tuple)) else ir.Const(a)
+    return atoms
 
 
 def inline(template, bound: dict, fresh: Callable[[], str], out: list, line: int) -> ir.Atom:

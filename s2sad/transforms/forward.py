@@ -132,7 +132,7 @@ class ForwardFunction:
             return []
         if rule.kind == registry.STRUCTURAL:
             return self.structural(s, v, out)
-        bound = bind_call(self.prog, self.fn, rule, v, line)
+        bound = bind_call(self.prog, self.fn, rule, v, line, out, self.names.temp)
         bound["out"] = ir.Name(s.target)
         terms = []
         for p in rule.diff:

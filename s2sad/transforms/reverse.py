@@ -271,7 +271,7 @@ class ReverseFunction:
         if rule.kind == registry.STRUCTURAL:
             self.structural(v, g, out, give, line)
             return
-        bound = self.bind(rule, v, line)
+        bound = self.bind(rule, v, line, out)
         bound["out"] = ir.Name(s.target)
         bound["g"] = g
         for p in rule.diff:
@@ -325,8 +325,8 @@ class ReverseFunction:
                 put = "_rt.appended" if v.func == "_rt.pop" else "_rt.add_at_end"
                 out.append(ir.Assign(b, ir.Call(put, (ir.Name(b), g)), line))
 
-    def bind(self, rule, v: ir.Call, line: int) -> dict:
-        return bind_call(self.prog, self.fn, rule, v, line)
+    def bind(self, rule, v: ir.Call, line: int, out: list) -> dict:
+        return bind_call(self.prog, self.fn, rule, v, line, out, self.names.temp)
 
     def inline(self, template, bound: dict, out: list, line: int) -> ir.Atom:
         return inline(template, bound, self.names.temp, out, line)

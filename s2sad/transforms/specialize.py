@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from .. import ir
 from ..rules import registry
+from .tape import drop_unread_entries
 
 _ARITHMETIC = {"add", "sub", "mul", "truediv", "floordiv", "mod", "pow"}
 _COMPARISONS = {"lt", "le", "gt", "ge", "eq", "ne"}
@@ -75,7 +76,8 @@ def specialize(fn: ir.Function, params: dict[str, Kind]) -> ir.Function:
     for s in ir.walk(fn.body):
         if isinstance(s, ir.Assign) and isinstance(s.value, ir.Const) and s.value.value is None:
             kinds[s.target] = _optional(kinds.get(s.target))
-    return ir.replace(fn, body=_rewrite(fn.body, kinds))
+    # values recorded only for a helper that is gone now need no tape entry
+    return drop_unread_entries(ir.replace(fn, body=_rewrite(fn.body, kinds)))
 
 
 def _optional(k: Kind | None) -> Kind | None:

@@ -218,9 +218,6 @@ def test_hessian_through_the_compiler_matches_differences_of_the_gradient(f):
     np.testing.assert_allclose(s2sad.hessian(f)(X12), fd_hessian(f, X12), rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="transforms/common.bind_call passes np.gradient's *varargs (a tuple of "
-                          "atoms, not differentiated) to the templates as a raw tuple")
 def test_np_gradient_through_the_compiler():
     np.testing.assert_allclose(s2sad.grad(gradients)(X12), fd_grad(gradients, X12), rtol=1e-6,
                                atol=1e-7)

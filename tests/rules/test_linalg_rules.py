@@ -124,9 +124,6 @@ def test_hessian_matches_differences_of_the_gradient(f, x):
     np.testing.assert_allclose(h, np.swapaxes(h, 0, 1), rtol=1e-6, atol=1e-7)
 
 
-@pytest.mark.xfail(raises=TypeError, strict=True,
-                   reason="fft2's default axes=(-2, -1) reaches the IR as a bare tuple "
-                          "('not an expression: (-2, -1)'); np.conj itself has a rule now")
 def test_fft2_of_a_product_with_its_conjugate():
     x = X12[:6]
     np.testing.assert_allclose(s2sad.grad(fft2_loss)(x), fd_grad(fft2_loss, x),

@@ -1,0 +1,90 @@
+"""Drop tape entries the reverse sweep never reads.
+
+The reverse transform records a value when the reverse sweep reads it; a later pass
+(``specialize``) may remove that read (``_rt.unbroadcast(g, x)`` read ``x`` only for its
+shape). Then the value is pushed and popped for nothing::
+
+    for ...:                                for ...:
+        _tape.append(_t30)                      _t30 = _t24 * _t29
+        _t30 = _t24 * _t29                  ...
+    ...                                     for ...:
+    for ...:                                    ...
+        _t30 = _tape.pop()      (unread)
+
+The tape is a stack, and each name is pushed and popped at mirrored points, so taking
+every push and every pop of one name away leaves the other entries paired as before.
+Only functions that own their tape (``_tape = []`` here, used by nothing but append and
+pop) are touched.
+"""
+
+from __future__ import annotations
+
+from .. import ir
+from ..analysis.liveness import live_after
+
+
+def drop_unread_entries(fn: ir.Function) -> ir.Function:
+    tapes = _local_tapes(fn)
+    if not tapes:
+        return fn
+    live = live_after(fn)
+    pops: dict[tuple[str, str], list[bool]] = {}  # (tape, name) -> whether each pop is read
+    for s in ir.walk(fn.body):
+        tape = _popped_from(s, tapes)
+        if tape is not None:
+            pops.setdefault((tape, s.target), []).append(s.target in live.get(id(s), ()))
+    dead = {key for key, read in pops.items() if not any(read)}
+    if not dead:
+        return fn
+    return ir.replace(fn, body=_without(fn.body, dead, tapes))
+
+
+def _local_tapes(fn: ir.Function) -> set[str]:
+    """Names bound to ``[]`` here whose only uses are ``_rt.append``/``_rt.pop``."""
+    made = {s.target for s in ir.walk(fn.body) if isinstance(s, ir.Assign)
+            and s.value == ir.Call("list", ())}
+    for s in ir.walk(fn.body):
+        value = s.value if isinstance(s, (ir.Assign, ir.ExprStmt)) else None
+        ok_use = isinstance(value, ir.Call) and value.func in ("_rt.append", "_rt.pop") and (
+            value.args[:1] and isinstance(value.args[0], ir.Name))
+        reads = ir.stmt_reads(s)
+        if ok_use:
+            reads = reads - {value.args[0].id}
+        made -= reads
+        if isinstance(s, ir.Return):
+            made -= ir.names_read(s.value)
+    return made
+
+
+def _popped_from(s: ir.Stmt, tapes: set[str]) -> str | None:
+    if isinstance(s, ir.Assign) and isinstance(s.value, ir.Call) and s.value.func == "_rt.pop":
+        tape = s.value.args[0]
+        if isinstance(tape, ir.Name) and tape.id in tapes:
+            return tape.id
+    return None
+
+
+def _pushed(s: ir.Stmt, tapes: set[str]) -> tuple[str, str] | None:
+    if isinstance(s, ir.ExprStmt) and s.value.func == "_rt.append" and len(s.value.args) == 2:
+        tape, item = s.value.args
+        if isinstance(tape, ir.Name) and tape.id in tapes and isinstance(item, ir.Name):
+            return tape.id, item.id
+    return None
+
+
+def _without(body, dead: set, tapes: set[str]) -> tuple[ir.Stmt, ...]:
+    out = []
+    for s in body:
+        tape = _popped_from(s, tapes)
+        if _pushed(s, tapes) in dead or (tape is not None and (tape, s.target) in dead):
+            continue
+        if isinstance(s, ir.If):
+            s = ir.replace(s, body=_without(s.body, dead, tapes),
+                           orelse=_without(s.orelse, dead, tapes))
+        elif isinstance(s, ir.For):
+            s = ir.replace(s, body=_without(s.body, dead, tapes))
+        elif isinstance(s, ir.While):
+            s = ir.replace(s, test_body=_without(s.test_body, dead, tapes),
+                           body=_without(s.body, dead, tapes))
+        out.append(s)
+    return tuple(out)
