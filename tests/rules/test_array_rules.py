@@ -226,3 +226,28 @@ def test_np_gradient_through_the_compiler():
 def test_unsupported_pad_mode_is_a_clear_error():
     with pytest.raises(NotImplementedError, match="mode='maximum'"):
         rt.pad_vjp(np.ones(5), np.ones(3), 1, "maximum")
+
+
+def r_concat(x):
+    y = np.r_[x, 2.0 * x, np.sin(x[0])]
+    return np.sum(y ** 2)
+
+
+def c_columns(x):
+    m = np.c_[x, x ** 2]
+    return np.sum((m @ np.array([1.0, -0.5])) ** 2)
+
+
+def r_with_a_slice(x):
+    return np.sum(np.r_[0:3, x])
+
+
+@pytest.mark.parametrize("f", [r_concat, c_columns])
+def test_r_and_c_index_tricks(f):
+    x = X12[:4]
+    assert np.allclose(s2sad.grad(f)(x), fd_grad(f, x), rtol=1e-6, atol=1e-7)
+
+
+def test_r_with_slices_is_refused_at_the_line():
+    with pytest.raises(s2sad.UnsupportedSyntaxError, match="`np.r_` with slices"):
+        s2sad.grad(r_with_a_slice)(X12[:4])

@@ -266,9 +266,29 @@ class ExpressionLowering:
 
     def expr_Subscript(self, node: cst.Subscript):
         obj = self.static_value(node.value)
+        if obj is np.r_ or obj is np.c_:
+            return self.concatenator(node, obj)
         base = self.to_atom(self.expr(node.value)) if obj is None else self.constant(
             node.value, obj)
         return ir.Subscript(base, self.index(node))
+
+    def concatenator(self, node: cst.Subscript, obj):
+        """``np.r_[a, b]`` is ``np.concatenate([np.atleast_1d(a), np.atleast_1d(b)])``;
+        ``np.c_[a, b]`` is ``np.column_stack((a, b))``."""
+        items = []
+        for el in node.slice:
+            if not isinstance(el.slice, cst.Index) or isinstance(el.slice.value, (
+                    cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+                raise self.error(el, f"`np.{'r_' if obj is np.r_ else 'c_'}` with slices or "
+                                     f"string directives is not supported by s2sad; use "
+                                     f"np.concatenate or np.arange")
+            items.append(self.to_atom(self.expr(el.slice.value)))
+        if obj is np.c_:
+            seq = self.to_atom(ir.Call("tuple", tuple(items)))
+            return self.b.call(self, node, np.column_stack, [seq], [])
+        rows = [self.to_atom(self.b.call(self, node, np.atleast_1d, [a], [])) for a in items]
+        return self.b.call(self, node, np.concatenate, [self.to_atom(ir.Call("list", tuple(
+            rows)))], [])
 
     def index(self, node: cst.Subscript) -> ir.Index:
         items = []
