@@ -142,3 +142,60 @@ def test_reverse_of_a_condition_reassigned_in_its_arm(folder, name, x):
     fn = getattr(module_from(folder, "short_circuit_loop", SHORT_CIRCUIT_IN_A_LOOP), name)
     x = np.array(x)
     np.testing.assert_allclose(s2sad.grad(fn)(x), numerical_grad(fn, (x,), 0), atol=1e-7)
+
+
+@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
+    "batched forward over reverse marks the cotangent of np.array's argument as a list "
+    "(status 'list' for _rt.array_vjp's result), but np.array of an array gives an array: "
+    "the next vmap_call splits lanes of an ndarray as a list and fails in runtime/batching.py "
+    "_lane: 'numpy.float64' object cannot be interpreted as an integer (transforms/batching.py "
+    "or the np.array rule)"))
+def test_hessian_through_np_array_of_an_array(folder):
+    m = module_from(folder, "array_of_array", """
+        import numpy as np
+
+        def f(x):
+            a = np.array(x[::-1])
+            return np.sum(a[1:] ** 3)
+    """)
+    x = np.array([0.7, -0.6, 0.1])
+    np.testing.assert_allclose(s2sad.hessian(m.f)(x), np.diag([6 * x[0], 6 * x[1], 0.0]))
+
+
+@pytest.mark.xfail(strict=True, raises=UnboundLocalError, reason=(
+    "forward mode per argument (jacfwd's k_jvp_x): `a` does not depend on x before the "
+    "loop, so it gets no tangent there; the loop body makes it depend on x (da = ...), and "
+    "after a loop that ran zero times `da` is read unbound; a variable that turns active in "
+    "a loop needs a zero tangent before it (transforms/forward.py)"))
+def test_jacfwd_of_a_variable_made_active_in_a_loop(folder):
+    m = module_from(folder, "active_in_loop", """
+        import numpy as np
+
+        def f(x, t):
+            a = np.ones(3) * t
+            while a[1] > 5.0:
+                a = x * 1.0
+            return np.sum(a)
+    """)
+    np.testing.assert_allclose(s2sad.jacfwd(m.f)(np.array([0.7, -0.6, 0.1]), 0.3), np.zeros(3))
+
+
+@pytest.mark.xfail(strict=True, raises=s2sad.DifferentiationError, reason=(
+    "the alias pass refuses `a[:2] = ...` after an early `return sum(e for e in a)` inside "
+    "the loop: it says the update 'also changes `_retval2`', a temporary of s2sad's (the "
+    "returned float shares no memory with `a`), so the message names no variable of the "
+    "user's (frontend/normalize/aliases.py, analysis/aliasing.py)"))
+def test_an_early_return_of_a_sum_does_not_alias(folder):
+    m = module_from(folder, "return_alias", """
+        import numpy as np
+
+        def f(x):
+            a = x * 1.0
+            for i in range(3):
+                if np.sum(a) > 0.1:
+                    return sum(e for e in a)
+                a[:2] = a[1:] * 2.0
+            return 0.0
+    """)
+    x = np.array([0.7, -0.6, 0.1])
+    np.testing.assert_allclose(s2sad.grad(m.f)(x), [1.0, 1.0, 1.0])

@@ -177,8 +177,13 @@ def shrink(path: Path, folder: Path) -> str:
 
 
 def _same(a: str, b: str) -> bool:
-    """The same failure, ignoring the message (generated names change as lines go)."""
-    return a.split(": ")[:2] == b.split(": ")[:2]
+    """The same failure: the same check and exception (generated names and the frames
+    change as lines go)."""
+    def kind(bucket: str) -> list[str]:
+        parts = bucket.split(": ")
+        return [parts[0], parts[1].split(" ")[0] if len(parts) > 1 else ""]
+
+    return kind(a) == kind(b)
 
 
 def _run_guarded(thunk, timeout: int):
