@@ -231,6 +231,8 @@ def report(result: dict, markdown: bool) -> None:
     print(f"\ns2sad {s2sad.__version__}; {result['machine']}; median of "
           f"{'3 (quick)' if result['quick'] else '7'} runs")
     print("peers: " + ", ".join(f"{n} {v}" for n, v in result["versions"].items()))
+    if result["notes"]:
+        print("notes: " + "; ".join(result["notes"]))
     for name, why in result["missing"].items():
         print(f"  {name}: {why}")
     rows = result["workloads"]
@@ -271,6 +273,9 @@ def report(result: dict, markdown: bool) -> None:
         print(f"  {what}: {T.fmt_time(t)}")
 
 
+ENV_NOTED = ("MALLOC_", "OMP_", "OPENBLAS_", "MKL_", "XLA_", "S2SAD_")  # settings that move figures
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer, shorter runs (noisier)")
@@ -291,7 +296,9 @@ def main(argv=None) -> dict:
     peers, missing = P.load_peers(chosen)
     result = {"machine": T.machine_line(), "quick": P.QUICK, "peers": chosen,
               "versions": {p.name: p.version for p in peers}, "missing": missing,
-              "notes": [note for p in peers for note in p.notes], "workloads": []}
+              "notes": [note for p in peers for note in p.notes] + [
+                  f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith(ENV_NOTED)],
+              "workloads": []}
     for w in workloads():
         if args.only and not any(text in w.name for text in args.only):
             continue
