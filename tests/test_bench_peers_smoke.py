@@ -11,10 +11,22 @@ TOOLS = Path(__file__).resolve().parents[1] / "tools"
 PEER_MODULES = ("autograd", "jax", "torch", "tangent")
 
 
+class HidePeers:
+    """A finder that answers as if the peers were not installed. (A ``None`` in
+    ``sys.modules`` would not do: SciPy takes any ``sys.modules["torch"]`` for torch.)"""
+
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in PEER_MODULES:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
 @pytest.fixture
 def bench_peers(monkeypatch):
-    for name in PEER_MODULES:  # as if not installed, whatever this environment has
-        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setattr(sys, "meta_path", [HidePeers(), *sys.meta_path])
+    for name in list(sys.modules):  # as if not installed, whatever this environment has
+        if name.partition(".")[0] in PEER_MODULES:
+            monkeypatch.delitem(sys.modules, name)
     monkeypatch.syspath_prepend(str(TOOLS))
     import bench_peers
 
