@@ -73,7 +73,7 @@ def test_a_new_size_reuses_the_specialization():
 def test_signature_kinds():
     assert signature_of(1.5) == FLOAT
     assert signature_of(np.float64(1.5)) == Kind(None, ())
-    assert signature_of(np.ones((4, 1))) == Kind(None, (False, True))
+    assert signature_of(np.ones((4, 1))) == Kind(None, ((None, False), (None, True)))
     assert signature_of([np.ones(2)]) is None
     assert signature_of(np.array(["a"])) is None
 
@@ -133,3 +133,29 @@ def test_tape_entries_nobody_reads_are_dropped_in_pairs():
     kept = [s for s in ir.walk(out.body) if isinstance(s, (ir.ExprStmt, ir.Assign))
             and isinstance(s.value, ir.Call) and s.value.func in ("_rt.append", "_rt.pop")]
     assert kept == [push("u"), pop("u")]  # w was popped for nothing: both ends go
+
+
+def test_slices_and_products_are_specialized_and_right():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=6)
+    for f in (cases.rosenbrock, cases.slices_of_other_lengths):
+        fd.assert_tree_allclose(s2sad.grad(f)(x), fd.numerical_grad(f, (x,)), rtol=1e-6,
+                                atol=1e-7)
+    assert "_rt.unbroadcast" not in _source(cases.rosenbrock, x)
+    args = (rng.normal(size=(3, 4)), rng.normal(size=4), rng.normal(size=(4, 2)),
+            rng.normal(size=4))
+    got = s2sad.grad(cases.products, argnums=(0, 1, 2, 3))(*args)
+    want = fd.numerical_grad(cases.products, args, argnums=(0, 1, 2, 3))
+    fd.assert_tree_allclose(got, want, rtol=1e-6, atol=1e-7)
+    spec = Spec("grad", (0, 1, 2, 3), signature=tuple(map(signature_of, args)))
+    src = _generated(cases.products, spec).source
+    assert "_rt.matmul_vjp" not in src and "np.outer(" in src
+
+
+def test_slice_lengths():
+    from s2sad.transforms.specialize import _sliced
+    d = (("arg", "x", 0), False)
+    a, b = ir.Slice(None, ir.Const(-1)), ir.Slice(ir.Const(1), None)
+    assert _sliced(d, a) == _sliced(d, b) == (("len", ("arg", "x", 0), 1), None)
+    assert _sliced(d, ir.Slice()) == d
+    assert _sliced(d, ir.Slice(ir.Const(1), ir.Const(3)))[0] != _sliced(d, a)[0]

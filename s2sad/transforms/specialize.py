@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import ir
+from ..codegen.naming import Names
 from ..rules import registry
 from .tape import drop_unread_entries
 
@@ -38,15 +39,18 @@ _FULL_REDUCTIONS = {"np.sum", "np.mean", "np.prod", "np.max", "np.min", "np.amax
 @dataclass(frozen=True)
 class Kind:
     """``python``: "float" | "int" | "bool" | "num" (a Python number) or None (an array);
-    ``ones``: per dimension, whether it has size 1 (rank = its length)."""
+    ``dims``: per dimension ``(symbol, one)``: ``one`` says whether its size is 1 (None:
+    not known), and dimensions with the same symbol have the same size (symbols are
+    structural: ``("arg", "x", 0)``, ``("len", s, 1)`` for ``x[1:]`` and ``x[:-1]`` of a
+    dimension ``s``). A signature's kinds have no symbols yet (None)."""
 
     python: str | None
-    ones: tuple[bool, ...] = ()
+    dims: tuple[tuple[object, bool | None], ...] = ()
     optional: bool = False  # may also be None (set only for rewriting, after inference)
 
     @property
     def rank(self) -> int:
-        return len(self.ones)
+        return len(self.dims)
 
 
 FLOAT, INT, BOOL = Kind("float"), Kind("int"), Kind("bool")
@@ -64,24 +68,33 @@ def signature_of(value):
         return INT
     shape = getattr(value, "shape", None)
     if shape is not None and hasattr(value, "dtype") and value.dtype.kind in "biuf":
-        return Kind(None, tuple(n == 1 for n in shape))
+        return Kind(None, tuple((None, n == 1) for n in shape))
     return None
+
+
+def _named(name: str, k: Kind | None) -> Kind | None:
+    """A parameter's kind with a symbol per dimension (size-1 dimensions share ``1``)."""
+    if k is None or k.python:
+        return k
+    return Kind(None, tuple((1, True) if one else (("arg", name, i), False)
+                            for i, (_, one) in enumerate(k.dims)))
 
 
 def specialize(fn: ir.Function, params: dict[str, Kind]) -> ir.Function:
     """``fn`` with the helpers its parameters' kinds make no-ops replaced (see module doc)."""
-    kinds = infer(fn, params)
+    kinds = infer(fn, {p: _named(p, k) for p, k in params.items()})
     # a name ever set to None (a placeholder; an adjoint a branch never bound) may be None
     # where it is read: ``tree_add`` and ``zeros_like`` take None, ``+`` does not
     for s in ir.walk(fn.body):
         if isinstance(s, ir.Assign) and isinstance(s.value, ir.Const) and s.value.value is None:
             kinds[s.target] = _optional(kinds.get(s.target))
     # values recorded only for a helper that is gone now need no tape entry
-    return drop_unread_entries(ir.replace(fn, body=_rewrite(fn.body, kinds)))
+    fresh = Names(ir.all_names(fn)).temp
+    return drop_unread_entries(ir.replace(fn, body=_rewrite(fn.body, kinds, fresh)))
 
 
 def _optional(k: Kind | None) -> Kind | None:
-    return None if k is None else Kind(k.python, k.ones, True)
+    return None if k is None else Kind(k.python, k.dims, True)
 
 
 # --------------------------------------------------------------------------- inference
@@ -123,7 +136,7 @@ def _join(a: Kind | None, b: Kind | None) -> Kind | None:
         return None
     if a == b:
         return a
-    if a.python and b.python and not a.ones and not b.ones:
+    if a.python and b.python:
         return Kind("num")
     return None
 
@@ -138,12 +151,27 @@ def _atom_kind(a, kinds) -> Kind | None:
 
 
 def _broadcast(ks: list[Kind]) -> Kind:
+    """NumPy's broadcasting of the operands' dimensions, aligned on the right."""
     rank = max(k.rank for k in ks)
-    ones = []
+    dims = []
     for d in range(rank):
-        dims = [k.ones[d - rank + k.rank] for k in ks if d - rank + k.rank >= 0]
-        ones.append(all(dims))
-    return Kind(None, tuple(ones))
+        present = [k.dims[d - rank + k.rank] for k in ks if d - rank + k.rank >= 0]
+        sized = [dim for dim in present if dim[1] is not True] or present[:1]
+        syms = {dim[0] for dim in sized}
+        if len(syms) == 1:
+            one = True if all(dim[1] for dim in sized) else (
+                False if any(dim[1] is False for dim in sized) else None)
+            dims.append((sized[0][0], one))
+        elif all(dim[1] is False for dim in sized):  # sizes not 1 broadcast only if equal
+            dims.append(min(sized, key=repr))
+        else:
+            dims.append((("bcast",) + tuple(sorted(map(repr, syms))), None))
+    return Kind(None, tuple(dims))
+
+
+def _array(k: Kind) -> Kind:
+    """What NumPy makes of a Python number in an array operation: a rank-0 array."""
+    return Kind(None, k.dims) if k.python else k
 
 
 def _kind_of(v: ir.Expr, kinds) -> Kind | None:
@@ -166,14 +194,28 @@ def _kind_of(v: ir.Expr, kinds) -> Kind | None:
     if func == "_rt.broadcast_like" and len(args) == 2:
         return _like(args[0], args[1])
     if func == "_rt.seed" and args and args[0] is not None:
-        return FLOAT if args[0].python == "float" else Kind(None, ()) if not args[0].ones else None
+        return FLOAT if args[0].python == "float" else Kind(None, ()) if not args[0].dims else None
+    if func in ("matmul", "np.matmul", "np.dot") and len(args) == 2 and not v.kwargs:
+        return _matmul(*args)
+    if func in ("_rt.matmul_vjp_x", "_rt.matmul_vjp_y") and len(args) == 3:
+        return _like(args[0], args[1 if func.endswith("x") else 2])
+    if func == "np.transpose" and len(args) == 1 and args[0] is not None and not v.kwargs:
+        return Kind(None, args[0].dims[::-1]) if not args[0].python else args[0]
     if func in _FULL_REDUCTIONS and len(v.args) == 1 and not v.kwargs and args[0] is not None:
         return Kind(None, ())
     rule = registry.find(func)
     if rule is not None and rule.kind == registry.ELEMENTWISE and not v.kwargs and all(
             k is not None for k in args):
-        return _broadcast([Kind(None, k.ones) for k in args])  # NumPy gives arrays/scalars
+        return _broadcast([_array(k) for k in args])  # NumPy gives arrays/scalars
     return None
+
+
+def _matmul(a: Kind | None, b: Kind | None) -> Kind | None:
+    """``a @ b`` of vectors and matrices: the outer dimensions of both."""
+    if a is None or b is None or a.python or b.python or not (
+            1 <= a.rank <= 2 and 1 <= b.rank <= 2):
+        return None
+    return Kind(None, a.dims[:-1] + b.dims[1:])
 
 
 def _arithmetic(func: str, args: list) -> Kind | None:
@@ -189,54 +231,93 @@ def _arithmetic(func: str, args: list) -> Kind | None:
                 return FLOAT
             return INT if all(k.python in ("int", "bool") for k in args) else Kind("num")
         return Kind("num")
-    return _broadcast([Kind(None, k.ones) for k in args])
+    return _broadcast([_array(k) for k in args])
 
 
 def _like(g: Kind | None, x: Kind | None) -> Kind | None:
     """The kind of ``g`` brought to ``x``'s shape."""
     if x is None:
         return None
-    if g is not None and g.ones == x.ones:
+    if _same_shape(g, x):
         return g
-    return Kind(None, x.ones)
+    return Kind(None, x.dims)
 
 
 def _subscript_kind(v: ir.Subscript, kinds) -> Kind | None:
+    """``x[i]``, ``x[1:]``, ``x[:-1, j]``, ``x[None]`` of an array of known rank."""
     base = _atom_kind(v.value, kinds)
     if base is None or base.python is not None:
         return None
-    items = v.index.items
-    if len(items) > base.rank or not all(
-            isinstance(i, (ir.Name, ir.Const)) and (_atom_kind(i, kinds) or Kind("x")).python
-            in ("int",) for i in items):
-        return None
-    return Kind(None, base.ones[len(items):])
+    dims, rest = [], list(base.dims)
+    for item in v.index.items:
+        if isinstance(item, ir.Const) and item.value is None:
+            dims.append((1, True))
+        elif not rest:
+            return None
+        elif isinstance(item, ir.Slice):
+            dims.append(_sliced(rest.pop(0), item))
+        elif (_atom_kind(item, kinds) or Kind("x")).python == "int":
+            rest.pop(0)
+        else:
+            return None  # an index array, a bool mask, an Ellipsis
+    return Kind(None, tuple(dims + rest))
+
+
+def _sliced(dim, item: ir.Slice):
+    """The dimension ``dim`` sliced by ``item``: ``x[a:-b]`` of a dimension of size n has size
+    n - a - b, whatever n is; other slices get a symbol of their own."""
+    bounds = []
+    for part in (item.lower, item.upper, item.step):
+        if part is None or (isinstance(part, ir.Const) and part.value is None):
+            bounds.append(None)
+        elif isinstance(part, ir.Const) and type(part.value) is int:
+            bounds.append(part.value)
+        else:
+            return (("slice", dim[0], repr(item)), None)
+    start, stop, step = bounds
+    if step not in (None, 1):
+        return (("slice", dim[0], start, stop, step), None)
+    if (start is None or start >= 0) and (stop is None or stop < 0):
+        cut = (start or 0) - (stop or 0)
+        return dim if cut == 0 else (("len", dim[0], cut), None)
+    return (("slice", dim[0], start, stop), None)
 
 
 # --------------------------------------------------------------------------- rewriting
 
 
 def _same_shape(a: Kind | None, b: Kind | None) -> bool:
-    return a is not None and b is not None and a.ones == b.ones
+    """Shapes provably equal: the same rank and, per dimension, both of size 1, both not
+    of size 1 (where ``unbroadcast(g, x)`` is emitted, ``g`` is broadcast from ``x``), or
+    the same symbol."""
+    if a is None or b is None or a.rank != b.rank:
+        return False
+    return all(da[0] == db[0] or (da[1] is not None and da[1] == db[1])
+               for da, db in zip(a.dims, b.dims))
 
 
-def _rewrite(body, kinds) -> tuple[ir.Stmt, ...]:
+def _rewrite(body, kinds, fresh) -> tuple[ir.Stmt, ...]:
     out = []
     for s in body:
         if isinstance(s, ir.Assign) and isinstance(s.value, ir.Call):
-            s = ir.replace(s, value=_rewrite_call(s.value, kinds))
+            pre: list[ir.Stmt] = []
+            s = ir.replace(s, value=_rewrite_call(s.value, kinds, pre, fresh, s.line))
+            out += pre
         elif isinstance(s, ir.If):
-            s = ir.replace(s, body=_rewrite(s.body, kinds), orelse=_rewrite(s.orelse, kinds))
+            s = ir.replace(s, body=_rewrite(s.body, kinds, fresh),
+                           orelse=_rewrite(s.orelse, kinds, fresh))
         elif isinstance(s, ir.For):
-            s = ir.replace(s, body=_rewrite(s.body, kinds))
+            s = ir.replace(s, body=_rewrite(s.body, kinds, fresh))
         elif isinstance(s, ir.While):
-            s = ir.replace(s, test_body=_rewrite(s.test_body, kinds),
-                           body=_rewrite(s.body, kinds))
+            s = ir.replace(s, test_body=_rewrite(s.test_body, kinds, fresh),
+                           body=_rewrite(s.body, kinds, fresh))
         out.append(s)
     return tuple(out)
 
 
-def _rewrite_call(v: ir.Call, kinds) -> ir.Expr:
+def _rewrite_call(v: ir.Call, kinds, pre: list, fresh, line: int) -> ir.Expr:
+    """``v`` without the helpers its arguments' kinds make no-ops; statements it needs
+    first go to ``pre``."""
     args = [_atom_kind(a, kinds) if isinstance(a, (ir.Name, ir.Const)) else None
             for a in v.args]
     if v.func in ("_rt.unbroadcast", "_rt.broadcast_like") and len(args) == 2 and not v.kwargs:
@@ -250,4 +331,30 @@ def _rewrite_call(v: ir.Call, kinds) -> ir.Expr:
         return ir.Const(0.0)
     elif v.func == "_rt.seed" and args and args[0] == FLOAT:
         return ir.Const(1.0)
+    elif v.func in ("_rt.matmul_vjp_x", "_rt.matmul_vjp_y") and len(args) == 3:
+        return _matmul_vjp(v, args, pre, fresh, line) or v
     return v
+
+
+def _matmul_vjp(v: ir.Call, args, pre: list, fresh, line: int) -> ir.Call | None:
+    """The cotangents of ``x @ y`` as a person writes them, for vectors and matrices:
+    ``g @ y.T`` and ``x.T @ g``; ``np.outer`` where a vector meets a matrix."""
+    g, x, y = v.args
+    kg, kx, ky = args
+    if any(k is None or k.python for k in args) or not (
+            1 <= kx.rank <= 2 and 1 <= ky.rank <= 2) or kg.rank != kx.rank + ky.rank - 2:
+        return None
+    def transposed(a):
+        t = fresh()
+        pre.append(ir.Assign(t, ir.Call("np.transpose", (a,)), line))
+        return ir.Name(t)
+
+    if v.func == "_rt.matmul_vjp_x":
+        if kx.rank == 2 and ky.rank == 2:
+            return ir.Call("matmul", (g, transposed(y)))
+        if kx.rank == 2:  # (m, k) @ (k,): the outer product of g and y
+            return ir.Call("np.outer", (g, y))
+        return ir.Call("matmul", (y, g)) if ky.rank == 2 else ir.Call("mul", (g, y))
+    if kx.rank == 2:
+        return ir.Call("matmul", (transposed(x), g))
+    return ir.Call("np.outer", (x, g)) if ky.rank == 2 else ir.Call("mul", (g, x))

@@ -33,3 +33,20 @@ def any_input(x, w=2.0):
 
 def broadcast_pair(x, y):
     return np.sum(np.tanh(x * y) + x)
+
+
+def rosenbrock(x):
+    a = x[:-1]
+    b = x[1:]
+    return np.sum(100.0 * (b - a ** 2) ** 2 + (1.0 - a) ** 2)
+
+
+def slices_of_other_lengths(x):
+    return np.sum(x[1:3] * x[:2]) + np.sum(x[::2] * x[0]) + np.sum(x[2:] * x[-1])
+
+
+def products(W, v, M, u):
+    h = np.tanh(W @ v)          # (m, k) @ (k,)
+    z = v @ M                   # (k,) @ (k, n)
+    P = W @ M                   # (m, k) @ (k, n)
+    return np.sum(h ** 2) + np.sum(np.sin(z)) + np.sum(P * P) + np.dot(v, u) ** 2
