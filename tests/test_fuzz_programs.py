@@ -180,11 +180,6 @@ def test_jacfwd_of_a_variable_made_active_in_a_loop(folder):
     np.testing.assert_allclose(s2sad.jacfwd(m.f)(np.array([0.7, -0.6, 0.1]), 0.3), np.zeros(3))
 
 
-@pytest.mark.xfail(strict=True, raises=s2sad.DifferentiationError, reason=(
-    "the alias pass refuses `a[:2] = ...` after an early `return sum(e for e in a)` inside "
-    "the loop: it says the update 'also changes `_retval2`', a temporary of s2sad's (the "
-    "returned float shares no memory with `a`), so the message names no variable of the "
-    "user's (frontend/normalize/aliases.py, analysis/aliasing.py)"))
 def test_an_early_return_of_a_sum_does_not_alias(folder):
     m = module_from(folder, "return_alias", """
         import numpy as np

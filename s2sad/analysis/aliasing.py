@@ -51,7 +51,7 @@ VIEW_CALLS = frozenset(RESHAPES + SELF_INVERSE + NO_INVERSE + ("np.transpose", "
 CONTAINERS = frozenset({
     "tuple", "list", "dict", "max", "min", "_rt.append", "_rt.to_list", "_rt.to_tuple",
     "_rt.dict_from", "_rt.dict_get", "_rt.dict_items", "_rt.dict_values", "_rt.dict_of_pairs",
-    "_rt.dict_put", "_rt.pairs_of", "_rt.reversed_items", "_rt.when_missing", "_rt.sum_items",
+    "_rt.dict_put", "_rt.pairs_of", "_rt.reversed_items", "_rt.when_missing",
     "_rt.as_kind_of", "_rt.gather_keys", "_rt.set_from", "_rt.last", "_rt.pop"})
 
 
