@@ -194,3 +194,18 @@ def test_an_early_return_of_a_sum_does_not_alias(folder):
     """)
     x = np.array([0.7, -0.6, 0.1])
     np.testing.assert_allclose(s2sad.grad(m.f)(x), [1.0, 1.0, 1.0])
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "forward mode for one argument (jacfwd's f_jvp_t): `t = x[0] * 2.0` in a loop leaves "
+    "dt as it came in, though the new t does not depend on t: d/dt comes out 1, not 0 (jvp "
+    "with every tangent and grad are right); an active variable assigned an inactive value "
+    "in a loop needs its tangent zeroed (transforms/forward.py)"))
+def test_jacfwd_of_an_argument_overwritten_in_a_loop(folder):
+    m = module_from(folder, "overwritten_in_loop", """
+        def f(x, t):
+            for i in range(2):
+                t = x[0] * 2.0
+            return t
+    """)
+    assert s2sad.jacfwd(m.f, argnums=1)(np.array([0.7, -0.6, 0.1]), 0.3) == 0.0

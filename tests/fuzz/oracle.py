@@ -74,6 +74,8 @@ KNOWN = [
      "test_fuzz_programs.py::test_hessian_through_np_array_of_an_array"),
     (r"^jacfwd: UnboundLocalError in generated code: cannot access local variable 'd",
      "test_fuzz_programs.py::test_jacfwd_of_a_variable_made_active_in_a_loop"),
+    (r"^jacfwd != grad, jvp agrees$",
+     "test_fuzz_programs.py::test_jacfwd_of_an_argument_overwritten_in_a_loop"),
     (r"^short-circuit: ",
      "test_fuzz_programs.py::test_reverse_of_a_condition_reassigned_in_its_arm"),
     (r"^grad: ValueError in __init__\.py:seed: setting an array element with a sequence",
@@ -187,12 +189,13 @@ def check_program(program: Program, folder: Path, *, hessian: bool = True) -> Ou
     """The verdict on one program. A failure that goes away when the program's short-circuit
     conditions (``and``, ``or``, ``a < b < c``) are written eagerly (``&``, ``|``) is the
     known bug of conditions reassigned in their own arm (see ``KNOWN``)."""
-    outcome = _verdict_of(program, folder, hessian)
+    outcome = _verdict_of(program, folder, hessian).triaged()
     eager = program.without_short_circuits()
     if outcome.status in ("crashed", "disagreed") and eager is not None:
-        if _verdict_of(eager, folder, hessian).status == "agreed":
+        twin = _verdict_of(eager, folder, hessian).triaged()
+        if twin.status in ("agreed", "known"):  # the rest is explained by a known bug too
             return Outcome("known", f"short-circuit: {outcome.bucket}", outcome.detail)
-    return outcome.triaged()
+    return outcome
 
 
 def _verdict_of(program: Program, folder: Path, hessian: bool) -> Outcome:
@@ -247,9 +250,6 @@ def _check_program(program: Program, folder: Path, hessian: bool) -> Outcome:
     g = _flat(g)
     if not _close(v_out, value, 1e-12):
         raise _Verdict("disagreed", "value_and_grad value != f", f"{v_out} vs {value}")
-    jac = _flat(_transform("jacfwd", lambda: s2sad.jacfwd(f, argnums=nums)(*_copy(args))))
-    if not _close(jac, g, 1e-9):
-        raise _Verdict("disagreed", "jacfwd != grad", f"jacfwd {jac}\ngrad   {g}")
     primals = _copy(args)
     tangent = np.random.default_rng(1).standard_normal(g.size)
     tangents = tuple(_unflat(tuple(np.zeros_like(np.asarray(a, float)) if isinstance(a, np.ndarray)
@@ -257,6 +257,9 @@ def _check_program(program: Program, folder: Path, hessian: bool) -> Outcome:
     out, tan = _transform("jvp", lambda: s2sad.jvp(f, primals, tangents))
     if not _close(out, value, 1e-12) or not _close(tan, g @ tangent, 1e-9):
         raise _Verdict("disagreed", "jvp != <grad, v>", f"{out}, {tan} vs {value}, {g @ tangent}")
+    jac = _flat(_transform("jacfwd", lambda: s2sad.jacfwd(f, argnums=nums)(*_copy(args))))
+    if not _close(jac, g, 1e-9):  # jvp (every argument's tangent at once) agreed with grad
+        raise _Verdict("disagreed", "jacfwd != grad, jvp agrees", f"jacfwd {jac}\ngrad   {g}")
     _against_differences(f, args, nums_t, g)
     if hessian:
         _check_hessian(f, args)
