@@ -18,8 +18,6 @@ import numpy as np
 
 from .errors import DifferentiationError
 from .pipeline import Generated, Spec, generate
-from .transforms.specialize import signature_of
-from . import runtime as _rt
 
 _MEMO: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
 
@@ -99,6 +97,9 @@ def match_tree(g, like):
     """Give a gradient the structure, shape and dtype of its argument."""
     if type(like) is float and type(g) is float:
         return g
+    if (type(like) is np.ndarray and type(g) is np.ndarray and g.dtype == like.dtype
+            and g.shape == like.shape):  # the common cases first: a few hundred nanoseconds
+        return g
     if isinstance(like, (tuple, list)):
         return type(like)(match_tree(a, b) for a, b in zip(g, like))
     if isinstance(like, dict):
@@ -158,6 +159,31 @@ def _structure(tree) -> str:
 
 # --------------------------------------------------------------------------- Transformed
 
+_MAX_KEYS = 1024  # distinct argument shapes remembered per transformed function
+
+
+def _signature(args) -> tuple:
+    """The kinds of the positional arguments (the compiler's ``signature_of``)."""
+    from .transforms.specialize import signature_of
+
+    return tuple(map(signature_of, args))
+
+
+def _plain_signature(args) -> tuple:
+    """The signature of Python numbers and NumPy arrays of numbers in plain values, with
+    no import of the compiler (``pipeline.kinds`` makes them kinds when code is built):
+    ``"float"``, ``"int"``, ``"bool"``, ``("array", dtype, which dimensions are 1)``."""
+    out = []
+    for a in args:
+        t = type(a)
+        if t is np.ndarray and a.dtype.kind in "biuf":
+            out.append(("array", a.dtype.str, tuple(n == 1 for n in a.shape)))
+        elif t is float or t is int or t is bool:
+            out.append(t.__name__)
+        else:  # anything else: the compiler's own answer
+            return _signature(args)
+    return tuple(out)
+
 
 class Transformed:
     """A transformed function: call it like the original; ``.source`` shows its code."""
@@ -166,6 +192,7 @@ class Transformed:
         functools.update_wrapper(self, fn, updated=())
         self._fn, self._spec, self._post = fn, spec, post
         self._nested_spec = nested_spec or spec
+        self._by_key: dict[tuple, object] = {}  # argument types/shapes/dtypes -> entry
         self.__name__ = f"{getattr(fn, '__name__', 'f')}_{spec.transform}"
 
     @property
@@ -200,10 +227,35 @@ class Transformed:
     def specialized_entry(self, args, kwargs):
         """The generated function specialized to the kinds of ``args`` (rank, size-1
         dimensions, Python numbers: ``transforms/specialize.py``); the generic one for
-        keyword arguments or arguments of no known kind."""
+        keyword arguments or arguments of no known kind.
+
+        Per call this costs one small tuple and one dictionary lookup: a kind depends
+        only on the type of a Python number and on the shape and dtype of an array, so
+        those key a memo of entries; other arguments ask ``signature_of`` each time. A
+        first call keys its code by ``_plain_signature``, which needs no compiler: a
+        warm disk cache then serves it without importing one.
+        """
         if kwargs:
             return self.entry
-        signature = tuple(map(signature_of, args))
+        key = []
+        for a in args:
+            t = type(a)
+            if t is np.ndarray:
+                key.append((a.shape, a.dtype))
+            elif t is float or t is int or t is bool:
+                key.append(t)
+            else:
+                return self._entry_for(_signature(args))
+        key = tuple(key)
+        entry = self._by_key.get(key)
+        if entry is None:
+            if len(self._by_key) >= _MAX_KEYS:  # many shapes: start over rather than grow
+                self._by_key.clear()
+            entry = self._by_key[key] = self._entry_for(_plain_signature(args))
+        return entry
+
+    def _entry_for(self, signature: tuple):
+        """The entry for one signature (``_specialized``: one per distinct signature)."""
         entries = self.__dict__.setdefault("_specialized", {})
         entry = entries.get(signature)
         if entry is None:
@@ -226,26 +278,34 @@ def _reverse_transform(fn, transform: str, argnums, has_aux: bool) -> Transforme
     nums = _argnums_tuple(argnums)
     spec = Spec(transform, tuple(argnums) if isinstance(argnums, list) else argnums,
                 bool(has_aux))
+    fix = _fix_reverse(spec, nums)
 
     def post(self, args, kwargs):
         _check_differentiable(args, nums, transform)
-        out = self.specialized_entry(args, kwargs)(*args, **kwargs)
-        return _fix_reverse(out, args, spec, nums)
+        return fix(self.specialized_entry(args, kwargs)(*args, **kwargs), args)
 
     return Transformed(fn, spec, post)
 
 
-def _fix_reverse(out, args, spec: Spec, nums):
-    def fix_g(g):
-        if isinstance(spec.argnums, int):
-            return match_tree(g, args[spec.argnums])
-        return tuple(match_tree(gi, args[i]) for gi, i in zip(g, nums))
+def _fix_reverse(spec: Spec, nums):
+    """``fix(out, args)``: the generated function's result with each gradient given its
+    argument's structure, shape and dtype (chosen once per transform, not per call)."""
+    if isinstance(spec.argnums, int):
+        i = spec.argnums
 
+        def fix_g(g, args):
+            return match_tree(g, args[i])
+    else:
+        def fix_g(g, args):
+            return tuple(match_tree(gi, args[i]) for gi, i in zip(g, nums))
+
+    if spec.transform == "grad" and not spec.has_aux:
+        return fix_g
     if spec.transform == "grad":
-        return (fix_g(out[0]), out[1]) if spec.has_aux else fix_g(out)
+        return lambda out, args: (fix_g(out[0], args), out[1])
     if spec.transform == "value_and_grad":
-        return out[0], fix_g(out[1])
-    return fix_g(out[0]), out[1]  # grad_and_value
+        return lambda out, args: (out[0], fix_g(out[1], args))
+    return lambda out, args: (fix_g(out[0], args), out[1])  # grad_and_value
 
 
 def grad(fn, argnums=0, has_aux=False) -> Transformed:
@@ -290,6 +350,8 @@ def _require_float_output(out, what: str) -> None:
     if not leaves or any(isinstance(v, (float, complex)) and not isinstance(v, bool)
            or np.asarray(v).dtype.kind in "fc" for v in leaves):
         return
+    from . import runtime as _rt
+
     desc = (_rt._describe_output(leaves[0], np.asarray(leaves[0]).dtype) if len(leaves) == 1
             else f"a {type(out).__name__} with no floating-point leaves")
     raise TypeError(f"{what} requires a floating-point output, but the function returned "
@@ -451,6 +513,8 @@ def _jacobian(fn, transform: str, argnums, has_aux: bool, name: str | None = Non
     name = name or transform
 
     def post(self, args, kwargs):
+        from . import runtime as _rt
+
         _check_differentiable(args, nums, name)
         for i in nums:
             if isinstance(args[i], (tuple, list, dict)):

@@ -41,18 +41,16 @@ import hashlib
 import math
 import os
 import pathlib
-import random
 import re
 import stat
 import sys
-import tempfile
 import threading
 import time
 import warnings
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["S2SADCacheWarning", "cache_dir", "load_or_build", "make_key", "max_bytes"]
+__all__ = ["S2SADCacheWarning", "cache_dir", "load_or_build", "make_key", "max_bytes", "store"]
 
 _HEADER_PREFIX = b"# s2sad-cache v2 sha256="
 _KEY_RE = re.compile(r"^[0-9A-Za-z_-]{1,128}$")
@@ -64,6 +62,17 @@ _SAMPLE = 32  # entries whose size _estimate reads
 _LOW_WATER = 0.9  # prune down to 90% of the limit, so the next writes do not prune again
 _STALE_TEMP_SECONDS = 3600.0  # a temporary file this old was left by a writer that died
 _O_READ = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+def __getattr__(name: str):
+    """``tempfile`` and ``random`` are imported by the first write, not by ``import s2sad``
+    (3 ms); ``cache.tempfile`` still names the module (the fault tests patch it)."""
+    if name in ("tempfile", "random"):
+        import importlib
+
+        return importlib.import_module(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _lock = threading.Lock()  # guards _warned and _usage; never held during I/O
 _warned: set[tuple[str, str]] = set()
@@ -296,6 +305,8 @@ def _write_atomic(folder: pathlib.Path, path: pathlib.Path, data: bytes) -> None
 
     On any error the temporary file is removed and the error propagates.
     """
+    import tempfile  # here, not at the top: a process that only reads the cache skips it
+
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}.", suffix=".tmp")
     try:
         try:
@@ -379,6 +390,8 @@ def _estimate(folder: pathlib.Path) -> int:
     """The bytes in ``folder``'s entries, estimated: their number times the mean
     size of up to ``_SAMPLE`` of them, drawn at random (so that a sample that
     underestimates is not drawn again and again). Exact below ``_SAMPLE`` entries."""
+    import random
+
     names = [n for n in os.listdir(folder) if _ENTRY_RE.match(n)]
     sizes = []
     for name in random.sample(names, min(len(names), _SAMPLE)):
@@ -462,3 +475,13 @@ def load_or_build(key: str, build: Callable[[], str]) -> str:
     text = build()
     _save(folder, path, key, text)
     return text
+
+
+def store(key: str, text: str) -> None:
+    """Save ``text`` as the entry for ``key``, replacing what is there (an entry found
+    stale by its reader). Like ``load_or_build``, never fails because of the cache."""
+    if not _KEY_RE.match(key):
+        raise ValueError(f"invalid cache key {key!r} (expected a hex digest from make_key)")
+    folder = cache_dir()
+    if folder is not None:
+        _save(folder, folder / f"{key}.py", key, text)

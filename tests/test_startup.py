@@ -1,0 +1,320 @@
+"""Start-up (issue 10): ``import s2sad`` loads no compiler, a warm disk cache is read
+without parsing, and the quick path never serves a stale module.
+
+The quick path (``pipeline.generate``) keys a cache entry by a walk of what the function
+reaches by name, and checks the entry's manifest (the line spans of every source read)
+before loading it. These tests build in one "process" (a fresh module object, so the
+in-process memo is empty) and read in the next, changing what a real user changes in
+between: a callee's text, a rebound helper, a constant, a global array, a closure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import s2sad
+from s2sad import api, pipeline
+from s2sad.codegen import cache
+from test_cache_faults import folder  # noqa: F401  (autouse: a private cache folder per test)
+
+ROOT = Path(__file__).resolve().parents[1]
+X = np.array([0.1, 0.2, 0.3])
+
+
+@pytest.fixture
+def builds(monkeypatch) -> list:
+    """The functions the full path (parse, lower, emit) ran for, from now on."""
+    seen, real = [], pipeline._build
+
+    def counting(fn, spec, *args, **kwargs):
+        seen.append(getattr(fn, "__name__", fn))
+        return real(fn, spec, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_build", counting)
+    return seen
+
+
+def fresh(path: Path):
+    """A new module object from ``path``: new function objects, as in a new process."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def write(path: Path, text: str) -> Path:
+    """Write ``text`` and move the file's mtime on, so every reader sees the new text."""
+    old = path.stat().st_mtime_ns if path.exists() else 0
+    path.write_text(textwrap.dedent(text))
+    os.utime(path, ns=(old + 10**9, old + 10**9))
+    return path
+
+
+MODEL = """\
+    import numpy as np
+
+    SCALE = {scale!r}
+    W = np.array({w!r})
+
+
+    def helper(v):
+        return {helper}
+
+
+    def loss(x):
+        return np.sum(helper(x) * W) + SCALE * np.sum(x * x)
+"""
+
+
+def model(tmp_path, scale=0.5, w=(1.0, 2.0, 3.0), helper="np.sin(v)"):
+    return write(tmp_path / "model.py", MODEL.format(scale=scale, w=list(w), helper=helper))
+
+
+def expected(scale, w, d_helper):
+    return d_helper(X) * np.array(w) + 2 * scale * X
+
+
+# --------------------------------------------------------------------------- in one process
+
+
+def test_a_warm_entry_is_loaded_without_building(tmp_path, folder, builds):
+    path = model(tmp_path)
+    np.testing.assert_allclose(s2sad.grad(fresh(path).loss)(X), expected(0.5, (1, 2, 3), np.cos))
+    assert builds == ["loss"]
+    np.testing.assert_allclose(s2sad.grad(fresh(path).loss)(X), expected(0.5, (1, 2, 3), np.cos))
+    assert builds == ["loss"]  # the second "process" read the cache
+    assert len(list(folder.iterdir())) == 1  # one file per gradient, manifest inside
+
+
+def test_a_changed_callee_is_rebuilt_never_served_stale(tmp_path, builds):
+    path = model(tmp_path)
+    s2sad.grad(fresh(path).loss)(X)
+    model(tmp_path, helper="np.sin(v) * v")  # same lines, another body
+    got = s2sad.grad(fresh(path).loss)(X)
+    np.testing.assert_allclose(got, expected(0.5, (1, 2, 3), lambda v: np.cos(v) * v + np.sin(v)))
+    assert builds == ["loss", "loss"]
+    model(tmp_path)  # and back: rebuilt again, right again
+    np.testing.assert_allclose(s2sad.grad(fresh(path).loss)(X), expected(0.5, (1, 2, 3), np.cos))
+    assert builds == ["loss"] * 3
+
+
+def test_an_inlined_constant_that_changed_is_rebuilt(tmp_path, builds):
+    path = model(tmp_path)
+    s2sad.grad(fresh(path).loss)(X)
+    model(tmp_path, scale=2.0)
+    np.testing.assert_allclose(s2sad.grad(fresh(path).loss)(X), expected(2.0, (1, 2, 3), np.cos))
+    assert builds == ["loss", "loss"]
+
+
+def test_global_arrays_are_read_afresh_on_the_quick_path(tmp_path, builds):
+    """A global array is an argument of the generated module, not part of its text: new
+    values (same dtype and shape) reuse the entry, bound to the new array."""
+    path = model(tmp_path)
+    s2sad.grad(fresh(path).loss)(X)
+    model(tmp_path, w=(-1.0, 0.5, 4.0))
+    np.testing.assert_allclose(s2sad.grad(fresh(path).loss)(X), expected(0.5, (-1, 0.5, 4), np.cos))
+    assert builds == ["loss"]
+
+
+REBOUND = """\
+    import os
+
+    import numpy as np
+
+
+    def smooth(v):
+        return np.tanh(v)
+
+
+    def rough(v):
+        return v * v
+
+
+    act = smooth if os.environ.get("S2SAD_TEST_ACT") == "smooth" else rough
+
+
+    def loss(x):
+        return np.sum(act(x))
+"""
+
+
+def test_a_rebound_helper_is_followed_though_no_file_changed(tmp_path, monkeypatch, builds):
+    path = write(tmp_path / "rebound.py", REBOUND)
+    monkeypatch.setenv("S2SAD_TEST_ACT", "smooth")
+    np.testing.assert_allclose(s2sad.grad(fresh(path).loss)(X), 1 - np.tanh(X) ** 2)
+    monkeypatch.setenv("S2SAD_TEST_ACT", "rough")
+    np.testing.assert_allclose(s2sad.grad(fresh(path).loss)(X), 2 * X)
+    monkeypatch.setenv("S2SAD_TEST_ACT", "smooth")
+    np.testing.assert_allclose(s2sad.grad(fresh(path).loss)(X), 1 - np.tanh(X) ** 2)
+    assert builds == ["loss", "loss"]  # the third found the first's entry
+
+
+SHAPES = """\
+    import os
+
+    import numpy as np
+
+    A = float(os.environ.get("S2SAD_TEST_A", "2.0"))
+
+
+    def make(a):
+        def loss(x):
+            return a * np.sum(x * x)
+        return loss
+
+
+    class Model:
+        def __init__(self, s):
+            self.s = s
+
+        def loss(self, x):
+            return self.s * np.sum(x ** 3)
+
+
+    closure = make(A)
+    method = Model(A).loss
+    lam = lambda x: np.sum(np.sin(x)) * A  # noqa: E731
+"""
+
+
+@pytest.mark.parametrize("name, d", [
+    ("closure", lambda a: 2 * a * X), ("method", lambda a: 3 * a * X ** 2),
+    ("lam", lambda a: a * np.cos(X))])
+def test_closures_methods_and_lambdas(tmp_path, monkeypatch, builds, name, d):
+    path = write(tmp_path / "shapes.py", SHAPES)
+    for a, built in ((2.0, 1), (2.0, 1), (3.0, 2)):
+        monkeypatch.setenv("S2SAD_TEST_A", str(a))
+        np.testing.assert_allclose(s2sad.grad(getattr(fresh(path), name))(X), d(a))
+        assert len(builds) == built
+
+
+def test_hessian_of_a_warm_gradient_is_warm(tmp_path, builds):
+    path = model(tmp_path)
+    want = np.diag(-np.sin(X) * [1, 2, 3] + 1.0)
+    np.testing.assert_allclose(s2sad.hessian(fresh(path).loss)(X), want, atol=1e-12)
+    count = len(builds)
+    np.testing.assert_allclose(s2sad.hessian(fresh(path).loss)(X), want, atol=1e-12)
+    assert len(builds) == count
+
+
+def test_a_damaged_manifest_rebuilds(tmp_path, folder, builds):
+    path = model(tmp_path)
+    s2sad.grad(fresh(path).loss)(X)
+    [entry] = folder.iterdir()
+    key = entry.stem
+    text = cache._read_verified(entry, key)
+    first, rest = text.split("\n", 1)
+    for broken in ("# s2sad-manifest {'key': ", first.replace("'spans': [[", "'spans': [[1, ")):
+        cache.store(key, broken + "\n" + rest)  # a valid entry of this key, a bad manifest
+        np.testing.assert_allclose(s2sad.grad(fresh(path).loss)(X),
+                                   expected(0.5, (1, 2, 3), np.cos))
+    assert builds == ["loss"] * 3
+    assert cache._read_verified(entry, key).split("\n", 1)[0] == first  # repaired
+
+
+def test_no_cache_builds_in_memory(tmp_path, monkeypatch, folder, builds):
+    monkeypatch.setenv("S2SAD_NO_CACHE", "1")
+    path = model(tmp_path)
+    np.testing.assert_allclose(s2sad.grad(fresh(path).loss)(X), expected(0.5, (1, 2, 3), np.cos))
+    assert not folder.exists()
+
+
+# --------------------------------------------------------------------------- the call path
+
+
+def test_plain_signatures_are_the_kinds_signature_of_gives():
+    """``api`` keys code by plain values (no compiler import); ``pipeline.kinds`` turns
+    them into kinds through example values. They must agree with ``signature_of`` on the
+    argument itself, whatever its sizes."""
+    from s2sad.transforms.specialize import signature_of
+
+    values = [1.5, 3, True, np.float64(2.0), np.array(2.0), np.ones(7), np.ones((1, 5)),
+              np.ones((4, 1, 3), np.float32), np.arange(6).reshape(2, 3), np.ones(0),
+              np.ones((2, 2), bool), np.ones(3, np.complex128), [np.ones(2)], "text"]
+    for v in values:
+        assert pipeline.kinds(api._plain_signature((v,))) == (signature_of(v),), v
+
+
+def test_call_memo_is_keyed_by_shape_and_dtype_not_by_size():
+    def f(x):
+        return np.sum(x * x)
+
+    g = s2sad.grad(f)
+    for n in (2, 3, 5):
+        np.testing.assert_allclose(g(np.ones(n)), 2 * np.ones(n))
+    assert len(g._specialized) == 1 and len(g._by_key) == 3
+    assert g.specialized_entry((np.ones(4),), {}) is g.specialized_entry((np.ones(2),), {})
+    assert g.specialized_entry((np.ones((2, 1)),), {}) is not g.specialized_entry(
+        (np.ones(2),), {})
+    g32 = g(np.ones(3, np.float32))
+    assert g32.dtype == np.float32
+
+
+# --------------------------------------------------------------------------- fresh processes
+
+CHILD = """\
+import json, sys
+import numpy as np
+import s2sad
+after_import = sorted(m for m in sys.modules if m.split(".")[0] in ("libcst", "black")
+                      or m.startswith(("s2sad.frontend", "s2sad.rules.", "s2sad.transforms")))
+import model
+x = np.array([0.1, 0.2, 0.3])
+g = s2sad.grad(model.loss)(x)
+print(json.dumps({"after_import": after_import, "g": g.tolist(),
+                  "libcst": "libcst" in sys.modules, "black": "black" in sys.modules}))
+"""
+
+
+def _child(tmp_path, folder) -> dict:
+    env = dict(os.environ, S2SAD_CACHE_DIR=str(folder),
+               PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]))
+    out = subprocess.run([sys.executable, "-c", CHILD], cwd=tmp_path, env=env, check=True,
+                         capture_output=True, text=True, timeout=600)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_fresh_processes_import_no_compiler_and_see_an_edited_callee(tmp_path, folder):
+    """``import s2sad`` loads neither libcst nor black nor the rules; a warm call in a fresh
+    process does not either; a callee edited between two processes is rebuilt."""
+    write(tmp_path / "helpers.py", """\
+        import numpy as np
+
+
+        def helper(v):
+            return np.sin(v)
+    """)
+    write(tmp_path / "model.py", """\
+        import numpy as np
+
+        from helpers import helper
+
+
+        def loss(x):
+            return np.sum(helper(x)) + 0.5 * np.sum(x * x)
+    """)
+    cold = _child(tmp_path, folder)
+    assert cold["after_import"] == [] and cold["libcst"]
+    warm = _child(tmp_path, folder)
+    assert warm["after_import"] == [] and not warm["libcst"] and not warm["black"]
+    np.testing.assert_allclose(warm["g"], np.cos(X) + X)
+    assert warm["g"] == cold["g"]
+    write(tmp_path / "helpers.py", """\
+        import numpy as np
+
+
+        def helper(v):
+            return np.sin(v) * 3.0
+    """)
+    edited = _child(tmp_path, folder)
+    assert edited["libcst"]  # rebuilt
+    np.testing.assert_allclose(edited["g"], 3 * np.cos(X) + X)
