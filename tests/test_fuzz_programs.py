@@ -129,13 +129,6 @@ def reassigned(x):
 """
 
 
-@pytest.mark.xfail(strict=True, raises=(AssertionError, IndexError), reason=(
-    "the reverse sweep pops by the final value of a branch condition its own arm "
-    "reassigns: `a and b` lowers to `t = a; if t: t = b`, the forward sweep pushes t "
-    "inside the arm when a holds, and the reverse `if t: t = _tape.pop()` tests b instead, "
-    "so the tape goes out of step (wrong gradients, `pop from empty list`, range(None)) "
-    "(transforms/reverse.py: record the condition of an `if` whose arm assigns it; or "
-    "frontend/normalize/expressions.py: lower and/or without reassigning the condition)"))
 @pytest.mark.parametrize("name", ["f", "reassigned"])
 @pytest.mark.parametrize("x", [[0.5, 0.6, 0.2], [-0.5, 0.5, 0.2]])
 def test_reverse_of_a_condition_reassigned_in_its_arm(folder, name, x):
@@ -162,11 +155,6 @@ def test_hessian_through_np_array_of_an_array(folder):
     np.testing.assert_allclose(s2sad.hessian(m.f)(x), np.diag([6 * x[0], 6 * x[1], 0.0]))
 
 
-@pytest.mark.xfail(strict=True, raises=UnboundLocalError, reason=(
-    "forward mode per argument (jacfwd's k_jvp_x): `a` does not depend on x before the "
-    "loop, so it gets no tangent there; the loop body makes it depend on x (da = ...), and "
-    "after a loop that ran zero times `da` is read unbound; a variable that turns active in "
-    "a loop needs a zero tangent before it (transforms/forward.py)"))
 def test_jacfwd_of_a_variable_made_active_in_a_loop(folder):
     m = module_from(folder, "active_in_loop", """
         import numpy as np
@@ -196,11 +184,6 @@ def test_an_early_return_of_a_sum_does_not_alias(folder):
     np.testing.assert_allclose(s2sad.grad(m.f)(x), [1.0, 1.0, 1.0])
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "forward mode for one argument (jacfwd's f_jvp_t): `t = x[0] * 2.0` in a loop leaves "
-    "dt as it came in, though the new t does not depend on t: d/dt comes out 1, not 0 (jvp "
-    "with every tangent and grad are right); an active variable assigned an inactive value "
-    "in a loop needs its tangent zeroed (transforms/forward.py)"))
 def test_jacfwd_of_an_argument_overwritten_in_a_loop(folder):
     m = module_from(folder, "overwritten_in_loop", """
         def f(x, t):

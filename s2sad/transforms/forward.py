@@ -54,7 +54,9 @@ class ForwardFunction:
             elif isinstance(s, ir.While):
                 for t in ir.walk(s.test_body):
                     self.live -= ir.stmt_writes(t)
-                pre, body2 = self.loop_body(s.body)
+                # the test runs before every trip: what it reads crosses iterations too
+                pre, body2 = self.loop_body(s.body, self.carried(s.test_body) | {
+                    a.id for a in (s.test,) if isinstance(a, ir.Name)})
                 out += pre + [ir.While(s.test_body, s.test, tuple(body2), s.line)]
             elif isinstance(s, ir.Return):
                 self.result = s.value
@@ -225,20 +227,23 @@ class ForwardFunction:
                     names |= ir.names_read(x.value)
         return names
 
-    def loop_body(self, body) -> tuple[list[ir.Stmt], list[ir.Stmt]]:
+    def loop_body(self, body, also_carried: set[str] = frozenset()
+                  ) -> tuple[list[ir.Stmt], list[ir.Stmt]]:
         before = set(self.live)
         pre: list[ir.Stmt] = []
+        crossing = self.carried(body) | also_carried
         for _ in range(4):
             self.live = set(before)
             code = self.run(body)
             new = self.live - before
-            carried = new & self.carried(body)
+            carried = new & crossing
             if not carried:
                 break
             pre += [self.materialize(v) for v in sorted(carried)]
             before |= carried
-        # tangents live at the start but killed in the body must be zero on the next trip
-        code += [self.materialize(v) for v in sorted((before - self.live) & self.carried(body))]
+        # tangents live at the start but killed in the body (an inactive value assigned) are
+        # zero on the next trip and after the loop
+        code += [self.materialize(v) for v in sorted(before - self.live)]
         self.live = before | self.live
         return pre, code
 

@@ -241,16 +241,18 @@ class ExpressionLowering:
         return ir.Name(result)
 
     def expr_BooleanOperation(self, node):
-        """``a and b`` -> ``r = a; if r: r = b`` (short circuit, value semantics)."""
+        """``a and b`` -> ``t = a; r = t; if t: r = b`` (short circuit, value semantics; the
+        test is never the name its arm assigns, so the reverse sweep replays the branch)."""
+        left = self.to_atom(self.expr(node.left))
         result = self.fresh()
-        self.emit(ir.Assign(result, self.expr(node.left), self.line))
+        self.emit(ir.Assign(result, left, self.line))
         saved, self.out = self.out, []
         self.emit(ir.Assign(result, self.expr(node.right), self.line))
         second, self.out = tuple(self.out), saved
         if isinstance(node.operator, cst.And):
-            self.emit(ir.If(ir.Name(result), second, (), self.line))
+            self.emit(ir.If(left, second, (), self.line))
         else:
-            self.emit(ir.If(ir.Name(result), (), second, self.line))
+            self.emit(ir.If(left, (), second, self.line))
         return ir.Name(result)
 
     def expr_IfExp(self, node):
