@@ -51,10 +51,6 @@ def test_refusals_point_at_the_users_line(folder):
     assert ".py:6:5:" in outcome.detail
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "runtime.seed calls np.shape on the output before it checks for a container: a "
-    "ragged tuple such as (np.sum(x), x) raises numpy's 'setting an array element with "
-    "a sequence' instead of 'grad requires a scalar output' (s2sad/runtime/__init__.py)"))
 def test_grad_of_a_tuple_output_says_scalar(folder):
     m = module_from(folder, "tuple_output", """
         import numpy as np
@@ -66,11 +62,6 @@ def test_grad_of_a_tuple_output_says_scalar(folder):
         s2sad.grad(m.f)(SAMPLE)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "a lambda given to a library function whose result needs no derivative (len(list(map("
-    "lambda v: ..., x)))) reaches the generated code as s2sad's compile-time LocalFunction "
-    "object, and map fails at run time: 'LocalFunction' object is not callable; it should "
-    "be refused at its line, or lifted and passed as a function (program.py: library_arg)"))
 def test_a_lambda_given_to_a_library_function(folder):
     m = module_from(folder, "lambda_to_map", """
         import numpy as np

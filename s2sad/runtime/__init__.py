@@ -113,10 +113,10 @@ def seed(value):
     """
     if type(value) is float:
         return 1.0
-    shape = xp.shape(value)
-    if shape != () or isinstance(value, (tuple, list, dict)):
-        what = f"an array of shape {shape}" if not isinstance(value, (tuple, list, dict)) else (
-            f"a {type(value).__name__}")
+    container = isinstance(value, (tuple, list, dict))  # before np.shape: ragged ones raise
+    shape = () if container else xp.shape(value)
+    if shape != () or container:
+        what = f"a {type(value).__name__}" if container else f"an array of shape {shape}"
         raise ValueError(
             f"grad requires a scalar output (a Python number or a 0-d array), but the function "
             f"returned {what}; use jacrev or vjp for non-scalar outputs")

@@ -237,6 +237,10 @@ class ProgramBuilder:
 
     def library_arg(self, low: Lowerer, node, arg) -> ir.Atom:
         """Arguments of library calls may be classes and functions (``isinstance(x, float)``)."""
+        if isinstance(arg, StaticValue) and isinstance(arg.value, LocalFunction):
+            raise low.error(node, "a lambda or nested function can be given to your own "
+                                  "functions only, not to library code (`map`, `sorted`...); "
+                                  "write the loop or comprehension instead")
         if isinstance(arg, StaticValue):
             return ir.Name(self.qualified_path(arg.value) or self.global_name(
                 getattr(arg.value, "__name__", "_const"), arg.value))
