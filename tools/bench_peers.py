@@ -1,7 +1,7 @@
 """Benchmark: s2sad against the other AD libraries for Python, on the same workloads (issue 10).
 
     python tools/bench_peers.py [--quick] [--json PATH] [--markdown] [--only TEXT ...]
-                                [--peers s2sad,autograd,...] [--no-startup]
+                                [--peers s2sad,autograd,...] [--threads N] [--no-startup]
 
 Install the peers into their own virtual environment (jax and torch bring their own
 NumPy requirements), e.g. ``pip install torch==2.13.0`` (a CPU build) then
@@ -14,7 +14,8 @@ specialized to the argument kinds), HIPS autograd, JAX eager (``jax.grad``, floa
 apart), ``torch.func.grad`` (CPU, float64 tensors) and tangent (``tangent.grad``). Each
 peer's answer is checked against the hand-written one first; a peer that fails or
 disagrees is reported with the reason and not timed. Times are medians of several
-auto-ranged runs; ratios are to the hand-written gradient.
+auto-ranged runs, taken in turn (one run of each callable per round); ratios are to the
+hand-written gradient. Every library runs on one thread unless ``--threads`` says otherwise.
 
 Then, each in fresh processes: the time of ``import s2sad`` (and of each peer), the
 cold build of a gradient (``S2SAD_NO_CACHE=1``) next to a build from a warm disk cache,
@@ -27,25 +28,54 @@ Workloads come from ``bench.py``, ``bench_scalar_loops.py``, ``bench_loops.py`` 
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import statistics
-import subprocess
 import sys
-import time
-from pathlib import Path
-from typing import Callable
 
-import _peers as P
-import _timing as T
-import bench
-import bench_hessian
-import bench_loops
-import bench_scalar_loops
-import numpy as np
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
-import s2sad
+
+def pin_threads(argv: list[str]) -> None:
+    """``--threads N`` (default 1; 0: each library's default) as environment settings, which
+    NumPy's BLAS, torch and XLA read when they load. On a small shared machine, libraries
+    that each start a thread per core fight over the cores: NumPy's matrix-vector products
+    ran 7x slower right after torch's ops than alone."""
+    value = "1"
+    for i, arg in enumerate(argv):
+        if arg == "--threads" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--threads="):
+            value = arg.partition("=")[2]
+    if not value.isdigit() or value == "0":
+        return
+    for var in THREAD_VARS:
+        os.environ[var] = value
+    xla = os.environ.get("XLA_FLAGS", "")
+    if "intra_op_parallelism_threads" not in xla:
+        multi = "true" if value != "1" else "false"
+        os.environ["XLA_FLAGS"] = (f"{xla} --xla_cpu_multi_thread_eigen={multi} "
+                                   f"intra_op_parallelism_threads={value}").strip()
+
+
+if __name__ == "__main__":  # before NumPy loads
+    pin_threads(sys.argv[1:])
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Callable  # noqa: E402
+
+import _peers as P  # noqa: E402
+import _timing as T  # noqa: E402
+import bench  # noqa: E402
+import bench_hessian  # noqa: E402
+import bench_loops  # noqa: E402
+import bench_scalar_loops  # noqa: E402
+import numpy as np  # noqa: E402
+
+import s2sad  # noqa: E402
 
 TOOLS = Path(__file__).resolve().parent
 ROOT = TOOLS.parent
@@ -285,6 +315,9 @@ def main(argv=None) -> dict:
                     help="only workloads whose name contains TEXT (repeatable)")
     ap.add_argument("--peers", default=",".join(P.PEER_NAMES),
                     help=f"comma-separated, from {', '.join(P.PEER_NAMES)}")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="threads for BLAS, torch and XLA (default 1; 0: their defaults); "
+                         "takes effect when run as a script, before NumPy loads")
     ap.add_argument("--no-startup", action="store_true",
                     help="skip the fresh-process import and build timings")
     args = ap.parse_args(argv)
