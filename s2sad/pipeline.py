@@ -471,7 +471,7 @@ class _Walk:
         """Describe ``obj``; ``attrs``: the names of the code that reached it (the
         attributes of a module, class or user object worth following)."""
         t = type(obj)
-        if t in _PLAIN or isinstance(obj, np.generic):
+        if t in _PLAIN or isinstance(obj, np.generic) or _literal_tuple(obj):
             text = repr(obj) if not isinstance(obj, (str, bytes)) or len(obj) <= 256 else (
                 f"{t.__name__}:{hashlib.sha256(repr(obj).encode()).hexdigest()}")
             self.parts.append("v" + text)
@@ -612,6 +612,12 @@ def _code_names(code: types.CodeType | None) -> tuple[str, ...]:
         if isinstance(const, types.CodeType):
             found.update(_code_names(const))
     return tuple(sorted(found))
+
+
+def _literal_tuple(obj) -> bool:
+    """A tuple of Python scalars: code inlines it whole (``SIZES = (3, 4)``), as a value."""
+    return type(obj) is tuple and len(obj) <= _MAX_ITEMS and all(
+        isinstance(v, (bool, int, float, complex, str, type(None))) for v in obj)
 
 
 def _own_dict(obj) -> dict:

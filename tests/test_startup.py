@@ -125,6 +125,23 @@ def test_global_arrays_are_read_afresh_on_the_quick_path(tmp_path, builds):
     assert builds == ["loss"]
 
 
+def test_an_inlined_tuple_is_a_value_of_the_key(tmp_path, builds):
+    text = """\
+        import numpy as np
+
+        COEFFS = {!r}
+
+
+        def loss(x):
+            return COEFFS[0] * np.sum(x * x) + COEFFS[1] * np.sum(x)
+    """
+    path = write(tmp_path / "coeffs.py", text.format((0.5, 2.0)))
+    for coeffs, built in (((0.5, 2.0), 1), ((0.5, 2.0), 1), ((1.5, -1.0), 2)):
+        write(path, text.format(coeffs))
+        np.testing.assert_allclose(s2sad.grad(fresh(path).loss)(X), 2 * coeffs[0] * X + coeffs[1])
+        assert len(builds) == built
+
+
 REBOUND = """\
     import os
 
@@ -219,6 +236,35 @@ def test_a_damaged_manifest_rebuilds(tmp_path, folder, builds):
                                    expected(0.5, (1, 2, 3), np.cos))
     assert builds == ["loss"] * 3
     assert cache._read_verified(entry, key).split("\n", 1)[0] == first  # repaired
+
+
+INLINE = """\
+    import numpy as np
+
+    import s2sad
+
+
+    def inner(x):
+        return np.sum(np.sin(x))
+
+
+    def loss(x):
+        g = s2sad.grad(inner)(x)
+        return np.sum(g * g)
+"""
+
+
+def test_what_the_walk_cannot_vouch_for_takes_the_full_path_and_reuses_the_text(
+        tmp_path, monkeypatch, builds):
+    """A transform built inside the body is code the walk does not see: such an entry has no
+    spans, so each process lowers again, and reuses the cached text when its key is the
+    same (as the cache did before the quick path)."""
+    path = write(tmp_path / "inline.py", INLINE)
+    emitted, real = [], pipeline.emit
+    monkeypatch.setattr(pipeline, "emit", lambda *a: emitted.append(a[2]) or real(*a))
+    for _ in range(2):
+        np.testing.assert_allclose(s2sad.grad(fresh(path).loss)(X), -np.sin(2 * X))
+    assert builds.count("loss") == 2 and emitted.count("loss_grad") == 1
 
 
 def test_no_cache_builds_in_memory(tmp_path, monkeypatch, folder, builds):

@@ -27,11 +27,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import textwrap
+import timeit
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import QUICK, best_time, fmt_time, machine_line, print_table  # noqa: E402
+from _timing import QUICK, fmt_time, machine_line, print_table  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -179,7 +179,8 @@ def first_calls(repeat: int, pycache: str | None) -> dict:
 
 def call_overhead() -> dict:
     """``g(x)`` for a tiny ``f``, and the generated function it runs, called directly: the
-    best of alternating rounds (their difference is a few percent of the array case)."""
+    best of many short alternating rounds (the difference is a tenth of the array case,
+    so both sides must see the same machine)."""
     out = {}
 
     def f(x):
@@ -192,9 +193,12 @@ def call_overhead() -> dict:
         g = s2sad.grad(fn)
         g(x)
         entry = g.specialized_entry((x,), {})
-        rounds = [(best_time(lambda: g(x), repeat=3), best_time(lambda: entry(x), repeat=3))
-                  for _ in range(3 if QUICK else 5)]
-        out[label] = (min(r[0] for r in rounds), min(r[1] for r in rounds))
+        rounds, calls = (10, 500) if QUICK else (20, 2000)
+        best = [float("inf")] * 2
+        for _ in range(rounds):
+            for k, run in enumerate((lambda: g(x), lambda: entry(x))):
+                best[k] = min(best[k], min(timeit.repeat(run, number=calls, repeat=3)) / calls)
+        out[label] = tuple(best)
     return out
 
 
