@@ -89,8 +89,8 @@ def generate(fn, spec: Spec) -> Generated:
 def _build(fn, spec: Spec, reuse: tuple[str, str] | None = None, cached: bool = True):
     """The full path: lower ``fn`` and every callee (libcst), key the text by every source
     read, then reuse ``reuse = (key, text)`` if the key is the same, else read the disk
-    cache by that key (``cached``) or emit. Returns the ``Generated``, its key, the
-    sources read and the program."""
+    cache by that key (``cached``) or emit. Returns the ``Generated``, its key, its
+    compiled code, the sources read and the program."""
     from . import ir
     from .frontend.normalize.program import ProgramBuilder
     from .transforms import simplify
@@ -109,8 +109,9 @@ def _build(fn, spec: Spec, reuse: tuple[str, str] | None = None, cached: bool = 
         source = cache.load_or_build(key, lambda: emit(program, spec, entry_name))
     else:
         source = emit(program, spec, entry_name)
-    generated = Generated(source, load(source, key, program.globals), entry_name)
-    return generated, key, builder.sources, program
+    code = compile(source, _filename(source), "exec")
+    generated = Generated(source, load(source, key, program.globals, code), entry_name)
+    return generated, key, code, builder.sources, program
 
 
 def _entry_name(program: ir.Program, spec: Spec) -> str:
@@ -281,11 +282,10 @@ def _build_entry(fn, spec: Spec, walk: _Walk, built: list, manifest: dict | None
     the entry's text (manifest line, then the module). ``manifest``/``text``: the stale
     entry, whose module is reused when its full key is still right."""
     reuse = (manifest.get("key"), text) if manifest and text is not None else None
-    generated, key, sources, program = _build(fn, spec, reuse, cached=False)
+    generated, key, code, sources, program = _build(fn, spec, reuse, cached=False)
     built.append(generated)
     facts = {"key": key, "entry": generated.entry_name}
     facts.update(_dependencies(sources, program.globals, walk) or {})
-    code = compile(generated.source, _filename(generated.source), "exec")
     compiled = binascii.b2a_base64(marshal.dumps(code), newline=False).decode("ascii")
     return f"{_MANIFEST}{facts!r}\n{_CODE}{compiled}\n{generated.source}"
 
