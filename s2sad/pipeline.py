@@ -520,7 +520,9 @@ class _Walk:
             self.parts.append(f"L{_qualified(fn)}")
             return
         self.functions.append(fn)
-        self.parts.append(f"F{fn.__qualname__}:{code.co_filename}:{code.co_firstlineno}")
+        # the code itself too: two lambdas on one line share name, file and line
+        body = hashlib.sha256(code.co_code + repr(code.co_consts).encode()).hexdigest()[:16]
+        self.parts.append(f"F{fn.__qualname__}:{code.co_filename}:{code.co_firstlineno}:{body}")
         used = _code_names(code)
         scope, builtins = fn.__globals__, fn.__globals__.get("__builtins__", {})
         builtins = vars(builtins) if isinstance(builtins, types.ModuleType) else builtins
