@@ -521,7 +521,7 @@ class _Walk:
             return
         self.functions.append(fn)
         # the code itself too: two lambdas on one line share name, file and line
-        body = hashlib.sha256(code.co_code + repr(code.co_consts).encode()).hexdigest()[:16]
+        body = _code_digest(code)
         self.parts.append(f"F{fn.__qualname__}:{code.co_filename}:{code.co_firstlineno}:{body}")
         used = _code_names(code)
         scope, builtins = fn.__globals__, fn.__globals__.get("__builtins__", {})
@@ -629,6 +629,16 @@ def _own_dict(obj) -> dict:
     except AttributeError:  # __slots__
         return {}
     return own if isinstance(own, dict) else {}
+
+
+def _code_digest(code: types.CodeType) -> str:
+    """A hash of what a code object computes (nested code objects by their own digest: their
+    repr holds a memory address)."""
+    digest = hashlib.sha256(code.co_code)
+    for const in code.co_consts:
+        digest.update((_code_digest(const) if isinstance(const, types.CodeType)
+                       else repr(const)).encode())
+    return digest.hexdigest()[:16]
 
 
 def _qualified(obj) -> str:
