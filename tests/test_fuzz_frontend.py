@@ -88,3 +88,19 @@ def test_lambdas_that_share_a_line(folder):
     np.testing.assert_allclose(s2sad.grad(m.f3)(SAMPLE), [2.0, 2.0, 2.0])
     np.testing.assert_allclose(s2sad.grad(m.f4)(SAMPLE), [3.0, 3.0, 3.0])
     np.testing.assert_allclose(s2sad.grad(m.g2)(SAMPLE), [3.0, 0.0, 0.0])
+
+
+@pytest.mark.xfail(strict=True, raises=(IndexError, ValueError), reason=(
+    "`+` of two Python lists (acc = acc + [y]) is lowered as the array `add`: its reverse "
+    "rule unbroadcasts the list's cotangent to each operand's shape instead of splitting it "
+    "by their lengths, and fails (`cannot reshape array of size 1 into shape (0,)` for an "
+    "empty list, `tuple index out of range`, ...); list concatenation needs a rule of its "
+    "own (rules/operators.py, or lower it as appends)"))
+def test_grad_through_list_concatenation(folder):
+    m = module_from(folder, "list_concat", """
+        def f(x):
+            acc = [x[0]]
+            acc = acc + [x[1] * 2.0]
+            return acc[0] * acc[1]
+    """)
+    np.testing.assert_allclose(s2sad.grad(m.f)(SAMPLE), [2 * SAMPLE[1], 2 * SAMPLE[0], 0.0])
