@@ -632,13 +632,28 @@ def _own_dict(obj) -> dict:
 
 
 def _code_digest(code: types.CodeType) -> str:
-    """A hash of what a code object computes (nested code objects by their own digest: their
-    repr holds a memory address)."""
+    """A hash of what a code object computes: its bytecode, the names and constants the
+    bytecode indexes (two lambdas on one line, ``x.T`` and ``x.real``, differ only there),
+    written the same way in every process (nested code by its own digest: its ``repr``
+    holds an address; sets of strings sorted: their order follows the hash seed)."""
     digest = hashlib.sha256(code.co_code)
+    digest.update(repr((code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars,
+                        code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount,
+                        code.co_flags)).encode())
     for const in code.co_consts:
-        digest.update((_code_digest(const) if isinstance(const, types.CodeType)
-                       else repr(const)).encode())
+        digest.update(_constant(const).encode() + b"\0")
     return digest.hexdigest()[:16]
+
+
+def _constant(const) -> str:
+    """A code object's constant, written the same way in every process."""
+    if isinstance(const, types.CodeType):
+        return "code:" + _code_digest(const)
+    if isinstance(const, frozenset):
+        return "frozenset:" + repr(sorted(map(_constant, const)))
+    if isinstance(const, tuple):
+        return "tuple:" + repr([_constant(c) for c in const])
+    return repr(const)
 
 
 def _qualified(obj) -> str:

@@ -223,6 +223,39 @@ def test_hessian_of_a_warm_gradient_is_warm(tmp_path, builds):
     assert len(builds) == count
 
 
+def test_lambdas_on_one_line_that_differ_only_in_a_method_name(tmp_path, builds):
+    """Same file, line, name, bytecode and constants: only the names the code uses tell
+    ``x.mean()`` from ``x.std()``."""
+    path = write(tmp_path / "pair.py", """\
+        f, g = (lambda x: x.mean()), (lambda x: x.std())
+    """)
+    np.testing.assert_allclose(s2sad.grad(fresh(path).f)(X), np.ones(3) / 3)
+    np.testing.assert_allclose(s2sad.grad(fresh(path).g)(X), (X - X.mean()) / (3 * X.std()))
+    assert builds == ["<lambda>", "<lambda>"]
+
+
+def test_the_quick_key_does_not_depend_on_the_hash_seed(tmp_path):
+    """Sets of strings iterate in an order that follows ``PYTHONHASHSEED``: the walk must
+    not, or every process would miss (and write an entry of its own)."""
+    write(tmp_path / "seeded.py", """\
+        import numpy as np
+
+        NAMES = {"alpha": 1.0, "beta": 2.0}
+
+
+        def loss(x, kind="alpha"):
+            scale = 2.0 if kind in {"alpha", "beta", "gamma", "delta"} else 1.0
+            return scale * sum(np.sum(x * v) for v in NAMES.values())
+    """)
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import seeded; "
+            "from s2sad import pipeline; print(pipeline._walk_or_none(seeded.loss).digest)")
+    digests = {subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True,
+                              capture_output=True, text=True, timeout=300,
+                              env=dict(os.environ, PYTHONHASHSEED=seed)).stdout
+               for seed in ("1", "2", "3")}
+    assert len(digests) == 1
+
+
 def test_a_damaged_manifest_rebuilds(tmp_path, folder, builds):
     path = model(tmp_path)
     s2sad.grad(fresh(path).loss)(X)
