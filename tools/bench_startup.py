@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -178,9 +179,9 @@ def first_calls(repeat: int, pycache: str | None) -> dict:
 
 
 def call_overhead() -> dict:
-    """``g(x)`` for a tiny ``f``, and the generated function it runs, called directly: the
-    best of many short alternating rounds (the difference is a tenth of the array case,
-    so both sides must see the same machine)."""
+    """``g(x)`` for a tiny ``f``, and the generated function it runs, called directly, in
+    many short alternating rounds: each side's best, and the median of the per-round
+    differences (the overhead is a tenth of the array case, and a busy machine drifts)."""
     out = {}
 
     def f(x):
@@ -193,12 +194,11 @@ def call_overhead() -> dict:
         g = s2sad.grad(fn)
         g(x)
         entry = g.specialized_entry((x,), {})
-        rounds, calls = (10, 500) if QUICK else (20, 2000)
-        best = [float("inf")] * 2
-        for _ in range(rounds):
-            for k, run in enumerate((lambda: g(x), lambda: entry(x))):
-                best[k] = min(best[k], min(timeit.repeat(run, number=calls, repeat=3)) / calls)
-        out[label] = tuple(best)
+        rounds, calls = (10, 500) if QUICK else (30, 2000)
+        pairs = [tuple(min(timeit.repeat(run, number=calls, repeat=3)) / calls
+                       for run in (lambda: g(x), lambda: entry(x))) for _ in range(rounds)]
+        out[label] = (min(p[0] for p in pairs), min(p[1] for p in pairs),
+                      statistics.median(p[0] - p[1] for p in pairs))
     return out
 
 
@@ -221,8 +221,8 @@ def main() -> None:
         ["warm first call, fresh process", fmt_time(calls["warm"]),
          "target: 20 ms; imported: " + (", ".join(calls["warm_modules"]) or "no libcst/black")],
     ]
-    for label, (total, code) in overhead.items():
-        rows.append([f"call overhead, tiny f, {label}", fmt_time(total - code),
+    for label, (total, code, extra) in overhead.items():
+        rows.append([f"call overhead, tiny f, {label}", fmt_time(extra),
                      f"g(x) {fmt_time(total)}, generated code {fmt_time(code)} (target: 3 us)"])
     print_table(["what", "time", "note"], rows)
 
