@@ -185,19 +185,43 @@ def _reached(state: AliasState, v) -> frozenset:
 def may_share(fn: ir.Function) -> dict[str, set[str]]:
     """Flow-insensitive: for each name, the names that may share memory with it at some
     point (``_rt.private`` copies share nothing). For the reverse sweep: restoring an
-    array updated in place also restores what other names read through it."""
-    state = AliasState({p: frozenset({("param", p)}) for p in fn.params})
-    for _ in range(3):  # the loop-carried sharing of short chains
-        for s in ir.walk(fn.body):
-            if isinstance(s, ir.Assign):
-                before = state.pts.get(s.target, frozenset())
-                assign(state, s)
-                state.pts[s.target] |= before
-                state.rel.clear()
-    out: dict[str, set[str]] = {}
-    for name in state.pts:
-        out[name] = state.sharers(name) | {name}
-    return out
+    array updated in place also restores what other names read through it.
+
+    Names an assignment may make share memory (a copy of a name, a view, a container, a
+    call that may return its arguments) join one class; linear in the function (a class
+    is a union-find set), and conservative: a class may hold names that never share."""
+    parent: dict[str, str] = {}
+
+    def find(n: str) -> str:
+        parent.setdefault(n, n)
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for s in ir.walk(fn.body):
+        if isinstance(s, ir.Assign):
+            for other in _shared_operands(s.value):
+                parent[find(s.target)] = find(other)
+            find(s.target)
+    classes: dict[str, set[str]] = {}
+    for n in list(parent):
+        classes.setdefault(find(n), set()).add(n)
+    return {n: classes[find(n)] for n in parent}
+
+
+def _shared_operands(v) -> list[str]:
+    """The names whose memory ``v``'s value may reach (see ``assign``)."""
+    if isinstance(v, ir.Name):
+        return [v.id]
+    if isinstance(v, ir.Subscript) and isinstance(v.value, ir.Name):
+        return [v.value.id]
+    if isinstance(v, ir.Call) and (v.func in VIEW_CALLS or v.func in CONTAINERS
+                                   or not _owns_result(v.func)):
+        return [a.id for a in ir.atoms_of(v) if isinstance(a, ir.Name)]
+    if isinstance(v, ir.UserCall):
+        return [a.id for a in ir.atoms_of(v) if isinstance(a, ir.Name)]
+    return []
 
 
 __all__ = ["AliasState", "Rel", "assign", "may_share", "VIEW_CALLS", "RESHAPES",

@@ -425,8 +425,9 @@ class ReverseFunction:
         needed = read & primal
         recorded = {v for v in needed if v in self.in_loop or self.defs.get(v, 0) > 1}
         # restoring an updated array also restores what names sharing its memory read
-        sharing = may_share(self.fn)
-        items = {t for t in primal | set(sharing) if sharing.get(t, {t}) & needed}
+        sharing = may_share(self.fn)  # name -> its class (one set object per class)
+        classes = {id(sharing[n]) for n in needed if n in sharing}
+        items = needed | {t for t, c in sharing.items() if id(c) in classes}
         used = False
 
         def fix(body):
