@@ -2,6 +2,7 @@
 
     python tools/bench_peers.py [--quick] [--json PATH] [--markdown] [--only TEXT ...]
                                 [--peers s2sad,autograd,...] [--threads N] [--no-startup]
+    python tools/bench_peers.py --from-json PATH [--markdown]
 
 Install the peers into their own virtual environment (jax and torch bring their own
 NumPy requirements), e.g. ``pip install torch==2.13.0`` (a CPU build) then
@@ -320,7 +321,13 @@ def main(argv=None) -> dict:
                          "takes effect when run as a script, before NumPy loads")
     ap.add_argument("--no-startup", action="store_true",
                     help="skip the fresh-process import and build timings")
+    ap.add_argument("--from-json", metavar="PATH",
+                    help="print the tables of a run saved with --json, measuring nothing")
     args = ap.parse_args(argv)
+    if args.from_json:
+        result = json.loads(Path(args.from_json).read_text())
+        report(result, args.markdown)
+        return result
     P.QUICK = P.QUICK or args.quick
     chosen = [n.strip() for n in args.peers.split(",") if n.strip()]
     unknown = set(chosen) - set(P.PEER_NAMES)
