@@ -49,3 +49,5 @@ def test_quick_run_of_one_workload_skips_missing_peers(bench_peers, tmp_path, ca
     assert result["call_overhead"]["s2sad.grad(f)(3.0)"] > 0
     printed = capsys.readouterr().out
     assert "tiny: x * x on a float" in printed and "not installed" in printed
+    assert bench_peers.main(["--from-json", str(out), "--markdown"]) == json.loads(out.read_text())
+    assert "| tiny: x * x on a float |" in capsys.readouterr().out
