@@ -169,6 +169,21 @@ def _signature(args) -> tuple:
     return tuple(map(signature_of, args))
 
 
+def _call_key(args) -> tuple | None:
+    """What the kinds of ``args`` (and the checks of their types) depend on: the type of a
+    Python number, the shape and dtype of an array; None when an argument is anything else."""
+    key = []
+    for a in args:
+        t = type(a)
+        if t is np.ndarray:
+            key.append((a.shape, a.dtype))
+        elif t is float or t is int or t is bool:
+            key.append(t)
+        else:
+            return None
+    return tuple(key)
+
+
 def _plain_signature(args) -> tuple:
     """The signature of Python numbers and NumPy arrays of numbers in plain values, with
     no import of the compiler (``pipeline.kinds`` makes them kinds when code is built):
@@ -192,7 +207,7 @@ class Transformed:
         functools.update_wrapper(self, fn, updated=())
         self._fn, self._spec, self._post = fn, spec, post
         self._nested_spec = nested_spec or spec
-        self._by_key: dict[tuple, object] = {}  # argument types/shapes/dtypes -> entry
+        self._by_key: dict[tuple, object] = {}  # checked calls: ``_call_key`` -> entry
         self.__name__ = f"{getattr(fn, '__name__', 'f')}_{spec.transform}"
 
     @property
@@ -227,31 +242,19 @@ class Transformed:
     def specialized_entry(self, args, kwargs):
         """The generated function specialized to the kinds of ``args`` (rank, size-1
         dimensions, Python numbers: ``transforms/specialize.py``); the generic one for
-        keyword arguments or arguments of no known kind.
-
-        Per call this costs one small tuple and one dictionary lookup: a kind depends
-        only on the type of a Python number and on the shape and dtype of an array, so
-        those key a memo of entries; other arguments ask ``signature_of`` each time. A
-        first call keys its code by ``_plain_signature``, which needs no compiler: a
-        warm disk cache then serves it without importing one.
-        """
+        keyword arguments or arguments of no known kind. Python numbers and arrays are
+        described by ``_plain_signature``, which needs no compiler: a warm disk cache
+        serves a first call without importing one."""
         if kwargs:
             return self.entry
-        key = []
-        for a in args:
-            t = type(a)
-            if t is np.ndarray:
-                key.append((a.shape, a.dtype))
-            elif t is float or t is int or t is bool:
-                key.append(t)
-            else:
-                return self._entry_for(_signature(args))
-        key = tuple(key)
-        entry = self._by_key.get(key)
-        if entry is None:
+        return self._entry_for(_plain_signature(args))
+
+    def remember(self, key: tuple | None, entry):
+        """Keep ``entry`` for calls whose arguments have ``key`` (``_call_key``)."""
+        if key is not None:
             if len(self._by_key) >= _MAX_KEYS:  # many shapes: start over rather than grow
                 self._by_key.clear()
-            entry = self._by_key[key] = self._entry_for(_plain_signature(args))
+            self._by_key[key] = entry
         return entry
 
     def _entry_for(self, signature: tuple):
@@ -281,8 +284,14 @@ def _reverse_transform(fn, transform: str, argnums, has_aux: bool) -> Transforme
     fix = _fix_reverse(spec, nums)
 
     def post(self, args, kwargs):
-        _check_differentiable(args, nums, transform)
-        return fix(self.specialized_entry(args, kwargs)(*args, **kwargs), args)
+        # per call: one small tuple and one lookup. The kinds, and the checks of the
+        # arguments' types, depend only on what the key holds, so a known key skips both
+        key = None if kwargs else _call_key(args)
+        entry = self._by_key.get(key)
+        if entry is None:
+            _check_differentiable(args, nums, transform)
+            entry = self.remember(key, self.specialized_entry(args, kwargs))
+        return fix(entry(*args, **kwargs), args)
 
     return Transformed(fn, spec, post)
 

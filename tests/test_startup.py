@@ -336,6 +336,9 @@ def test_call_memo_is_keyed_by_shape_and_dtype_not_by_size():
         (np.ones(2),), {})
     g32 = g(np.ones(3, np.float32))
     assert g32.dtype == np.float32
+    for bad in (np.ones(3, int), 3, True):  # a remembered call never skips another's checks
+        with pytest.raises(TypeError, match="floating point"):
+            g(bad)
 
 
 # --------------------------------------------------------------------------- fresh processes
