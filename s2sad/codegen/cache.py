@@ -25,7 +25,10 @@ would mean running someone else's code. Four rules follow:
 
 The key (``make_key``) hashes everything the text depends on: the sources of
 the function and of everything it calls, the transform and its options, the
-s2sad and black versions. So a file, once verified, is the right file.
+s2sad and black versions. So a file, once verified, is the right file. (The
+pipeline finds most entries by a *quick* key, computed without parsing, and
+stores in them a manifest of the sources to re-check before use: see
+``pipeline.generate``. Here an entry's text is opaque.)
 
 The folder is bounded (``S2SAD_CACHE_MAX_MB``, default 256; 0 for no limit):
 see ``_note_write`` for when it is measured and ``_prune`` for what goes.
