@@ -194,13 +194,6 @@ def test_jacfwd_of_an_argument_overwritten_in_a_loop(folder):
     assert s2sad.jacfwd(m.f, argnums=1)(np.array([0.7, -0.6, 0.1]), 0.3) == 0.0
 
 
-@pytest.mark.xfail(strict=True, raises=(TypeError, AttributeError), reason=(
-    "a chained comparison in a loop (`c = -0.5 < s < 0.7`) still lowers to `c = -0.5 < s; "
-    "if c: c = s < 0.7`, and the reverse sweep pops by the final value of c "
-    "(`if _t3: _t3 = _tape.pop()`): when the first test holds and the second fails, one "
-    "push is never popped and `t` comes back None; the fix for `and`/`or` and `if c: c = "
-    "...` does not reach chained comparisons (frontend/normalize/expressions.py or "
-    "transforms/reverse.py)"))
 def test_reverse_of_a_chained_comparison_in_a_loop(folder):
     m = module_from(folder, "chained_in_loop", """
         import numpy as np

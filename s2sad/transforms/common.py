@@ -63,6 +63,30 @@ def bind_call(prog: ProgramTransform, fn: ir.Function, rule, call: ir.Call, line
     return atoms
 
 
+def hold_conditions(fn: ir.Function, fresh: Callable[[str], str]) -> ir.Function:
+    """``if c: c = ...`` -> ``_cond = c; if _cond: c = ...``: the reverse sweep replays a
+    branch by its test, which must still hold the value it had when the branch ran."""
+    def block(body):
+        out = []
+        for s in body:
+            if isinstance(s, ir.If):
+                s = ir.replace(s, body=block(s.body), orelse=block(s.orelse))
+                written = {t for x in ir.walk(s.body + s.orelse) for t in ir.stmt_writes(x)}
+                if isinstance(s.test, ir.Name) and s.test.id in written:
+                    held = fresh("_cond")
+                    out.append(ir.Assign(held, s.test, s.line))
+                    s = ir.replace(s, test=ir.Name(held))
+            elif isinstance(s, ir.For):
+                s = ir.replace(s, body=block(s.body))
+            elif isinstance(s, ir.While):
+                s = ir.replace(s, test_body=block(s.test_body), body=block(s.body))
+            out.append(s)
+        return tuple(out)
+
+    body = block(fn.body)
+    return fn if body == fn.body else ir.replace(fn, body=body)
+
+
 def inline(template, bound: dict, fresh: Callable[[], str], out: list, line: int) -> ir.Atom:
     """Append the template's statements to ``out``; return the atom holding its result."""
     params = template.__code__.co_varnames[:template.__code__.co_argcount]

@@ -29,7 +29,7 @@ from ..analysis.activity import varied_names
 from ..analysis.aliasing import may_share
 from ..codegen.naming import Names
 from ..rules import registry
-from .common import ProgramTransform, bind_call, index_of, inline
+from .common import ProgramTransform, bind_call, hold_conditions, index_of, inline
 
 # ``_rt.last`` reads a tape item, which may be None (a placeholder): adjoints add with tree_add
 CONTAINER_CALLS = {"tuple", "list", "dict", "_rt.append", "_rt.appended", "_rt.popped",
@@ -73,9 +73,10 @@ class ReverseFunction:
 
     def __init__(self, prog: "ReverseProgram", fn: ir.Function, active: tuple[str, ...],
                  container_params: frozenset[str] = frozenset()):
+        self.names = Names(ir.all_names(fn) | set(prog.program.functions) | prog.reserved)
+        fn = hold_conditions(fn, self.names.temp)
         self.prog, self.fn, self.active = prog, fn, active
         self.varied = varied_names(fn, set(active))
-        self.names = Names(ir.all_names(fn) | set(prog.program.functions) | prog.reserved)
         self.live: set[str] = set()
         self.callsites: dict[int, tuple[str, str, str, list[int]]] = {}
         self.containers = self._containers(container_params)

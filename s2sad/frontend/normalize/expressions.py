@@ -230,12 +230,14 @@ class ExpressionLowering:
         def chain(lhs, i):
             c = parts[i]
             rhs = self.to_atom(self.expr(c.comparator))
-            self.emit(ir.Assign(result, ir.Call(CMPOPS[type(c.operator)], (lhs, rhs)), self.line))
+            link = self.fresh()  # the test of the next link: never reassigned in its arm
+            self.emit(ir.Assign(link, ir.Call(CMPOPS[type(c.operator)], (lhs, rhs)), self.line))
+            self.emit(ir.Assign(result, ir.Name(link), self.line))
             if i + 1 < len(parts):
                 saved, self.out = self.out, []
                 chain(rhs, i + 1)
                 inner, self.out = tuple(self.out), saved
-                self.emit(ir.If(ir.Name(result), inner, (), self.line))
+                self.emit(ir.If(ir.Name(link), inner, (), self.line))
 
         chain(left, 0)
         return ir.Name(result)

@@ -539,13 +539,6 @@ class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
             orelse = self.block([node.orelse])
         elif isinstance(node.orelse, cst.Else):
             orelse = self.block(node.orelse.body.body)
-        if isinstance(test, ir.Name) and test.id in {
-                t for s in ir.walk(body + orelse) for t in ir.stmt_writes(s)}:
-            # ``if done: done = False``: the reverse sweep must replay the branch by the
-            # value the test had, not by what its arm left in the name
-            held = self.fresh("_cond")
-            self.emit(ir.Assign(held, test, line))
-            test = ir.Name(held)
         self.emit(ir.If(test, body, orelse, line))
 
     # ------------------------------------------------------------------ loops
