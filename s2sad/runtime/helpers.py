@@ -51,14 +51,8 @@ def _float_dtype(*values):
     return dt if dt.kind in "fc" else xp.dtype(xp.float64)
 
 
-def _unbroadcast(g, x):
-    from . import unbroadcast
-    return unbroadcast(g, x)
-
-
-def _zeros_like(x):
-    from . import zeros_like
-    return zeros_like(x)
+# the package defines these before it imports this module (at its end)
+from . import unbroadcast as _unbroadcast, zeros_like as _zeros_like  # noqa: E402
 
 
 def _axes(axis, ndim):
