@@ -132,13 +132,20 @@ def _neutral(value) -> bool:
 
 
 def _join(a: Kind | None, b: Kind | None) -> Kind | None:
+    """The kind of a name that holds ``a`` on some paths and ``b`` on others."""
     if a is None or b is None:
         return None
     if a == b:
         return a
     if a.python and b.python:
         return Kind("num")
-    return None
+    if a.python or b.python or a.rank != b.rank:
+        return None
+    # per dimension: one symbol if both agree; "not 1" if both are not 1 (all that the
+    # proof of equal shapes needs of such a dimension); else unknown
+    return Kind(None, tuple(
+        da if da == db else (min(da, db, key=repr)[0], False) if da[1] is False and db[1] is
+        False else (("join", repr(da[0]), repr(db[0])), None) for da, db in zip(a.dims, b.dims)))
 
 
 def _atom_kind(a, kinds) -> Kind | None:

@@ -50,3 +50,10 @@ def products(W, v, M, u):
     z = v @ M                   # (k,) @ (k, n)
     P = W @ M                   # (m, k) @ (k, n)
     return np.sum(h ** 2) + np.sum(np.sin(z)) + np.sum(P * P) + np.dot(v, u) ** 2
+
+
+def rnn(W, h0, xs):
+    h = h0
+    for t in range(6):
+        h = np.tanh(W @ h + xs[t])
+    return np.sum(h ** 2)
