@@ -21,6 +21,7 @@ import pathlib
 import re
 import sys
 import textwrap
+import threading
 import types
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ import numpy as np
 
 from . import __version__
 from .codegen import cache
+from .errors import DifferentiationError
 
 if TYPE_CHECKING:
     from . import ir
@@ -69,6 +71,24 @@ def generate(fn, spec: Spec) -> Generated:
     again and the entry replaced. Either way the bytes on disk pass the cache's own
     checks (``cache.py``), and a hit imports neither libcst nor black nor the rules.
     """
+    active = _ACTIVE.__dict__.setdefault("keys", set())
+    key = (id(fn), spec)
+    if key in active:  # its own code asks for it: without this, a recursion without end
+        raise DifferentiationError(
+            f"cannot differentiate {getattr(fn, '__qualname__', fn)}: its code uses its own "
+            f"{spec.transform} (a transform of a function inside that function's body)")
+    active.add(key)
+    try:
+        return _generate(fn, spec)
+    finally:
+        active.discard(key)
+
+
+_ACTIVE = threading.local()  # the generations under way in this thread
+
+
+def _generate(fn, spec: Spec) -> Generated:
+    """``generate`` itself (see there)."""
     walk = _walk_or_none(fn) if cache.cache_dir() is not None else None
     if walk is None:  # no disk cache, or an object the walk cannot describe: the full path
         return _build(fn, spec)[0]

@@ -300,6 +300,23 @@ def test_what_the_walk_cannot_vouch_for_takes_the_full_path_and_reuses_the_text(
     assert builds.count("loss") == 2 and emitted.count("loss_grad") == 1
 
 
+def test_a_function_that_uses_its_own_gradient_is_refused_not_recursed_forever(tmp_path):
+    path = write(tmp_path / "selfref.py", """\
+        import numpy as np
+
+        import s2sad
+
+
+        def f(x):
+            return np.sum(x * x) + 0.0 * np.sum(gf(x))
+
+
+        gf = s2sad.grad(f)
+    """)
+    with pytest.raises(s2sad.DifferentiationError, match="uses its own grad"):
+        fresh(path).gf(X)
+
+
 def test_no_cache_builds_in_memory(tmp_path, monkeypatch, folder, builds):
     monkeypatch.setenv("S2SAD_NO_CACHE", "1")
     path = model(tmp_path)
