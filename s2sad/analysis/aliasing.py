@@ -28,7 +28,7 @@ The abstract state, flow-sensitive over the structured IR:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from .. import ir
 
@@ -63,7 +63,6 @@ class Rel:
     base: str
     expr: ir.Expr
     maybe: bool = False
-    flag: str | None = None  # a name holding "it was a view" (recorded where it was made)
 
 
 @dataclass
@@ -225,4 +224,4 @@ def _shared_operands(v) -> list[str]:
 
 
 __all__ = ["AliasState", "Rel", "assign", "may_share", "VIEW_CALLS", "RESHAPES",
-           "SELF_INVERSE", "NO_INVERSE", "replace"]
+           "SELF_INVERSE", "NO_INVERSE"]

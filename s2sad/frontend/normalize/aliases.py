@@ -40,7 +40,7 @@ Invariants of the result:
 from __future__ import annotations
 
 from ... import ir
-from ...analysis.aliasing import CONTAINERS, RESHAPES, SELF_INVERSE, VIEW_CALLS, AliasState, Rel, assign
+from ...analysis.aliasing import CONTAINERS, RESHAPES, SELF_INVERSE, AliasState, Rel, assign
 from ...analysis.liveness import live_after
 from ...codegen.naming import Names
 from ...errors import DifferentiationError
