@@ -239,3 +239,41 @@ def test_vmap_call_runs_scipy_primitives_lane_by_lane():
     np.testing.assert_allclose(got, [np.linalg.solve(lane, b) for lane in a], rtol=1e-12)
     lse = rt.vmap_call("scipy.special.logsumexp", (True,), a, axis=0)
     np.testing.assert_allclose(lse, logsumexp(a, axis=1), rtol=1e-12)
+
+
+def test_scipy_rules_load_only_for_code_that_uses_scipy(tmp_path):
+    """A cold build of NumPy code does not import SciPy (``scipy.stats`` alone was most of it);
+    code that calls SciPy gets its rules in a fresh process all the same."""
+    import subprocess
+    import sys
+    import textwrap
+
+    (tmp_path / "plain.py").write_text(textwrap.dedent("""
+        import numpy as np
+
+        def f(x):
+            return np.sum(np.tanh(x) ** 2)
+    """))
+    (tmp_path / "uses_scipy.py").write_text(textwrap.dedent("""
+        import numpy as np
+        from scipy.special import expit
+
+        def f(x):
+            return np.sum(expit(x))
+    """))
+    script = textwrap.dedent("""
+        import sys
+        import numpy as np
+        import s2sad
+        import plain
+        s2sad.grad(plain.f)(np.ones(2))
+        assert "scipy" not in sys.modules, "scipy imported for NumPy code"
+        import uses_scipy
+        g = s2sad.grad(uses_scipy.f)(np.zeros(2))
+        assert np.allclose(g, 0.25), g
+        print("ok")
+    """)
+    env = {**__import__("os").environ, "S2SAD_NO_CACHE": "1", "PYTHONPATH": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert out.returncode == 0 and "ok" in out.stdout, out.stderr

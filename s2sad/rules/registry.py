@@ -259,6 +259,13 @@ def alias(obj: object, target: object) -> None:
 def rule_for_object(obj: object) -> Rule | None:
     """The rule registered for a Python object (through aliases), or None."""
     _load_rule_files()
+    rule = _object_rule(obj)
+    if rule is None and _load_scipy_rules():
+        rule = _object_rule(obj)
+    return rule
+
+
+def _object_rule(obj: object) -> Rule | None:
     key = _method_key(obj)
     if key is not None and key in _BY_METHOD:
         return _BY_METHOD[key]
@@ -267,8 +274,7 @@ def rule_for_object(obj: object) -> Rule | None:
 
 def lookup(name: str) -> Rule:
     """The rule of a canonical name; a clear ``DifferentiationError`` if none."""
-    _load_rule_files()
-    rule = _BY_NAME.get(name)
+    rule = find(name)
     if rule is None:
         raise DifferentiationError(f"{name} has no derivative rule")
     return rule
@@ -276,15 +282,20 @@ def lookup(name: str) -> Rule:
 
 def find(name: str) -> Rule | None:
     _load_rule_files()
-    return _BY_NAME.get(name)
+    rule = _BY_NAME.get(name)
+    if rule is None and _load_scipy_rules():
+        rule = _BY_NAME.get(name)
+    return rule
 
 
 def all_rules() -> list[Rule]:
     _load_rule_files()
+    _load_scipy_rules(always=True)
     return sorted(_BY_NAME.values(), key=lambda r: r.name)
 
 
 _loaded = False
+_scipy_loaded = False
 
 
 def _load_rule_files() -> None:
@@ -293,9 +304,19 @@ def _load_rule_files() -> None:
         _loaded = True
         from . import numpy, operators, math, runtime, generated_code  # noqa: F401  (registration)
         from . import numpy_arrays, linalg, containers  # noqa: F401
-        try:
-            import scipy  # noqa: F401  (an optional dependency: its rules only where installed)
-        except ImportError:
-            pass
-        else:
-            from . import scipy as _scipy_rules  # noqa: F401
+
+
+def _load_scipy_rules(always: bool = False) -> bool:
+    """Load SciPy's rules once, when a lookup misses and SciPy is already imported (code
+    that calls SciPy imported it; importing ``scipy.stats`` for code that does not costs
+    most of a cold build). Returns whether this call loaded them."""
+    global _scipy_loaded
+    if _scipy_loaded or not (always or "scipy" in sys.modules):
+        return False
+    _scipy_loaded = True
+    try:
+        import scipy  # noqa: F401  (an optional dependency: its rules only where installed)
+    except ImportError:
+        return False
+    from . import scipy as _scipy_rules  # noqa: F401
+    return True
