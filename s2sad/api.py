@@ -489,10 +489,28 @@ def jvp(fn, primals, tangents, has_aux=False):
     """``(out, tangent_out)`` (or ``(out, tangent_out, aux)``): forward mode."""
     tangents = _check_tangents(primals, tangents)
     _check_differentiable(primals, range(len(primals)), "jvp")
+    primals, tangents = _with_defaults(fn, tuple(primals), tuple(tangents))
     gen = _generated(fn, Spec("jvp", tuple(range(len(primals))), bool(has_aux)))
     result = gen.entry(*primals, *tangents)
     out, dout = result[0], match_tree(result[1], result[0])
     return (out, dout, result[2]) if has_aux else (out, dout)
+
+
+def _with_defaults(fn, primals: tuple, tangents: tuple) -> tuple[tuple, tuple]:
+    """Parameters the primals leave to their defaults, appended with zero tangents (as
+    ``fn(*primals)`` reads them: constants of the derivative)."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return primals, tangents
+    rest = [p for p in params[len(primals):] if p.kind in (p.POSITIONAL_ONLY,
+                                                           p.POSITIONAL_OR_KEYWORD)]
+    if not rest or any(p.default is p.empty for p in rest):
+        return primals, tangents
+    from . import runtime
+
+    values = tuple(p.default for p in rest)
+    return primals + values, tangents + tuple(runtime.zeros_like(v) for v in values)
 
 
 def jvp_source(fn, n: int, has_aux=False) -> str:

@@ -170,10 +170,6 @@ def test_nested_defaults_that_python_reads_earlier_are_refused(m, name, why):
     assert "def g(v, c=k):" in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "forward transforms do not fill in defaults: the generated f_jvp(x, k, dx, dk) / "
-    "f_jacfwd(x, k) make every parameter required, so a call that leaves `k` to its "
-    "default fails (api.py / transforms/forward.py, jacobians.py)"))
 @pytest.mark.parametrize("transform", ["jvp", "jacfwd", "hessian"])
 def test_forward_transforms_fill_in_defaults(m, transform):
     x = np.array([0.1, 0.2])

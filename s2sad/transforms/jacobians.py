@@ -69,7 +69,7 @@ class _Entry:
         if aux is not None:
             result = self.let("_result", ir.Call("tuple", (result, aux)))
         self.body.append(ir.Return(result))
-        return ir.replace(fn, name=name, body=tuple(self.body), defaults=(), docstring=doc)
+        return ir.replace(fn, name=name, body=tuple(self.body), docstring=doc)
 
 
 def _argnums(spec) -> tuple[int, ...]:
