@@ -55,6 +55,14 @@ def layer(W, x):
     return np.tanh(W @ x)
 
 
+def view_update(x):
+    """An update through a view: the alias pass states what it does to the base."""
+    y = x * 1.0
+    v = y[1:]
+    v *= 2.0
+    return np.sum(y * y)
+
+
 CASES = {
     "rosenbrock_grad": (rosenbrock, "grad", 0),
     "logistic_loss_grad": (logistic_loss, "grad", 0),
@@ -66,4 +74,5 @@ CASES = {
     "piecewise_loop_hessian": (piecewise_loop, "hessian", 0),
     "layer_jacrev": (layer, "jacrev", 1),
     "layer_jacfwd": (layer, "jacfwd", (0, 1)),
+    "view_update_grad": (view_update, "grad", 0),
 }
