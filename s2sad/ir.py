@@ -273,6 +273,18 @@ def walk(body: tuple[Stmt, ...]) -> Iterator[Stmt]:
             yield from walk(s.body)
 
 
+def map_bodies(s: Stmt, f) -> Stmt:
+    """``s`` with ``f`` applied to each nested body (``If`` arms, loop bodies, a ``While``'s
+    test body); other statements as they are."""
+    if isinstance(s, If):
+        return replace(s, body=f(s.body), orelse=f(s.orelse))
+    if isinstance(s, For):
+        return replace(s, body=f(s.body))
+    if isinstance(s, While):
+        return replace(s, test_body=f(s.test_body), body=f(s.body))
+    return s
+
+
 def all_names(fn: Function) -> set[str]:
     """Every name a function binds or reads (to pick fresh names that do not clash)."""
     names = set(fn.params)
@@ -287,5 +299,5 @@ __all__ = [
     "Name", "Const", "Atom", "Slice", "Index", "Call", "UserCall", "Subscript", "Expr",
     "Stmt", "Assign", "SetItem", "ExprStmt", "If", "For", "While", "Return", "Comment", "Release",
     "Function", "Program", "atoms_of", "names_read", "stmt_reads", "stmt_writes",
-    "walk", "all_names", "replace",
+    "walk", "map_bodies", "all_names", "replace",
 ]

@@ -31,21 +31,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import ir
+from ..rules import registry
 
-# Calls whose result may be a view of (or the very object given as) their first argument.
-# The value says how to write an updated view ``v`` back into its base ``b``
-# (``b[...] = <inverse>``); None where there is no such inverse (then an update through
-# the view, when its base is read later, is refused).
-RESHAPES = ("np.reshape", "np.ravel", "np.squeeze", "np.expand_dims", "np.atleast_1d",
-            "np.atleast_2d", "np.atleast_3d", "np.asarray", "np.asanyarray",
-            "np.ascontiguousarray", "np.asfortranarray", "np.array", "np.require")
-SELF_INVERSE = ("np.swapaxes", "np.flip", "np.fliplr", "np.flipud")
-NO_INVERSE = ("np.real", "np.imag", "np.diagonal", "np.diag", "np.broadcast_to",
-              "np.broadcast_arrays", "np.split", "np.array_split", "np.hsplit", "np.vsplit",
-              "np.dsplit", "np.rot90", "np.rollaxis", "np.nan_to_num", "np.unstack",
-              "np.lib.stride_tricks.as_strided", "np.lib.stride_tricks.sliding_window_view",
-              "np.asarray_chkfinite", "np.permute_dims", "np.matrix_transpose")
-VIEW_CALLS = frozenset(RESHAPES + SELF_INVERSE + NO_INVERSE + ("np.transpose", "np.moveaxis"))
+# View kinds (``registry.views``, declared beside each primitive's rules) whose result is a
+# view of the first argument, derived from it by the call itself.
+VIEWS_OF_FIRST = frozenset({"reshape", "self", "transpose", "moveaxis", "opaque"})
+
+
+def view_kind(func: str) -> str | None:
+    """How ``func``'s result may share memory with its arguments (None: its own memory)."""
+    rule = registry.find(func)
+    return rule.view if rule is not None else None
+
 
 # Calls that build a container holding their arguments (the container reaches their memory).
 CONTAINERS = frozenset({
@@ -142,14 +139,14 @@ def assign(state: AliasState, s: ir.Assign, site_of=None, returns_args=None) -> 
         base = v.value.id
         maybe = not all(isinstance(i, ir.Const) and type(i.value) is int for i in v.index.items)
         state.bind(t, state.pts.get(base, frozenset()), Rel("view", base, v, maybe))
-    elif isinstance(v, ir.Call) and v.func in VIEW_CALLS and v.args and isinstance(
-            v.args[0], ir.Name):
+    elif isinstance(v, ir.Call) and view_kind(v.func) in VIEWS_OF_FIRST and v.args and (
+            isinstance(v.args[0], ir.Name)):
         base = v.args[0].id
         state.bind(t, state.pts.get(base, frozenset()), Rel("view", base, v, True))
     else:
         fresh = state.renew(id(s) if site_of is None else site_of(s))
         reached = frozenset()
-        if isinstance(v, ir.Call) and (v.func in CONTAINERS or not _owns_result(v.func)):
+        if isinstance(v, ir.Call) and not _owns_result(v.func):
             reached = _reached(state, v)  # a container, or code that may return its inputs
         elif isinstance(v, ir.UserCall) and (returns_args is None or returns_args(v.func)):
             reached = _reached(state, v)
@@ -160,10 +157,15 @@ def assign(state: AliasState, s: ir.Assign, site_of=None, returns_args=None) -> 
 
 
 def _owns_result(func: str) -> bool:
-    """Whether a call returns memory of its own: NumPy's and s2sad's primitives do (views
-    are listed in VIEW_CALLS); code s2sad does not know (``call_method``, library
-    functions) may hand back what it was given."""
-    return func.startswith(("np.", "_rt.", "math.")) or func in _OWN_BUILTINS
+    """Whether a call returns memory of its own: primitives with rules do unless their rules
+    declare a view; code s2sad does not know (``call_method``, library functions without
+    rules) may hand back what it was given, except random draws and plain builtins."""
+    if func in CONTAINERS:
+        return False
+    rule = registry.find(func)
+    if rule is not None:
+        return rule.view is None
+    return func.startswith("np.random.") or func in _OWN_BUILTINS
 
 
 _OWN_BUILTINS = frozenset({
@@ -215,13 +217,11 @@ def _shared_operands(v) -> list[str]:
         return [v.id]
     if isinstance(v, ir.Subscript) and isinstance(v.value, ir.Name):
         return [v.value.id]
-    if isinstance(v, ir.Call) and (v.func in VIEW_CALLS or v.func in CONTAINERS
-                                   or not _owns_result(v.func)):
+    if isinstance(v, ir.Call) and not _owns_result(v.func):
         return [a.id for a in ir.atoms_of(v) if isinstance(a, ir.Name)]
     if isinstance(v, ir.UserCall):
         return [a.id for a in ir.atoms_of(v) if isinstance(a, ir.Name)]
     return []
 
 
-__all__ = ["AliasState", "Rel", "assign", "may_share", "VIEW_CALLS", "RESHAPES",
-           "SELF_INVERSE", "NO_INVERSE"]
+__all__ = ["AliasState", "Rel", "assign", "may_share", "view_kind", "CONTAINERS"]

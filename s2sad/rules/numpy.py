@@ -4,7 +4,7 @@ import numpy as np
 
 from s2sad import runtime as _rt
 
-from .registry import alias, batching, defrule, elementwise, nondiff
+from .registry import alias, batching, defrule, elementwise, nondiff, views
 
 # --------------------------------------------------------------------------- elementwise, one input
 # Each function is the partial d out / d x; forward is t * partial, reverse g * partial.
@@ -883,3 +883,13 @@ batching("leading", "np.linalg.det", "np.linalg.inv")  # NumPy's linalg stacks m
 batching("sequence", "np.concatenate", "np.stack")
 batching("sequence", "np.hstack", helper="_rt.vhstack")
 batching("sequence", "np.vstack", helper="_rt.vvstack")
+
+
+# --------------------------------------------------------------------------- shared memory
+views("reshape", "np.reshape", "np.ravel", "np.squeeze", "np.expand_dims", "np.asarray",
+      "np.array")
+views("self", "np.swapaxes", "np.flip")
+views("transpose", "np.transpose")
+views("moveaxis", "np.moveaxis")
+views("opaque", "np.real", "np.imag", "np.broadcast_to")
+views("aliases", "np.einsum")

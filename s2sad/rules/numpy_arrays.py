@@ -13,7 +13,7 @@ import numpy as np
 
 from s2sad import runtime as _rt
 
-from .registry import alias, batching, defrule, elementwise, nondiff
+from .registry import alias, batching, defrule, elementwise, nondiff, views
 
 # --------------------------------------------------------------------------- products of arrays
 # Bilinear: the tangent from one factor is the product with the tangent in its place; the
@@ -712,3 +712,10 @@ batching("axes", "np.rot90", params=("axes",))
 batching("axes", "np.rollaxis", params=("axis", "start"))
 batching("axes", "np.diff", params=("axis",))
 batching("elementwise", "np.nan_to_num")
+
+
+# --------------------------------------------------------------------------- shared memory
+views("reshape", "np.atleast_1d", "np.atleast_2d", "np.atleast_3d")
+views("self", "np.fliplr", "np.flipud")
+views("opaque", "np.diagonal", "np.diag", "np.rot90", "np.rollaxis", "np.nan_to_num",
+      "np.split", "np.array_split", "np.hsplit", "np.vsplit", "np.dsplit")

@@ -78,6 +78,8 @@ class Rule:
     batching: Batching | None = None            # None: one call per lane
     refused: dict[str, str] = field(default_factory=dict)  # param -> why a non-default value
                                                 # has no derivative (``logsumexp(return_sign=)``)
+    view: str | None = None                     # how its result may share memory with its
+                                                # arguments (``views``); None: memory of its own
 
     def bind(self, args: tuple, kwargs: dict) -> dict[str, object]:
         """Map a call's actual arguments to parameter names, defaults filled in.
@@ -233,6 +235,28 @@ def nondiff(obj: object, name: str | None = None, signature: Callable | None = N
 def structural(obj: object, name: str, signature: Callable) -> Rule:
     """Register a container operation (``_rt.append``, ``_rt.pop``) the transforms move through."""
     return _register(Rule(name, obj, inspect.signature(signature), STRUCTURAL))
+
+
+# How a primitive's result may share memory with its arguments (``analysis/aliasing.py``):
+# ``reshape``   a view (or, as NumPy decides, a copy) of the first argument, elements in order:
+#               an update of it goes back as ``np.reshape(v, np.shape(base))``;
+# ``self``      a view of the first argument that the same call maps back (``np.flip``);
+# ``transpose``, ``moveaxis``: views of the first argument, mapped back by the inverse axes;
+# ``opaque``    a view of the first argument with no way back (an update through it while
+#               the base is still read is refused);
+# ``aliases``   may be (part of) any argument, how is not known (``np.einsum('ij->ji', a)``).
+VIEW_KINDS = ("reshape", "self", "transpose", "moveaxis", "opaque", "aliases")
+
+
+def views(kind: str, *names: str) -> None:
+    """Declare that the primitives ``names`` return views of their arguments (see above)."""
+    if kind not in VIEW_KINDS:
+        raise ValueError(f"unknown view kind {kind!r}")
+    for name in names:
+        rule = _BY_NAME.get(name)
+        if rule is None:
+            raise ValueError(f"view declaration for {name}, which has no rule")
+        rule.view = kind
 
 
 def batching(kind: str | None, *names: str, params: tuple[str, ...] = (),

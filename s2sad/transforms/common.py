@@ -69,17 +69,12 @@ def hold_conditions(fn: ir.Function, fresh: Callable[[str], str]) -> ir.Function
     def block(body):
         out = []
         for s in body:
-            if isinstance(s, ir.If):
-                s = ir.replace(s, body=block(s.body), orelse=block(s.orelse))
-                written = {t for x in ir.walk(s.body + s.orelse) for t in ir.stmt_writes(x)}
-                if isinstance(s.test, ir.Name) and s.test.id in written:
-                    held = fresh("_cond")
-                    out.append(ir.Assign(held, s.test, s.line))
-                    s = ir.replace(s, test=ir.Name(held))
-            elif isinstance(s, ir.For):
-                s = ir.replace(s, body=block(s.body))
-            elif isinstance(s, ir.While):
-                s = ir.replace(s, test_body=block(s.test_body), body=block(s.body))
+            s = ir.map_bodies(s, block)
+            if isinstance(s, ir.If) and isinstance(s.test, ir.Name) and s.test.id in {
+                    t for x in ir.walk(s.body + s.orelse) for t in ir.stmt_writes(x)}:
+                held = fresh("_cond")
+                out.append(ir.Assign(held, s.test, s.line))
+                s = ir.replace(s, test=ir.Name(held))
             out.append(s)
         return tuple(out)
 

@@ -42,20 +42,10 @@ def fold_tuples(fn: ir.Function) -> ir.Function:
                         and isinstance(v.index.items[0].value, int)
                         and -len(items) <= v.index.items[0].value < len(items)):
                     s = ir.Assign(s.target, items[v.index.items[0].value], s.line)
-            out.append(_map_bodies(s, fold))
+            out.append(ir.map_bodies(s, fold))
         return tuple(out)
 
     return ir.replace(fn, body=fold(fn.body))
-
-
-def _map_bodies(s: ir.Stmt, f) -> ir.Stmt:
-    if isinstance(s, ir.If):
-        return ir.If(s.test, f(s.body), f(s.orelse), s.line)
-    if isinstance(s, ir.For):
-        return ir.For(s.target, s.start, s.stop, s.step, f(s.body), s.line)
-    if isinstance(s, ir.While):
-        return ir.While(f(s.test_body), s.test, f(s.body), s.line)
-    return s
 
 
 def _reads(body) -> set[str]:
@@ -125,7 +115,7 @@ class _Node:
 
 
 def _bodies(s: ir.Stmt) -> tuple:
-    """The nested bodies of a statement, in ``_map_bodies`` order."""
+    """The nested bodies of a statement, in ``ir.map_bodies`` order."""
     if isinstance(s, ir.If):
         return (s.body, s.orelse)
     if isinstance(s, ir.For):
@@ -169,7 +159,7 @@ def _rebuild(nodes: list[_Node]) -> tuple:
     for nd in nodes:
         if nd.alive:
             bodies = iter([_rebuild(b) for b in nd.bodies])
-            out.append(_map_bodies(nd.stmt, lambda _: next(bodies)))
+            out.append(ir.map_bodies(nd.stmt, lambda _: next(bodies)))
     # a comment followed by nothing it describes goes too
     return tuple(x for i, x in enumerate(out) if not (
         isinstance(x, ir.Comment) and (i + 1 == len(out) or isinstance(out[i + 1], ir.Comment))))
@@ -189,7 +179,7 @@ def coalesce_copies(fn: ir.Function) -> ir.Function:
     def merge(body):
         out: list[ir.Stmt] = []
         for s in body:
-            s = _map_bodies(s, merge)
+            s = ir.map_bodies(s, merge)
             prev = out[-1] if out else None
             if (isinstance(s, ir.Assign) and isinstance(s.value, ir.Name)
                     and isinstance(prev, ir.Assign) and prev.target == s.value.id
@@ -213,7 +203,7 @@ def drop_repeated_comments(fn: ir.Function) -> ir.Function:
                 if s.text == last:
                     continue
                 last = s.text
-            s = _map_bodies(s, sweep)
+            s = ir.map_bodies(s, sweep)
             if isinstance(s, (ir.If, ir.For, ir.While)):
                 last = None
             out.append(s)
@@ -268,7 +258,7 @@ def fold_constants(fn: ir.Function) -> ir.Function:
                 if (isinstance(s.value, ir.Const) and counts.get(s.target) == 1
                         and s.target.startswith("_") and s.target not in fn.params):
                     known[s.target] = s.value
-            out.append(_map_bodies(s, sweep))
+            out.append(ir.map_bodies(s, sweep))
         return tuple(out)
 
     return ir.replace(fn, body=sweep(fn.body))

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from .. import ir
 from ..codegen.naming import Names
 from ..rules import registry
@@ -66,10 +68,9 @@ def signature_of(value):
         return BOOL
     if t is int:
         return INT
-    shape = getattr(value, "shape", None)
-    if shape is not None and hasattr(value, "dtype") and value.dtype.kind in "biuf":
-        return Kind(None, tuple((None, n == 1) for n in shape))
-    return None
+    if (t is np.ndarray or isinstance(value, np.generic)) and value.dtype.kind in "biuf":
+        return Kind(None, tuple((None, n == 1) for n in value.shape))
+    return None  # containers, other objects, array subclasses (np.matrix's * is @)
 
 
 def _named(name: str, k: Kind | None) -> Kind | None:
@@ -310,15 +311,7 @@ def _rewrite(body, kinds, fresh) -> tuple[ir.Stmt, ...]:
             pre: list[ir.Stmt] = []
             s = ir.replace(s, value=_rewrite_call(s.value, kinds, pre, fresh, s.line))
             out += pre
-        elif isinstance(s, ir.If):
-            s = ir.replace(s, body=_rewrite(s.body, kinds, fresh),
-                           orelse=_rewrite(s.orelse, kinds, fresh))
-        elif isinstance(s, ir.For):
-            s = ir.replace(s, body=_rewrite(s.body, kinds, fresh))
-        elif isinstance(s, ir.While):
-            s = ir.replace(s, test_body=_rewrite(s.test_body, kinds, fresh),
-                           body=_rewrite(s.body, kinds, fresh))
-        out.append(s)
+        out.append(ir.map_bodies(s, lambda b: _rewrite(b, kinds, fresh)))
     return tuple(out)
 
 

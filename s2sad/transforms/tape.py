@@ -78,13 +78,5 @@ def _without(body, dead: set, tapes: set[str]) -> tuple[ir.Stmt, ...]:
         tape = _popped_from(s, tapes)
         if _pushed(s, tapes) in dead or (tape is not None and (tape, s.target) in dead):
             continue
-        if isinstance(s, ir.If):
-            s = ir.replace(s, body=_without(s.body, dead, tapes),
-                           orelse=_without(s.orelse, dead, tapes))
-        elif isinstance(s, ir.For):
-            s = ir.replace(s, body=_without(s.body, dead, tapes))
-        elif isinstance(s, ir.While):
-            s = ir.replace(s, test_body=_without(s.test_body, dead, tapes),
-                           body=_without(s.body, dead, tapes))
-        out.append(s)
+        out.append(ir.map_bodies(s, lambda b: _without(b, dead, tapes)))
     return tuple(out)

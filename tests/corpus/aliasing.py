@@ -247,6 +247,13 @@ def real_part_view(x):
     return np.sum(y * y)
 
 
+def einsum_view(x):
+    y = np.reshape(x * 1.0, (2, 2))
+    t = np.einsum("ij->ji", y)  # NumPy returns a view of y here
+    t[0, 1] = 5.0
+    return np.sum(y * y)
+
+
 def fill_diagonal(x):
     a = np.outer(x, x)
     np.fill_diagonal(a, 0.0)
@@ -270,6 +277,7 @@ REFUSED = [
     (view_from_helper, "cannot tell how one is derived from the other"),
     (helper_updates_live_argument, "`_zero_first` updates its argument `a` in place"),
     (real_part_view, "has no way to write it back"),
+    (einsum_view, "cannot tell how one is derived from the other"),
     (fill_diagonal, "`np.fill_diagonal` updates its argument in place"),
     (ufunc_at, "updates its argument in place"),
     (partition_method, "`.partition()` updates the array in place"),

@@ -40,7 +40,7 @@ Invariants of the result:
 from __future__ import annotations
 
 from ... import ir
-from ...analysis.aliasing import CONTAINERS, RESHAPES, SELF_INVERSE, AliasState, Rel, assign
+from ...analysis.aliasing import CONTAINERS, AliasState, Rel, assign, view_kind
 from ...analysis.liveness import live_after
 from ...codegen.naming import Names
 from ...errors import DifferentiationError
@@ -115,18 +115,8 @@ def _is_marker(s) -> bool:
 def _plain(fn: ir.Function) -> ir.Function:
     """``v = _inplace(t)`` -> ``v = t`` (nothing shares memory with ``v``)."""
     def block(body):
-        out = []
-        for s in body:
-            if _is_marker(s):
-                s = ir.Assign(s.target, s.value.args[0], s.line)
-            elif isinstance(s, ir.If):
-                s = ir.replace(s, body=block(s.body), orelse=block(s.orelse))
-            elif isinstance(s, ir.For):
-                s = ir.replace(s, body=block(s.body))
-            elif isinstance(s, ir.While):
-                s = ir.replace(s, test_body=block(s.test_body), body=block(s.body))
-            out.append(s)
-        return tuple(out)
+        return tuple(ir.Assign(s.target, s.value.args[0], s.line) if _is_marker(s)
+                     else ir.map_bodies(s, block) for s in body)
     return ir.replace(fn, body=block(fn.body))
 
 
@@ -322,16 +312,16 @@ class _Rewriter:
             w = self.fresh("_back")
             return [ir.Assign(w, ir.Call("_rt.with_item", (ir.Name(b), e.index, ir.Name(x)))),
                     ir.Assign(b, ir.Name(w))]
-        rest, kw = e.args[1:], e.kwargs
-        if e.func in RESHAPES:
+        rest, kw, kind = e.args[1:], e.kwargs, view_kind(e.func)
+        if kind == "reshape":
             shape = self.fresh("_shape")
             return [ir.Assign(shape, ir.Call("np.shape", (ir.Name(b),))),
                     ir.Assign(b, ir.Call("np.reshape", (ir.Name(x), ir.Name(shape))))]
-        if e.func == "np.transpose" and not kw and not rest:
+        if kind == "transpose" and not kw and not rest:
             inverse = ir.Call("np.transpose", (ir.Name(x),))
-        elif e.func == "np.moveaxis" and not kw and len(rest) == 2:
+        elif kind == "moveaxis" and not kw and len(rest) == 2:
             inverse = ir.Call("np.moveaxis", (ir.Name(x), rest[1], rest[0]))
-        elif e.func in SELF_INVERSE:
+        elif kind == "self":
             inverse = ir.Call(e.func, (ir.Name(x),) + rest, kw)
         else:
             raise self.error(self.line, (
