@@ -11,9 +11,10 @@ from .api import (  # noqa: E402
     differentiate, grad, value_and_grad, grad_and_value, vjp, jvp, jacfwd, jacrev, hessian,
     hvp, source,
 )
+from .loops import checkpoint, fori_loop, scan, while_loop  # noqa: E402
 
 __all__ = [
     "DifferentiationError", "UnsupportedSyntaxError", "differentiate", "grad",
     "value_and_grad", "grad_and_value", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp",
-    "source",
+    "source", "scan", "fori_loop", "while_loop", "checkpoint",
 ]

@@ -181,6 +181,9 @@ class Function:
     source_lines: tuple[str, ...] = field(default=(), compare=False, repr=False)
     first_line: int = 1
     docstring: str | None = None
+    # ``s2sad.checkpoint``: reverse mode keeps its arguments, not its forward values, and
+    # runs it again when its adjoint is needed
+    checkpoint: bool = False
 
 
 @dataclass(frozen=True)

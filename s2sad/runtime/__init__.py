@@ -217,6 +217,7 @@ from .linalg import *  # noqa: E402,F401,F403  (helpers of decomposition and FFT
 from .special import *  # noqa: E402,F401,F403  (helpers of SciPy rules; SciPy imported lazily)
 from .containers import *  # noqa: E402,F401,F403  (helpers of lowered container code)
 from .memory import *  # noqa: E402,F401,F403  (helpers of code where arrays share memory)
+from .loops import *  # noqa: E402,F401,F403  (helpers of scan and the structured loops)
 
 
 # ----------------------------------------------------------------- used by Jacobian code

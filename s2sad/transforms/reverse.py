@@ -147,6 +147,9 @@ class ReverseFunction:
                 self.defs[res] = self.defs.get(res, 0) + 1
                 if depth:
                     self.in_loop.add(res)
+                if self.prog.program.functions[v.func].checkpoint:
+                    # keep the arguments only; the adjoint runs ``fwd`` again (``recompute``)
+                    return [s, _Push(res), ir.Assign(res, ir.Call("tuple", v.args), s.line)]
                 return [ir.Assign(pair, ir.UserCall(fwd, v.args, v.kwargs), s.line),
                         ir.Assign(s.target, ir.Subscript(ir.Name(pair), index_of(0)), s.line),
                         _Push(res),
@@ -236,7 +239,9 @@ class ReverseFunction:
                 give(v.value, c)
         elif isinstance(v, ir.UserCall):
             if id(s) in self.callsites:
-                res, _, bwd, mask = self.callsites[id(s)]
+                res, fwd, bwd, mask = self.callsites[id(s)]
+                if self.prog.program.functions[v.func].checkpoint:
+                    res = self.recompute(res, fwd, len(v.args), out, line)
                 cts = self.names.temp("_ct")
                 out.append(ir.Assign(cts, ir.UserCall(bwd, (ir.Name(res), g)), line))
                 for k, i in enumerate(mask):
@@ -245,6 +250,19 @@ class ReverseFunction:
                     give(v.args[i], ir.Name(c))
         elif isinstance(v, ir.Call):
             self.call_contributions(s, v, g, out, give)
+
+    def recompute(self, args: str, fwd: str, n: int, out: list, line: int) -> str:
+        """The residuals of a checkpointed call, from a second forward run on its saved
+        arguments ``args`` (a tuple): ``_call = f_fwd(args[0], ...); _res = _call[1]``."""
+        atoms = []
+        for k in range(n):
+            a = self.names.temp("_arg")
+            out.append(ir.Assign(a, ir.Subscript(ir.Name(args), index_of(k)), line))
+            atoms.append(ir.Name(a))
+        pair, res = self.names.temp("_call"), self.names.temp("_res")
+        out.append(ir.Assign(pair, ir.UserCall(fwd, tuple(atoms)), line))
+        out.append(ir.Assign(res, ir.Subscript(ir.Name(pair), index_of(1)), line))
+        return res
 
     def call_contributions(self, s, v: ir.Call, g, out, give) -> None:
         line = s.line

@@ -37,6 +37,7 @@ class LocalFunction:
     captures: tuple[str, ...]        # runtime names of the defining scope it reads
     statics: dict                    # compile-time names of the defining scope it reads
     env: tuple[ir.Atom, ...]         # where those captures are now, one atom each
+    checkpoint: bool = False         # ``s2sad.checkpoint(fn)``: re-run in the reverse sweep
 
     def rebound(self, env: tuple[ir.Atom, ...]) -> "LocalFunction":
         return replace(self, env=env)

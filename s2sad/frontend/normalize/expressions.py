@@ -8,12 +8,14 @@ A mixin of ``Lowerer``, which provides naming, emission and errors.
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
 import numpy as np
 
 from ... import ir
+from ...loops import checkpoint
 from ..parse import MISSING, lookup_free
 from .closures import LocalFunction
 from .methods import ARRAY_ATTRIBUTES, ARRAY_METHODS, CONTAINER_METHODS, IN_PLACE_METHODS
@@ -170,9 +172,22 @@ class ExpressionLowering:
                     made = self.local_functions[id(node)] = self.b.closure_call(
                         self, node, func, args, kwargs)
                 return made
+            if func is checkpoint:  # ``s2sad.checkpoint(cell)``: the function, marked
+                return self.checkpointed(node)
             if getattr(func, "__s2sad_builder__", False):
                 return self.evaluate_builder(node, func)  # ``s2sad.grad(f, argnums=1)``
         return None
+
+    def checkpointed(self, node: cst.Call):
+        """``s2sad.checkpoint(fn)`` of a function known at compile time."""
+        fn = self.static_value(node.args[0].value) if len(node.args) == 1 and not (
+            node.args[0].star or node.args[0].keyword) else None
+        if isinstance(fn, LocalFunction):
+            return replace(fn, checkpoint=True)
+        if fn is None or not callable(fn):
+            raise self.error(node, "s2sad.checkpoint takes one function known at compile "
+                                   "time (a nested def, a lambda or a module-level function)")
+        return checkpoint(fn)
 
     def expr_Attribute(self, node: cst.Attribute):
         obj = self.static_value(node.value)

@@ -19,11 +19,13 @@ reached through calls (see ``program.py``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from ... import ir
+from ...loops import checkpoint
 from ..fence import Fence
 from ..parse import SourceFunction
 from .expressions import AUGOPS, SCALAR_TYPES, ExpressionLowering
@@ -385,10 +387,13 @@ class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
     def local_def(self, node: cst.FunctionDef) -> None:
         if node.asynchronous is not None:
             raise self.error(node, "`async def` is not supported by s2sad")
-        if node.decorators:
-            raise self.error(node.decorators[0], "decorators on a nested function are not "
-                                                 "supported by s2sad")
-        self.bind_function(node, node.name.value, self.local_function(node, node.name.value))
+        fn = self.local_function(node, node.name.value)
+        for deco in node.decorators:
+            if self.static_value(deco.decorator) is not checkpoint:
+                raise self.error(deco, "decorators on a nested function are not supported by "
+                                       "s2sad (except @s2sad.checkpoint)")
+            fn = replace(fn, checkpoint=True)
+        self.bind_function(node, node.name.value, fn)
 
     def bind_function(self, node, name: str, fn: LocalFunction) -> None:
         """Bind a name to a local function, once: which function a name holds must be known

@@ -29,7 +29,9 @@ from ..parse import MISSING, parse_def, read_function, read_lambda
 from .aliases import resolve_aliases
 from .expressions import Spread, StaticValue
 from .closures import LocalFunction, local_signature
+from ...loops import Checkpointed
 from .lists import lists_as_values, reads_as_values
+from .loops import readable_loop
 from .lower import Lowerer
 
 _DTYPE_NAMES = {float: "float64", int: "int64", bool: "bool", complex: "complex128"}
@@ -75,6 +77,7 @@ class ProgramBuilder:
         self._queue: list[tuple[str, object, dict, tuple[str, ...]]] = []
         self.sources: list[str] = []  # every source read, for the cache key
         self._lowered: dict[str, Lowerer] = {}  # what lowering found (a factory's closure)
+        self.checkpointed: set[str] = set()  # functions whose reverse sweep re-runs them
 
     # ------------------------------------------------------------------ public
     def build(self, fn) -> ir.Program:
@@ -88,7 +91,8 @@ class ProgramBuilder:
             self.functions[name] = self.lower_function(name, obj, static, extra)
 
     # ------------------------------------------------------------------ functions
-    def function_name(self, fn, static: dict, extra: tuple[str, ...] = ()) -> str:
+    def function_name(self, fn, static: dict, extra: tuple[str, ...] = (),
+                      checkpoint: bool = False) -> str:
         """The program name of (fn, static bindings); queue it for lowering if new.
 
         ``extra`` names parameters appended to ``fn``'s own: the captures of closures
@@ -101,7 +105,8 @@ class ProgramBuilder:
             src_obj = fn.__func__
             first = next(iter(inspect.signature(src_obj).parameters))
             static = {first: fn.__self__, **static}
-        key = (id(src_obj), tuple(sorted((k, _static_key(v)) for k, v in static.items())), extra)
+        key = (id(src_obj), tuple(sorted((k, _static_key(v)) for k, v in static.items())), extra,
+               checkpoint)
         if key in self._fn_names:
             return self._fn_names[key]
         label = src_obj.name if isinstance(src_obj, LocalFunction) else getattr(
@@ -115,6 +120,8 @@ class ProgramBuilder:
             name = f"{base}_{k}"
         self._fn_names[key] = name
         self._queue.append((name, src_obj, static, extra))
+        if checkpoint:
+            self.checkpointed.add(name)
         return name
 
     def lower_function(self, name: str, obj, static: dict, extra: tuple[str, ...]) -> ir.Function:
@@ -122,7 +129,8 @@ class ProgramBuilder:
         fn, src = lowerer.lower(), lowerer.src
         if src.filename.startswith("<s2sad-generated") and reads_as_values(src.source):
             fn = lists_as_values(fn)
-        return ir.replace(fn, name=name, source_lines=tuple(src.file_lines))
+        return ir.replace(fn, name=name, source_lines=tuple(src.file_lines),
+                          checkpoint=name in self.checkpointed)
 
     def lowerer_for(self, obj, static: dict, extra: tuple[str, ...]) -> Lowerer:
         if isinstance(obj, LocalFunction):  # lifted: read in the scope that defined it
@@ -171,6 +179,12 @@ class ProgramBuilder:
         owner = getattr(func, "__self__", None)
         if hasattr(owner, "_get") and hasattr(owner, "_transforms"):  # ``decorated.grad(x)``
             func = owner._get(func.__name__)
+        if getattr(func, "__s2sad_loop__", None):  # s2sad.scan(...): the loop's own Python
+            func, args, kwargs = readable_loop(self, low, node, func, args, kwargs)
+        if isinstance(func, Checkpointed):
+            return self.user_call(low, node, func.fn, args, kwargs, checkpoint=True)
+        if isinstance(func, LocalFunction) and func.checkpoint:
+            return self.user_call(low, node, func, args, kwargs, checkpoint=True)
         folded = _fold(func, args, kwargs)
         if folded is not None:
             return folded
@@ -286,9 +300,15 @@ class ProgramBuilder:
         raise low.error(node, f"a function value `{getattr(value, '__name__', value)}` can only "
                               f"be passed to another user function")
 
-    def user_call(self, low: Lowerer, node, func, args, kwargs) -> ir.UserCall:
+    def parameters(self, low: Lowerer, node, target) -> list[inspect.Parameter]:
+        """The parameters of a user function or a local function (with its defaults)."""
+        return _parameters(low, node, target)
+
+    def user_call(self, low: Lowerer, node, func, args, kwargs,
+                  checkpoint: bool = False) -> ir.UserCall:
         """A call of user code (a function, a method, a transformed function or a local
-        function): arguments bound to parameters; function values specialize the callee."""
+        function): arguments bound to parameters; function values specialize the callee.
+        A ``checkpoint`` callee is a function of its own, marked for recomputation."""
         target = func if isinstance(func, LocalFunction) else (transformed_entry(func) or func)
         params = _parameters(low, node, target)
         try:
@@ -319,7 +339,7 @@ class ProgramBuilder:
                 extra_args += value.env
         if isinstance(target, LocalFunction):
             extra_args = list(target.env) + extra_args
-        name = self.function_name(target, static, tuple(extra_params))
+        name = self.function_name(target, static, tuple(extra_params), checkpoint)
         return ir.UserCall(name, tuple(positional + extra_args), ())
 
 
@@ -490,6 +510,8 @@ def _is_user_function(func) -> bool:
         func = func.__func__
     if not isinstance(func, types.FunctionType):
         return False
+    if getattr(func, "__s2sad_readable__", False):  # s2sad's own loops (``s2sad/loops.py``)
+        return True
     module = getattr(func, "__module__", "") or ""
     if (module.startswith("numpy") or module.startswith("s2sad.runtime") or module == "math"
             or func in vars(builtins).values()):
