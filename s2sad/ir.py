@@ -73,11 +73,13 @@ class Call:
 
 @dataclass(frozen=True)
 class UserCall:
-    """Call of another ``Function`` of the program (differentiated through)."""
+    """Call of another ``Function`` of the program (differentiated through); ``inline``:
+    its body replaces the call before the transforms run (``transforms/inline.py``)."""
 
     func: str
     args: tuple[Atom, ...] = ()
     kwargs: tuple[tuple[str, Atom], ...] = ()
+    inline: bool = False
 
 
 @dataclass(frozen=True)

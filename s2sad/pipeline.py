@@ -113,12 +113,13 @@ def _build(fn, spec: Spec, reuse: tuple[str, str] | None = None, cached: bool = 
     compiled code, the sources read and the program."""
     from . import ir
     from .frontend.normalize.program import ProgramBuilder
-    from .transforms import simplify
+    from .transforms import inline, simplify
 
     builder = ProgramBuilder()
     program = builder.build(fn)
     program = ir.Program(program.entry, {k: simplify.fold_tuples(f)
-                                         for k, f in program.functions.items()},
+                                         for k, f in inline.inline_marked(
+                                             program).functions.items()},
                          program.globals)
     entry_name = _entry_name(program, spec)
     key = cache.make_key(*builder.sources, repr(spec), repr(sorted(program.globals)),

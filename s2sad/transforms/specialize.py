@@ -203,6 +203,13 @@ def _kind_of(v: ir.Expr, kinds) -> Kind | None:
         return _like(args[0], args[1])
     if func == "_rt.seed" and args and args[0] is not None:
         return FLOAT if args[0].python == "float" else Kind(None, ()) if not args[0].dims else None
+    if func == "_rt.same_carry" and len(args) == 2:  # ``new``, checked to be shaped like ``old``
+        return args[0]
+    if func == "_rt.scan_length":
+        return INT
+    if func == "_rt.leaf_at" and len(args) == 2 and args[0] is not None and not args[0].python \
+            and args[0].rank and args[1] is not None and args[1].python in ("int", "bool"):
+        return Kind(None, args[0].dims[1:])  # step i of an array: its first axis dropped
     if func in ("matmul", "np.matmul", "np.dot") and len(args) == 2 and not v.kwargs:
         return _matmul(*args)
     if func in ("_rt.matmul_vjp_x", "_rt.matmul_vjp_y") and len(args) == 3:

@@ -340,7 +340,9 @@ class ProgramBuilder:
         if isinstance(target, LocalFunction):
             extra_args = list(target.env) + extra_args
         name = self.function_name(target, static, tuple(extra_params), checkpoint)
-        return ir.UserCall(name, tuple(positional + extra_args), ())
+        # a structured loop (``s2sad/loops.py``) and the body it runs are inlined
+        inline = not checkpoint and (_readable(target) or _readable(low.src.obj))
+        return ir.UserCall(name, tuple(positional + extra_args), (), inline)
 
 
     def spread(self, low: Lowerer, node, func, args, kwargs):
@@ -503,6 +505,11 @@ def _default_atom(builder: ProgramBuilder, name: str, value) -> ir.Atom:
     return ir.Name(builder.global_name(name, value))
 
 
+def _readable(func) -> bool:
+    """One of s2sad's structured loops, which the front end reads as user code."""
+    return bool(getattr(func, "__s2sad_readable__", False))
+
+
 def _is_user_function(func) -> bool:
     """A Python function whose source s2sad reads: not NumPy's, not the runtime's, and not
     library code (the standard library or installed packages)."""
@@ -510,7 +517,7 @@ def _is_user_function(func) -> bool:
         func = func.__func__
     if not isinstance(func, types.FunctionType):
         return False
-    if getattr(func, "__s2sad_readable__", False):  # s2sad's own loops (``s2sad/loops.py``)
+    if _readable(func):  # s2sad's own loops (``s2sad/loops.py``)
         return True
     module = getattr(func, "__module__", "") or ""
     if (module.startswith("numpy") or module.startswith("s2sad.runtime") or module == "math"
