@@ -2,6 +2,8 @@
 
 import numpy as np
 
+import s2sad
+
 
 def rosenbrock(x):
     return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
@@ -63,6 +65,16 @@ def view_update(x):
     return np.sum(y * y)
 
 
+def rnn_scan(W, U, h0, xs):
+    """An RNN written with s2sad.scan: the reverse sweep is an explicit reversed loop."""
+    def cell(h, x):
+        h = np.tanh(W @ h + U @ x)
+        return h, np.sum(h)
+
+    h, ys = s2sad.scan(cell, h0, xs)
+    return np.sum(h * h) + np.sum(ys)
+
+
 CASES = {
     "rosenbrock_grad": (rosenbrock, "grad", 0),
     "logistic_loss_grad": (logistic_loss, "grad", 0),
@@ -75,4 +87,5 @@ CASES = {
     "layer_jacrev": (layer, "jacrev", 1),
     "layer_jacfwd": (layer, "jacfwd", (0, 1)),
     "view_update_grad": (view_update, "grad", 0),
+    "rnn_scan_grad": (rnn_scan, "grad", (0, 1, 2)),
 }
