@@ -2,8 +2,6 @@
 
 import numpy as np
 
-import s2sad
-
 
 def rosenbrock(x):
     return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
@@ -63,6 +61,9 @@ def view_update(x):
     v = y[1:]
     v *= 2.0
     return np.sum(y * y)
+
+
+import s2sad  # noqa: E402  (here, so the lines of the cases above stay put)
 
 
 def rnn_scan(W, U, h0, xs):
