@@ -143,13 +143,14 @@ def _entry_name(program: ir.Program, spec: Spec) -> str:
 def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
     """The generated module's text for ``spec`` (deterministic)."""
     from .codegen import printer
-    from .transforms import simplify
+    from .transforms import accumulate, simplify
 
     functions = _emitters()[spec.transform](program, spec, entry_name)
     if spec.signature is not None:
         signature = kinds(spec.signature)
         functions = [_specialized(f, signature) if f.name == entry_name else f
                      for f in functions]
+        functions = [accumulate.in_place(f) for f in functions]  # run, never read back
     functions = [simplify.release_dead(simplify.drop_repeated_comments(simplify.coalesce_copies(
         simplify.dead_code(simplify.fold_constants(f))))) for f in functions]
     functions = _with_primal_callees(program, functions)

@@ -218,6 +218,7 @@ from .special import *  # noqa: E402,F401,F403  (helpers of SciPy rules; SciPy i
 from .containers import *  # noqa: E402,F401,F403  (helpers of lowered container code)
 from .memory import *  # noqa: E402,F401,F403  (helpers of code where arrays share memory)
 from .loops import *  # noqa: E402,F401,F403  (helpers of scan and the structured loops)
+from .accumulate import *  # noqa: E402,F401,F403  (in-place sums of specialized code)
 
 
 # ----------------------------------------------------------------- used by Jacobian code
