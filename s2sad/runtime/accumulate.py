@@ -38,14 +38,25 @@ def add_at(acc, base, x, index, g):
     if acc is None:
         return _tree_add(base, getitem_vjp(g, x, index))
     if (type(acc) is xp.ndarray and isinstance(x, xp.ndarray) and acc.shape == x.shape
-            and acc.dtype == xp.result_type(acc.dtype, _float_dtype(x, g))):
-        _add_into(acc, x, index, g)
+            and _keeps_dtype(acc, x, g)):
+        if type(index) is int:  # the common step, ``x[i]``
+            acc[index] += g
+        else:
+            _add_into(acc, x, index, g)
         return acc
     if type(acc) in (list, dict) and _is_slot(acc, index):
         # a container this function built: one slot replaced, no leaf written in place
         acc[index] = _tree_add(acc[index], g)
         return acc
     return _tree_add(acc, getitem_vjp(g, x, index))
+
+
+def _keeps_dtype(acc, x, g) -> bool:
+    """Whether ``acc + getitem_vjp(g, x, ...)`` has ``acc``'s dtype (the sum can be in place)."""
+    dtype = acc.dtype
+    if type(g) is xp.ndarray and g.dtype == dtype == x.dtype and dtype.kind in "fc":
+        return True  # the common case, without building dtypes
+    return dtype == xp.result_type(dtype, _float_dtype(x, g))
 
 
 def _add_into(acc, x, index, g) -> None:
