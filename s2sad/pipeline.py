@@ -113,11 +113,11 @@ def _build(fn, spec: Spec, reuse: tuple[str, str] | None = None, cached: bool = 
     compiled code, the sources read and the program."""
     from . import ir
     from .frontend.normalize.program import ProgramBuilder
-    from .transforms import inline, simplify
+    from .transforms import inline, licm, simplify
 
     builder = ProgramBuilder()
     program = builder.build(fn)
-    program = ir.Program(program.entry, {k: simplify.fold_tuples(f)
+    program = ir.Program(program.entry, {k: licm.hoist(simplify.fold_tuples(f))
                                          for k, f in inline.inline_marked(
                                              program).functions.items()},
                          program.globals)
