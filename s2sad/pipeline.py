@@ -145,7 +145,12 @@ def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
     from .codegen import printer
     from .transforms import accumulate, simplify
 
-    functions = _emitters()[spec.transform](program, spec, entry_name)
+    emitter = _emitters()[spec.transform]
+    if spec.signature is not None:  # grad of a few scalars through loops: forward mode
+        from .transforms import mode
+
+        emitter = mode.choose(program, spec, kinds(spec.signature), emitter)
+    functions = emitter(program, spec, entry_name)
     if spec.signature is not None:
         signature = kinds(spec.signature)
         functions = [_specialized(f, signature) if f.name == entry_name else f
