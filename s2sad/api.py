@@ -201,11 +201,15 @@ def _plain_signature(args) -> tuple:
 
 
 class Transformed:
-    """A transformed function: call it like the original; ``.source`` shows its code."""
+    """A transformed function: call it like the original; ``.source`` shows its code.
 
-    def __init__(self, fn, spec: Spec, post, nested_spec: Spec | None = None):
+    ``jit="numba"``: calls run the generated module compiled by numba (``codegen/
+    numba_jit.py``); ``entry`` and ``composable_entry``, which composition reads, stay the
+    plain Python functions."""
+
+    def __init__(self, fn, spec: Spec, post, nested_spec: Spec | None = None, jit=None):
         functools.update_wrapper(self, fn, updated=())
-        self._fn, self._spec, self._post = fn, spec, post
+        self._fn, self._spec, self._post, self._jit = fn, spec, post, jit
         self._nested_spec = nested_spec or spec
         self._by_key: dict[tuple, object] = {}  # checked calls: ``_call_key`` -> entry
         self.__name__ = f"{getattr(fn, '__name__', 'f')}_{spec.transform}"
@@ -244,7 +248,9 @@ class Transformed:
         dimensions, Python numbers: ``transforms/specialize.py``); the generic one for
         keyword arguments or arguments of no known kind. Python numbers and arrays are
         described by ``_plain_signature``, which needs no compiler: a warm disk cache
-        serves a first call without importing one."""
+        serves a first call without importing one. With ``jit``, the compiled entry."""
+        if self._jit is not None:
+            return self._jit_entry(None if kwargs else _plain_signature(args))
         if kwargs:
             return self.entry
         return self._entry_for(_plain_signature(args))
@@ -270,6 +276,17 @@ class Transformed:
             entries[signature] = entry
         return entry
 
+    def _jit_entry(self, signature: tuple | None):
+        """The compiled entry for one signature (None: the generic module's)."""
+        entries = self.__dict__.setdefault("_jitted", {})
+        entry = entries.get(signature)
+        if entry is None:
+            spec = self._spec
+            if signature is not None and not all(k is None for k in signature):
+                spec = dataclasses.replace(spec, signature=signature)
+            entry = entries[signature] = _jitted(self._fn, spec)
+        return entry
+
     def __call__(self, *args, **kwargs):
         return self._post(self, args, kwargs)
 
@@ -277,7 +294,28 @@ class Transformed:
         return f"<s2sad {self._spec.transform} of {getattr(self._fn, '__qualname__', self._fn)}>"
 
 
-def _reverse_transform(fn, transform: str, argnums, has_aux: bool) -> Transformed:
+def _check_jit(jit):
+    """``jit`` if allowed (None or "numba"); ``ValueError``/``ImportError`` otherwise."""
+    if jit is None:
+        return None
+    from .codegen import numba_jit
+
+    return numba_jit.check(jit)
+
+
+def _jitted(fn, spec: Spec, part: str | None = None):
+    """The function ``part`` (default: the entry) of ``spec``'s module, compiled by numba
+    at its first call or run plain after one warning (``numba_jit``)."""
+    from .codegen import numba_jit
+
+    gen = _generated(fn, spec)
+    what = f"{spec.transform} of {getattr(fn, '__qualname__', fn)}"
+    return numba_jit.module_of(gen.namespace, gen.source, what).function(
+        part or gen.entry_name)
+
+
+def _reverse_transform(fn, transform: str, argnums, has_aux: bool, jit=None) -> Transformed:
+    jit = _check_jit(jit)
     nums = _argnums_tuple(argnums)
     spec = Spec(transform, tuple(argnums) if isinstance(argnums, list) else argnums,
                 bool(has_aux))
@@ -293,7 +331,7 @@ def _reverse_transform(fn, transform: str, argnums, has_aux: bool) -> Transforme
             entry = self.remember(key, self.specialized_entry(args, kwargs))
         return fix(entry(*args, **kwargs), args)
 
-    return Transformed(fn, spec, post)
+    return Transformed(fn, spec, post, jit=jit)
 
 
 def _fix_reverse(spec: Spec, nums):
@@ -317,29 +355,33 @@ def _fix_reverse(spec: Spec, nums):
     return lambda out, args: (fix_g(out[0], args), out[1])  # grad_and_value
 
 
-def grad(fn, argnums=0, has_aux=False) -> Transformed:
-    """The gradient of a scalar-valued ``fn`` w.r.t. ``argnums`` (or ``(g, aux)``)."""
-    return _reverse_transform(fn, "grad", argnums, has_aux)
+def grad(fn, argnums=0, has_aux=False, *, jit=None) -> Transformed:
+    """The gradient of a scalar-valued ``fn`` w.r.t. ``argnums`` (or ``(g, aux)``).
+    ``jit="numba"``: run the generated code compiled by numba (every transform takes it)."""
+    return _reverse_transform(fn, "grad", argnums, has_aux, jit)
 
 
-def value_and_grad(fn, argnums=0, has_aux=False) -> Transformed:
+def value_and_grad(fn, argnums=0, has_aux=False, *, jit=None) -> Transformed:
     """``(value, g)``, or ``((value, aux), g)`` with ``has_aux`` -- JAX order."""
-    return _reverse_transform(fn, "value_and_grad", argnums, has_aux)
+    return _reverse_transform(fn, "value_and_grad", argnums, has_aux, jit)
 
 
-def grad_and_value(fn, argnums=0, has_aux=False) -> Transformed:
+def grad_and_value(fn, argnums=0, has_aux=False, *, jit=None) -> Transformed:
     """``(g, value)``, or ``(g, (value, aux))`` with ``has_aux`` -- torch.func order."""
-    return _reverse_transform(fn, "grad_and_value", argnums, has_aux)
+    return _reverse_transform(fn, "grad_and_value", argnums, has_aux, jit)
 
 
-def vjp(fn, *primals, has_aux=False):
+def vjp(fn, *primals, has_aux=False, jit=None):
     """``(out, vjp_fn)`` (or ``(out, vjp_fn, aux)``); ``vjp_fn(ct)`` has one entry per primal."""
+    jit = _check_jit(jit)
     spec = Spec("vjp", tuple(range(len(primals))), bool(has_aux))
     _check_differentiable(primals, range(len(primals)), "vjp")
     gen = _generated(fn, spec)
-    result = gen.entry(*primals)
+    fwd, bwd = gen.entry, _vjp_backward(gen)
+    if jit is not None:
+        fwd, bwd = _jitted(fn, spec), _jitted(fn, spec, bwd.__name__)
+    result = fwd(*primals)
     out, res = result[0], result[1]
-    bwd = _vjp_backward(gen)
 
     def vjp_fn(cotangent):
         _require_float_output(out, "vjp")
@@ -386,7 +428,8 @@ def source(fn) -> str:
 class Differentiable:
     """What ``@differentiate`` returns: the original function plus its transforms."""
 
-    def __init__(self, fn, argnums=0, has_aux=False, backend="numpy"):
+    def __init__(self, fn, argnums=0, has_aux=False, backend="numpy", jit=None):
+        self.jit = _check_jit(jit)
         if backend not in ("numpy", "cupy"):
             raise ValueError(f"backend must be 'numpy' or 'cupy', got {backend!r}")
         if backend == "cupy":
@@ -402,12 +445,12 @@ class Differentiable:
         if obj is None:
             return self
         return Differentiable(self._fn.__get__(obj, objtype), self.argnums, self.has_aux,
-                              self.backend)
+                              self.backend, self.jit)
 
     def _get(self, name: str) -> Transformed:
         if name not in self._transforms:
             factory = _FACTORIES[name]
-            self._transforms[name] = factory(self._fn, self.argnums, self.has_aux)
+            self._transforms[name] = factory(self._fn, self.argnums, self.has_aux, jit=self.jit)
         return self._transforms[name]
 
     def grad(self, *args, **kwargs):
@@ -420,10 +463,10 @@ class Differentiable:
         return self._get("grad_and_value")(*args, **kwargs)
 
     def vjp(self, *primals):
-        return vjp(self._fn, *primals, has_aux=self.has_aux)
+        return vjp(self._fn, *primals, has_aux=self.has_aux, jit=self.jit)
 
     def jvp(self, primals, tangents):
-        return jvp(self._fn, primals, tangents, has_aux=self.has_aux)
+        return jvp(self._fn, primals, tangents, has_aux=self.has_aux, jit=self.jit)
 
     def jacfwd(self, *args, **kwargs):
         return self._get("jacfwd")(*args, **kwargs)
@@ -435,7 +478,7 @@ class Differentiable:
         return self._get("hessian")(*args, **kwargs)
 
     def hvp(self, primals, tangents):
-        return hvp(self._fn, primals, tangents)
+        return hvp(self._fn, primals, tangents, jit=self.jit)
 
     def source(self, transform: str = "grad") -> str:
         n = len(inspect.signature(self._fn).parameters)
@@ -455,11 +498,13 @@ class Differentiable:
 _FACTORIES = {"grad": grad, "value_and_grad": value_and_grad, "grad_and_value": grad_and_value}
 
 
-def differentiate(fn=None, *, argnums=0, has_aux=False, backend="numpy"):
-    """Decorator: ``@differentiate`` or ``@differentiate(argnums=(0, 1), has_aux=True)``."""
+def differentiate(fn=None, *, argnums=0, has_aux=False, backend="numpy", jit=None):
+    """Decorator: ``@differentiate`` or ``@differentiate(argnums=(0, 1), has_aux=True)``;
+    ``jit="numba"`` compiles the generated code of every transform it offers."""
     if fn is None:
-        return lambda f: Differentiable(f, argnums, has_aux, backend)
-    return Differentiable(fn, argnums, has_aux, backend)
+        _check_jit(jit)  # a wrong value or a missing numba: here, not at the decorated def
+        return lambda f: Differentiable(f, argnums, has_aux, backend, jit)
+    return Differentiable(fn, argnums, has_aux, backend, jit)
 
 
 for _f in (grad, value_and_grad, grad_and_value):
@@ -485,13 +530,20 @@ def _check_tangents(primals, tangents) -> tuple:
     return tangents
 
 
-def jvp(fn, primals, tangents, has_aux=False):
+def jvp(fn, primals, tangents, has_aux=False, *, jit=None):
     """``(out, tangent_out)`` (or ``(out, tangent_out, aux)``): forward mode."""
+    jit = _check_jit(jit)
     tangents = _check_tangents(primals, tangents)
     _check_differentiable(primals, range(len(primals)), "jvp")
     primals, tangents = _with_defaults(fn, tuple(primals), tuple(tangents))
-    gen = _generated(fn, Spec("jvp", tuple(range(len(primals))), bool(has_aux)))
-    result = gen.entry(*primals, *tangents)
+    spec = Spec("jvp", tuple(range(len(primals))), bool(has_aux))
+    if jit is None:
+        entry = _generated(fn, spec).entry
+    else:  # the code specialized to the arguments' kinds: what numba compiles best
+        signature = _plain_signature(primals + tangents)
+        entry = _jitted(fn, spec if None in signature else dataclasses.replace(
+            spec, signature=signature))
+    result = entry(*primals, *tangents)
     out, dout = result[0], match_tree(result[1], result[0])
     return (out, dout, result[2]) if has_aux else (out, dout)
 
@@ -517,23 +569,24 @@ def jvp_source(fn, n: int, has_aux=False) -> str:
     return _generated(fn, Spec("jvp", tuple(range(n)), bool(has_aux))).source
 
 
-def jacfwd(fn, argnums=0, has_aux=False) -> Transformed:
+def jacfwd(fn, argnums=0, has_aux=False, *, jit=None) -> Transformed:
     """The Jacobian (shape ``out.shape + in.shape``) by forward mode (``(J, aux)`` with
     ``has_aux``): every basis tangent in one batched pass, generated code that composes
     (``jacrev(jacfwd(f))``, ``jacfwd(hessian(f))``)."""
-    return _jacobian(fn, "jacfwd", argnums, has_aux)
+    return _jacobian(fn, "jacfwd", argnums, has_aux, jit=jit)
 
 
-def jacrev(fn, argnums=0, has_aux=False) -> Transformed:
+def jacrev(fn, argnums=0, has_aux=False, *, jit=None) -> Transformed:
     """The Jacobian (shape ``out.shape + in.shape``) by reverse mode (``(J, aux)`` with
     ``has_aux``): one forward sweep, every basis cotangent in one batched backward pass."""
-    return _jacobian(fn, "jacrev", argnums, has_aux)
+    return _jacobian(fn, "jacrev", argnums, has_aux, jit=jit)
 
 
 def _jacobian(fn, transform: str, argnums, has_aux: bool, name: str | None = None,
-              like_input: bool = False) -> Transformed:
+              like_input: bool = False, jit=None) -> Transformed:
     """``like_input``: the result takes the dtype of the (single) differentiated input,
     as a Hessian does (the Jacobian of a gradient, which has its argument's dtype)."""
+    jit = _check_jit(jit)
     nums = _argnums_tuple(argnums)
     argnums = tuple(argnums) if isinstance(argnums, list) else argnums
     spec = Spec(transform, argnums, bool(has_aux), vector=True)
@@ -549,7 +602,7 @@ def _jacobian(fn, transform: str, argnums, has_aux: bool, name: str | None = Non
                     f"{name} differentiates with respect to arrays and floats, but argument "
                     f"{i} is a {type(args[i]).__name__}; pass its leaves as separate arguments, "
                     f"or use vjp/jvp for containers")
-        entry = self.entry
+        entry = self.entry if jit is None else self.specialized_entry(args, kwargs)
         if any(np.size(args[i]) == 0 for i in nums):
             # no basis vectors: a batch of zero lanes has no lane to learn output shapes
             # from, while the per-lane loop runs zero times and stacks an empty Jacobian
@@ -560,7 +613,8 @@ def _jacobian(fn, transform: str, argnums, has_aux: bool, name: str | None = Non
             jac = self.composable_entry(*args, **kwargs)
         return _like_input(jac, args[nums[0]]) if like_input else jac
 
-    return Transformed(fn, spec, post, nested_spec=Spec(transform, argnums, bool(has_aux)))
+    return Transformed(fn, spec, post, nested_spec=Spec(transform, argnums, bool(has_aux)),
+                       jit=jit)
 
 
 def _like_input(jac, x):
@@ -572,17 +626,17 @@ def _like_input(jac, x):
     return np.asarray(jac, dtype=dtype)
 
 
-def hessian(fn, argnums=0) -> Transformed:
+def hessian(fn, argnums=0, *, jit=None) -> Transformed:
     """Forward over reverse: ``jacfwd(grad(fn))``, shape ``in.shape + in.shape``."""
     if not isinstance(argnums, int):
-        return jacfwd(grad(fn, argnums), argnums)
+        return jacfwd(grad(fn, argnums), argnums, jit=jit)
     return _jacobian(grad(fn, argnums), "jacfwd", argnums, False, name="hessian",
-                     like_input=True)
+                     like_input=True, jit=jit)
 
 
-def hvp(fn, primals, tangents):
+def hvp(fn, primals, tangents, *, jit=None):
     """The Hessian-vector product, shaped like ``primals[0]`` (never forms the Hessian)."""
-    return jvp(_grad_of(fn), tuple(primals), tuple(tangents))[1]
+    return jvp(_grad_of(fn), tuple(primals), tuple(tangents), jit=jit)[1]
 
 
 _GRADS: "weakref.WeakKeyDictionary[object, Transformed]" = weakref.WeakKeyDictionary()
@@ -665,4 +719,5 @@ for _f in (jvp, hvp, vjp, Differentiable.jvp, Differentiable.hvp, Differentiable
     _f.__s2sad_inline__ = InlineTransform(_f.__name__)
 
 _FACTORIES.update(jacfwd=jacfwd, jacrev=jacrev,
-                  hessian=lambda fn, argnums=0, has_aux=False: hessian(fn, argnums))
+                  hessian=lambda fn, argnums=0, has_aux=False, jit=None: hessian(fn, argnums,
+                                                                                jit=jit))

@@ -27,3 +27,11 @@ class UnsupportedSyntaxError(DifferentiationError):
             text += f"\n    {stripped}\n    {' ' * col}^"
         self.bare_message = message
         super().__init__(text)
+
+
+class JitFallbackWarning(UserWarning):
+    """``jit="numba"`` could not compile a generated module: it runs as plain Python.
+
+    Issued once per module, naming the construct numba stopped at; the numbers are the
+    plain module's, so silencing it (``warnings.filterwarnings``) loses only speed.
+    """

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 TOOLS = Path(__file__).resolve().parents[1] / "tools"
-PEER_MODULES = ("autograd", "jax", "torch", "tangent")
+PEER_MODULES = ("numba", "autograd", "jax", "torch", "tangent")
 
 
 class HidePeers:
@@ -42,7 +42,7 @@ def test_quick_run_of_one_workload_skips_missing_peers(bench_peers, tmp_path, ca
     s2sad_row = row["peers"]["s2sad"]
     assert s2sad_row["status"] == "ok" and s2sad_row["time"] > 0 and s2sad_row["ratio"] > 0
     others = set(row["peers"]) - {"s2sad"}
-    assert others == {"autograd", "jax", "jax.jit", "torch.func", "tangent"}
+    assert others == {"s2sad.numba", "autograd", "jax", "jax.jit", "torch.func", "tangent"}
     for name in others:
         assert row["peers"][name]["status"] == "missing"
         assert "not installed" in result["missing"][name]

@@ -4,6 +4,9 @@ A peer turns a workload (a NumPy function and what to take of it: a gradient, a 
 or a Hessian-vector product) into a callable on the peer's own argument types:
 
 * ``s2sad``: ``s2sad.grad`` / ``hessian`` / ``hvp`` of the NumPy function itself;
+* ``s2sad.numba``: the same with ``jit="numba"`` (the generated code compiled by numba; the
+  first call, numba compiling, is reported apart; a module numba cannot compile runs
+  plain and is reported with the warning's reason);
 * ``autograd``: the same function with ``np`` bound to ``autograd.numpy``;
 * ``jax`` (eager) and ``jax.jit``: the function with ``np`` bound to ``jax.numpy``,
   float64 (``jax_enable_x64``), arrays placed on the device once, outside the timing;
@@ -28,7 +31,7 @@ import numpy as np
 
 QUICK = T.QUICK  # bench_peers.main sets it from its own arguments too
 
-PEER_NAMES = ("s2sad", "autograd", "jax", "jax.jit", "torch.func", "tangent")
+PEER_NAMES = ("s2sad", "s2sad.numba", "autograd", "jax", "jax.jit", "torch.func", "tangent")
 
 
 class Unsupported(Exception):
@@ -139,6 +142,22 @@ def s2sad_peer() -> Peer:
     return Peer("s2sad", s2sad.__version__, build)
 
 
+def s2sad_numba_peer() -> Peer:
+    """``jit="numba"``; ``bench_peers.prepare`` reports a fallback to the plain module
+    (``JitFallbackWarning``) as unsupported, with its reason, rather than timing it."""
+    import numba
+
+    import s2sad
+
+    def build(w: Workload):
+        return _transforms(w, lambda nums: s2sad.grad(w.f, argnums=nums, jit="numba"),
+                           lambda: s2sad.hessian(w.f, jit="numba"),
+                           lambda: lambda x, v: s2sad.hvp(w.f, (x,), (v,), jit="numba"))
+
+    return Peer("s2sad.numba", f"{s2sad.__version__} (numba {numba.__version__})", build,
+                jit=True)
+
+
 def autograd_peer() -> Peer:
     import autograd
     import autograd.numpy as anp
@@ -222,7 +241,7 @@ def tangent_peer() -> Peer:
     return Peer("tangent", _version("tangent-ad"), build)
 
 
-LOADERS = {"s2sad": s2sad_peer, "autograd": autograd_peer,
+LOADERS = {"s2sad": s2sad_peer, "s2sad.numba": s2sad_numba_peer, "autograd": autograd_peer,
            "jax": lambda: _jax_peer(False), "jax.jit": lambda: _jax_peer(True),
            "torch.func": torch_peer, "tangent": tangent_peer}
 

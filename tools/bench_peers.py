@@ -65,6 +65,7 @@ import json  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import time  # noqa: E402
+import warnings  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Callable  # noqa: E402
 
@@ -77,6 +78,7 @@ import bench_scalar_loops  # noqa: E402
 import numpy as np  # noqa: E402
 
 import s2sad  # noqa: E402
+from s2sad.errors import JitFallbackWarning  # noqa: E402
 
 TOOLS = Path(__file__).resolve().parent
 ROOT = TOOLS.parent
@@ -149,10 +151,15 @@ def prepare(peer: P.Peer, w: P.Workload, want) -> tuple[dict, Callable | None]:
         start = time.perf_counter()
         fn = peer.build(w)
         args = peer.convert(w.args)
-        got = fn(*args)
+        with warnings.catch_warnings():  # jit="numba" running plain code is not numba's time
+            warnings.simplefilter("error", JitFallbackWarning)
+            got = fn(*args)
         first = time.perf_counter() - start
     except P.Unsupported as e:
         return {"status": "unsupported", "reason": str(e)}, None
+    except JitFallbackWarning as e:
+        return {"status": "unsupported", "reason": "runs plain: " + str(e).partition(
+            "cannot compile ")[2]}, None
     except Exception as e:  # noqa: BLE001 - any failure of a peer is a result
         return {"status": "failed", "reason": reason(e)}, None
     why = mismatch(w, peer.name, got, want)
@@ -183,8 +190,8 @@ def run_workload(w: P.Workload, peers: list[P.Peer]) -> dict:
 
 # --------------------------------------------------------------------------- fresh processes
 
-PEER_MODULES = {"autograd": "autograd", "jax": "jax", "jax.jit": "jax", "torch.func": "torch",
-                "tangent": "tangent"}
+PEER_MODULES = {"s2sad.numba": "numba", "autograd": "autograd", "jax": "jax",
+                "jax.jit": "jax", "torch.func": "torch", "tangent": "tangent"}
 
 
 def fresh(code: str, runs: int, **env) -> list[float]:

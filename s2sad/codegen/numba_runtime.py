@@ -1,0 +1,419 @@
+"""The ``_rt`` that numba-compiled generated code calls: ``s2sad.runtime``'s helpers for the
+values numba types (numbers, arrays, ``None``), chosen by type when numba compiles.
+
+Each helper here has the numbers of its namesake in ``s2sad/runtime`` for the types it
+accepts; for any other type numba finds no implementation, the compile fails with a
+``TypingError`` naming the helper and the types, and ``numba_jit`` runs the plain
+module instead. The Python bodies are never run (only numba's ``overload`` reads them)::
+
+    unbroadcast(g, x)   g: float, x: float      -> g
+                        g: array, x: float      -> np.sum(g)
+                        g: array, x: array      -> g summed down to x's shape
+    tree_add(a, b)      a: None                 -> b  (an adjoint no branch bound yet)
+
+Results may differ from the plain module's in type, never in value: a scalar where
+NumPy gives a 0-d array (``seed``, ``np.where`` of scalars), a new array where NumPy gives
+a read-only broadcast view (``sum_vjp``). ``api.match_tree`` gives every gradient its
+argument's type, shape and dtype either way.
+
+Defines every name ``numba_source.HELPERS`` lists (a test checks). Imported only by
+``numba_jit`` (it imports numba).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, types
+from numba.extending import overload
+from numba.np.numpy_support import as_dtype
+
+_NUMBER = (types.Number, types.Boolean)
+
+
+def _is_none(t) -> bool:
+    return isinstance(t, (types.NoneType, types.Omitted)) or t is types.none
+
+
+def _float_dtype(*ts):
+    """The floating dtype of a derivative of values of numba types ``ts`` (as
+    ``runtime.helpers._float_dtype``: float64 for ints and bools)."""
+    dts = [as_dtype(t.dtype if isinstance(t, types.Array) else t) for t in ts]
+    dt = np.result_type(*dts)
+    return dt if dt.kind in "fc" else np.dtype(np.float64)
+
+
+def _index_ok(index) -> bool:
+    """Basic indices only: integers, slices and tuples of them (no repeated elements).
+    An index that may be None types as its value: numba checks it where it is used."""
+    if isinstance(index, types.Optional):
+        index = index.type
+    if isinstance(index, types.BaseTuple):
+        return all(_index_ok(i) for i in index.types)
+    return isinstance(index, (types.Integer, types.SliceType))
+
+
+# --------------------------------------------------------------------------- seeds and zeros
+
+
+def seed(value):
+    """``runtime.seed``: the cotangent 1 of a scalar float output."""
+
+
+@overload(seed)
+def _seed(value):
+    if isinstance(value, types.Float):
+        return lambda value: 1.0
+    if isinstance(value, types.Array) and value.ndim == 0 and value.dtype in types.real_domain:
+        return lambda value: 1.0
+    return None  # bools, ints, arrays: the plain module raises its own error
+
+
+def zeros_like(x):
+    """``runtime.zeros_like``: 0.0 for a number (or a number that may be None), float zeros
+    for an array."""
+
+
+@overload(zeros_like)
+def _zeros_like(x):
+    if isinstance(x, _NUMBER):
+        return lambda x: 0.0
+    if _is_none(x):
+        # numba types a loop's placeholders as None in its first pass: a None result would
+        # make every value computed from it "maybe None"; typed again once ``x`` has a type
+        return None
+    if isinstance(x, types.Optional) and isinstance(x.type, _NUMBER):
+        # a number or a placeholder not yet set: 0.0 either way, the zero every consumer
+        # of a missing cotangent (``tree_add``) reads None as; one type for what follows
+        return lambda x: 0.0
+    if isinstance(x, types.Array):
+        dtype = _float_dtype(x)
+        return lambda x: np.zeros(x.shape, dtype)
+    return None
+
+
+# --------------------------------------------------------------------------- adding
+
+
+def tree_add(a, b):
+    """``runtime.tree_add`` of numbers and arrays; ``None`` is the zero."""
+
+
+@overload(tree_add)
+def _tree_add(a, b):
+    if _is_none(a):
+        return lambda a, b: b
+    if _is_none(b):
+        return lambda a, b: a
+    if isinstance(a, types.Optional) and isinstance(b, types.Optional):
+        def either(a, b):
+            if a is None:
+                return b
+            if b is None:
+                return a
+            return a + b
+
+        return either
+    if isinstance(a, types.Optional):
+        return lambda a, b: b if a is None else a + b
+    if isinstance(b, types.Optional):
+        return lambda a, b: a if b is None else a + b
+    if isinstance(a, (types.Number, types.Array)) and isinstance(b, (types.Number, types.Array)):
+        return lambda a, b: a + b
+    return None
+
+
+# --------------------------------------------------------------------------- broadcasting
+
+
+def unbroadcast(g, x):
+    """``runtime.unbroadcast``: ``g`` summed down to the shape of ``x``."""
+
+
+@overload(unbroadcast)
+def _unbroadcast(g, x):
+    if isinstance(g, types.Number) and (isinstance(x, _NUMBER) or (
+            isinstance(x, types.Array) and x.ndim == 0)):
+        return lambda g, x: g
+    if isinstance(g, types.Array) and isinstance(x, _NUMBER):
+        return lambda g, x: np.sum(g)
+    if isinstance(g, types.Array) and isinstance(x, types.Array) and g.ndim >= x.ndim:
+        return _sum_to(g.ndim - x.ndim, x.ndim)
+    return None
+
+
+def _sum_to(lead: int, ndim: int):
+    """``unbroadcast`` of an array ``g`` with ``lead`` more dimensions than ``x``: each
+    element of ``g`` added into the element of ``x`` it was broadcast from."""
+
+    @njit
+    def summed(g, x):
+        out = np.zeros(x.shape, g.dtype)
+        flat = out.reshape(-1)
+        for idx in np.ndindex(g.shape):
+            pos = 0
+            for k in range(ndim):
+                n = x.shape[k]
+                pos = pos * n + (0 if n == 1 else idx[lead + k])
+            flat[pos] += g[idx]
+        return out
+
+    if lead:
+        return lambda g, x: summed(g, x)  # ``overload`` takes a Python function, not a dispatcher
+
+    def same_rank(g, x):
+        return g if g.shape == x.shape else summed(g, x)
+
+    return same_rank
+
+
+def broadcast_like(t, out):
+    """``runtime.broadcast_like``: a tangent broadcast to the shape of the output."""
+
+
+@overload(broadcast_like)
+def _broadcast_like(t, out):
+    if isinstance(t, types.Number) and isinstance(out, _NUMBER):
+        return lambda t, out: t
+    if isinstance(t, (types.Number, types.Array)) and isinstance(out, types.Array):
+        dtype = as_dtype(t.dtype if isinstance(t, types.Array) else t)
+        return lambda t, out: np.zeros(out.shape, dtype) + t
+    return None
+
+
+# --------------------------------------------------------------------------- indexing
+
+
+def getitem_vjp(g, x, index):
+    """``runtime.getitem_vjp`` for an array and a basic index: zeros with ``g`` at ``index``."""
+
+
+@overload(getitem_vjp)
+def _getitem_vjp(g, x, index):
+    if not (isinstance(x, types.Array) and _index_ok(index)
+            and isinstance(g, (types.Number, types.Array))):
+        return None
+    dtype = _float_dtype(x, g)
+
+    def impl(g, x, index):
+        out = np.zeros(x.shape, dtype)
+        out[index] = g
+        return out
+
+    return impl
+
+
+def zero_at(a, index):
+    """``runtime.zero_at``: a copy of ``a`` with ``a[index]`` zeroed."""
+
+
+@overload(zero_at)
+def _zero_at(a, index):
+    if isinstance(a, types.Array) and _index_ok(index):
+        def impl(a, index):
+            out = a.copy()
+            out[index] = 0
+            return out
+
+        return impl
+    return None
+
+
+def add_at(acc, base, x, index, g):
+    """``runtime.add_at`` (an adjoint's running sum in a loop, updated in place) for an
+    array and a basic index: ``acc`` is None on the loop's first step."""
+
+
+@overload(add_at)
+def _add_at(acc, base, x, index, g):
+    if not (isinstance(x, types.Array) and _index_ok(index)
+            and isinstance(g, (types.Number, types.Array))):
+        return None
+    dtype = _float_dtype(x, g)
+    held = acc.type if isinstance(acc, types.Optional) else acc
+    if isinstance(held, types.Array) and (held.ndim != x.ndim or as_dtype(held.dtype) != (
+            np.result_type(as_dtype(held.dtype), dtype))):
+        return None  # the sum would widen the accumulator: not in place (the plain module)
+
+    def impl(acc, base, x, index, g):
+        if acc is None:  # the first step, as the loop computed it
+            return tree_add(base, getitem_vjp(g, x, index))
+        return _add_into(acc, index, g)
+
+    return impl
+
+
+@njit
+def _add_into(acc, index, g):
+    """``acc[index] += g``; a function of its own, so that ``acc`` arrives as an array (the
+    call checks the value that may be None), not indexed as "array or None"."""
+    acc[index] += g
+    return acc
+
+
+# --------------------------------------------------------------------------- reductions
+
+
+def sum_vjp(g, a, axis=None, keepdims=False):
+    """``runtime.sum_vjp`` of a full reduction: ``g`` spread over ``a``'s shape."""
+
+
+@overload(sum_vjp)
+def _sum_vjp(g, a, axis=None, keepdims=False):
+    if not (_is_none(axis) and isinstance(g, types.Number)):
+        return None  # a reduction over some axes: the plain module
+    if isinstance(a, _NUMBER):
+        return lambda g, a, axis=None, keepdims=False: g
+    if isinstance(a, types.Array):
+        return lambda g, a, axis=None, keepdims=False: np.full(a.shape, g)
+    return None
+
+
+def mean_vjp(g, a, axis=None, keepdims=False):
+    """``runtime.mean_vjp`` of a full reduction: ``g / a.size`` over ``a``'s shape."""
+
+
+@overload(mean_vjp)
+def _mean_vjp(g, a, axis=None, keepdims=False):
+    if _is_none(axis) and isinstance(g, types.Number) and isinstance(a, types.Array):
+        return lambda g, a, axis=None, keepdims=False: np.full(a.shape, g / a.size)
+    return None
+
+
+def count(a, axis=None):
+    """``runtime.count`` of a full reduction: how many elements ``a`` has."""
+
+
+@overload(count)
+def _count(a, axis=None):
+    if not _is_none(axis):
+        return None
+    if isinstance(a, _NUMBER):
+        return lambda a, axis=None: 1
+    if isinstance(a, types.Array):
+        return lambda a, axis=None: a.size
+    return None
+
+
+# --------------------------------------------------------------------------- elementwise
+
+
+def abs_vjp(w, x):
+    """``runtime.abs_vjp`` of a real ``x``: ``w * sign(x)``."""
+
+
+@overload(abs_vjp)
+def _abs_vjp(w, x):
+    if _real(x) and isinstance(w, (types.Number, types.Array)):
+        return lambda w, x: w * np.sign(x)
+    return None
+
+
+def real_only(v, x, what):
+    """``runtime.real_only`` of a real ``x``: ``v`` (a complex ``x``: the plain module's error)."""
+
+
+@overload(real_only)
+def _real_only(v, x, what):
+    return (lambda v, x, what: v) if _real(x) else None
+
+
+def greater_weight(a, b, like):
+    """``runtime.greater_weight``: 1 where ``a > b``, 1/2 on ties, else 0."""
+
+
+@overload(greater_weight)
+def _greater_weight(a, b, like):
+    if all(isinstance(t, _NUMBER) for t in (a, b)) and isinstance(like, types.Float):
+        return lambda a, b, like: 1.0 if a > b else 0.5 if a == b else 0.0
+    if all(_real(t) for t in (a, b, like)) and any(
+            isinstance(t, types.Array) for t in (a, b)):
+        dtype = _float_dtype(like)
+        return lambda a, b, like: np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(dtype)
+    return None
+
+
+def pow_base(x, y):
+    """``runtime.pow_base``: ``x``, read as 1 where ``x == y == 0``."""
+
+
+@overload(pow_base)
+def _pow_base(x, y):
+    if isinstance(x, _NUMBER) and isinstance(y, _NUMBER):
+        return lambda x, y: 1.0 if x == 0 and y == 0 else float(x)
+    if isinstance(x, types.Array) and isinstance(y, _NUMBER):
+        return lambda x, y: x if y != 0 else np.where(x == 0, 1.0, x)
+    return None
+
+
+def _real(t) -> bool:
+    """A real number or an array of them (complex values: the plain module)."""
+    t = t.dtype if isinstance(t, types.Array) else t
+    return isinstance(t, (types.Integer, types.Float, types.Boolean))
+
+
+# --------------------------------------------------------------------------- NumPy, scalars too
+
+
+def where(c, a, b):
+    """``np.where``; of three scalars, ``a if c else b`` (numba's ``np.where`` wants arrays)."""
+
+
+@overload(where)
+def _where(c, a, b):
+    if all(isinstance(t, _NUMBER) for t in (c, a, b)):
+        return lambda c, a, b: a if c else b
+    if any(isinstance(t, types.Array) for t in (c, a, b)):
+        return lambda c, a, b: np.where(c, a, b)
+    return None
+
+
+def copy(v):
+    """``np.copy``, and ``runtime.private``: a copy of an array; of a number, the number."""
+
+
+@overload(copy)
+def _copy(v):
+    if isinstance(v, _NUMBER):
+        return lambda v: v
+    if isinstance(v, types.Array):
+        return lambda v: v.copy()
+    return None
+
+
+private = copy  # the same function: one overload serves both names
+
+
+def index(i):
+    """An index as it is: a name that may be None (a placeholder before its loop) as the
+    integer it holds when read (``int`` checks it), so indexing types."""
+
+
+@overload(index)
+def _index(i):
+    if isinstance(i, types.Optional) and isinstance(i.type, types.Integer):
+        return lambda i: int(i)
+    if _is_none(i):
+        return None  # typed again once the name has its integer type
+    return lambda i: i
+
+
+def in_range(i, stop, step):
+    """``runtime.in_range``: whether ``i`` is inside ``range(..., stop, step)``."""
+
+
+@overload(in_range)
+def _in_range(i, stop, step):
+    if all(isinstance(t, types.Integer) for t in (i, stop, step)):
+        return lambda i, stop, step: i < stop if step > 0 else i > stop
+    return None
+
+
+def range_len(start, stop, step):
+    """``runtime.range_len``: ``len(range(start, stop, step))``."""
+
+
+@overload(range_len)
+def _range_len(start, stop, step):
+    if all(isinstance(t, types.Integer) for t in (start, stop, step)):
+        return lambda start, stop, step: len(range(start, stop, step))
+    return None

@@ -1,0 +1,338 @@
+"""``jit="numba"`` (issue 10): the generated code compiled by numba, or the plain module and
+one ``JitFallbackWarning`` naming what stopped numba.
+
+Numba is optional: the tests of the option's checks and of the numba-friendly rewrite
+(``codegen/numba_source.py``, run here as plain Python) need no numba; the others skip
+without it. Compiled results are checked against the plain module (jit=None) and central
+finite differences.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import types
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import fd
+import s2sad
+from corpus import control
+from corpus.specialize import piecewise as short_piecewise
+from s2sad import runtime
+from s2sad.api import _generated
+from s2sad.codegen.numba_source import HELPERS, NotCompilable, to_numba
+from s2sad.errors import JitFallbackWarning
+from s2sad.pipeline import Spec
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+import bench_scalar_loops as loops  # noqa: E402
+
+SCALAR_LOOPS = [pytest.param(f, arg, id=f.__name__) for _, f, _, arg in loops.CASES]
+# with their hand-written gradients: the piecewise maps are chaotic over 200 steps, so
+# central differences say nothing there (six steps of one are checked against them)
+WITH_HAND = [pytest.param(f, hand, arg, id=f.__name__) for _, f, hand, arg in loops.CASES]
+
+
+def _numba():
+    return pytest.importorskip("numba")
+
+
+# --------------------------------------------------------------------------- the option
+
+
+@pytest.mark.parametrize("bad", ["numbaa", "NUMBA", True, "jax", 1])
+def test_unknown_jit_value_is_a_value_error_naming_the_choices(bad):
+    with pytest.raises(ValueError, match=r"jit must be None or 'numba'"):
+        s2sad.grad(loops.piecewise, jit=bad)
+    with pytest.raises(ValueError, match=r"jit must be None or 'numba'"):
+        s2sad.differentiate(jit=bad)
+    with pytest.raises(ValueError, match=r"jit must be None or 'numba'"):
+        s2sad.jvp(loops.piecewise, (0.5,), (1.0,), jit=bad)
+
+
+@pytest.mark.parametrize("make", [
+    lambda f: s2sad.grad(f, jit="numba"),
+    lambda f: s2sad.value_and_grad(f, jit="numba"),
+    lambda f: s2sad.jacrev(f, jit="numba"),
+    lambda f: s2sad.hessian(f, jit="numba"),
+    lambda f: s2sad.jvp(f, (0.5,), (1.0,), jit="numba"),
+    lambda f: s2sad.hvp(f, (0.5,), (1.0,), jit="numba"),
+    lambda f: s2sad.vjp(f, 0.5, jit="numba"),
+    lambda f: s2sad.differentiate(f, jit="numba"),
+    lambda f: s2sad.differentiate(jit="numba"),
+], ids=["grad", "value_and_grad", "jacrev", "hessian", "jvp", "hvp", "vjp", "decorator",
+        "decorator-factory"])
+def test_missing_numba_is_an_import_error_naming_the_extra(monkeypatch, make):
+    monkeypatch.setitem(sys.modules, "numba", None)  # ``import numba`` raises ImportError
+    with pytest.raises(ImportError, match=r'pip install "s2sad\[numba\]"'):
+        make(loops.piecewise)
+
+
+def test_jit_none_is_the_plain_generated_code():
+    g = s2sad.grad(loops.piecewise, jit=None)
+    assert g(0.65) == s2sad.grad(loops.piecewise)(0.65)
+    assert g.specialized_entry((0.65,), {}).__module__.startswith("s2sad_generated_")
+
+
+# --------------------------------------------------------------------------- the rewrite
+
+
+def _plain_rt():
+    """``_rt`` for the rewritten text run as plain Python: the runtime, plus the names the
+    rewrite introduces (in numba, ``numba_runtime``'s)."""
+    return types.SimpleNamespace(**{k: getattr(runtime, k) for k in dir(runtime)},
+                                 index=lambda i: i, where=np.where, copy=np.copy)
+
+
+def _rewritten(fn, args, transform="grad"):
+    """The specialized module of ``transform`` for ``args`` and its rewrite, run as Python."""
+    from s2sad.api import _plain_signature
+
+    gen = _generated(fn, Spec(transform, 0, signature=_plain_signature(args)))
+    text = to_numba(gen.source)
+    namespace = dict(gen.namespace, _rt=_plain_rt())
+    exec(compile(text, "<rewritten>", "exec"), namespace)
+    return gen, text, namespace[gen.entry_name]
+
+
+def test_the_numba_runtime_has_every_helper_the_rewrite_lets_through():
+    _numba()
+    from s2sad.codegen import numba_runtime
+
+    assert all(callable(getattr(numba_runtime, name)) for name in HELPERS)
+
+
+@pytest.mark.parametrize("f, arg", SCALAR_LOOPS)
+def test_rewrite_splits_the_tape_and_drops_del_with_the_same_numbers(f, arg):
+    gen, text, entry = _rewritten(f, (arg,))
+    assert "_tape.append" in gen.source or "_tape" not in gen.source
+    assert "_tape.append(" not in text and "_tape.pop()" not in text
+    assert "\n    del " not in text and "from s2sad" not in text
+    assert entry(arg) == gen.entry(arg)
+
+
+@pytest.mark.parametrize("c", [c for c in control.CORPUS if c.name in (
+    "for_range_len", "nested_loops", "break_loop", "continue_loop", "min_tracking",
+    "while_counter", "recurrence_in_place")], ids=lambda c: c.name)
+def test_rewrite_of_array_loops_computes_the_same_numbers(c):
+    for args in c.inputs():
+        gen, text, entry = _rewritten(c.fn, args)
+        assert "np.s_" not in text
+        np.testing.assert_array_equal(entry(*args), gen.entry(*args))
+
+
+def test_rewrite_refuses_what_numba_cannot_express():
+    with pytest.raises(NotCompilable, match=r"`_rt.vbatch`"):
+        to_numba("def f(x):\n    return _rt.vbatch(x, 3)\n")
+    with pytest.raises(NotCompilable, match="nested function"):
+        to_numba("def f(x):\n    g = lambda y: y\n    return g(x)\n")
+    with pytest.raises(NotCompilable, match="dict"):
+        to_numba("def f(x):\n    return {'a': x}\n")
+
+
+def test_rewrite_of_indices_and_shimmed_numpy_calls():
+    text = to_numba("def f(x, i, c):\n    a = _rt.getitem_vjp(1.0, x, np.s_[i, 1:])\n"
+                    "    b = np.where(c, 1.0, 2.0)\n    return np.copy(a), b\n")
+    assert "_rt.getitem_vjp(1.0, x, (_rt.index(i), slice(1, None)))" in text
+    assert "_rt.where(c, 1.0, 2.0)" in text and "_rt.copy(a)" in text
+
+
+def test_a_list_used_otherwise_is_not_split():
+    text = to_numba("def f(x):\n    _tape = []\n    _tape.append(x)\n    y = _tape\n"
+                    "    x = _tape.pop()\n    return x, y\n")
+    assert "_tape = []" in text and "_tape.append(x)" in text
+
+
+# --------------------------------------------------------------------------- compiled
+
+
+@pytest.mark.parametrize("f, hand, arg", WITH_HAND)
+def test_scalar_loops_compile_and_match_plain_and_the_hand_written_gradient(f, hand, arg):
+    numba = _numba()
+    g = s2sad.grad(f, jit="numba")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitFallbackWarning)
+        got = g(arg)
+        assert g(arg) == got
+    assert isinstance(g.specialized_entry((arg,), {})._call, numba.core.dispatcher.Dispatcher)
+    assert got == pytest.approx(s2sad.grad(f)(arg), rel=1e-12)
+    assert got == pytest.approx(hand(arg), rel=1e-10)
+
+
+@pytest.mark.parametrize("f, arg", [(loops.rk4, 2.0), (short_piecewise, 0.65),
+                                    (short_piecewise, 0.9)])
+def test_scalar_loops_match_finite_differences(f, arg):
+    _numba()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitFallbackWarning)
+        got = s2sad.grad(f, jit="numba")(arg)
+    assert got == pytest.approx(fd.numerical_grad(f, (arg,)), rel=1e-6)
+
+
+@pytest.mark.parametrize("f, arg", SCALAR_LOOPS)
+def test_value_and_grad_forms_and_jvp_compile(f, arg):
+    _numba()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitFallbackWarning)
+        value, g = s2sad.value_and_grad(f, jit="numba")(arg)
+        g2, value2 = s2sad.grad_and_value(f, jit="numba")(arg)
+        out, tangent = s2sad.jvp(f, (arg,), (1.0,), jit="numba")
+    assert value == value2 == pytest.approx(f(arg), rel=1e-12) and out == pytest.approx(value)
+    assert g == g2 == pytest.approx(s2sad.grad(f)(arg), rel=1e-12)
+    assert tangent == pytest.approx(g, rel=1e-10)
+
+
+@pytest.mark.parametrize("c", [c for c in control.CORPUS if c.name in (
+    "for_range_len", "nested_loops", "break_loop", "continue_loop", "newton_sqrt",
+    "bouncing_ball", "piecewise_friction", "early_exit_search")], ids=lambda c: c.name)
+def test_corpus_loops_compile_and_match(c):
+    _numba()
+    g = s2sad.grad(c.fn, argnums=c.argnums, jit="numba")
+    for args in c.inputs():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", JitFallbackWarning)
+            got = g(*args)
+        fd.assert_tree_allclose(got, s2sad.grad(c.fn, argnums=c.argnums)(*args), rtol=1e-10,
+                                atol=1e-13)
+        fd.assert_tree_allclose(got, fd.numerical_grad(c.fn, args, c.argnums), rtol=c.rtol,
+                                atol=c.atol)
+
+
+def test_decorator_transforms_share_the_option():
+    _numba()
+    f = s2sad.differentiate(loops.piecewise, jit="numba")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitFallbackWarning)
+        assert f.grad(0.65) == pytest.approx(s2sad.grad(loops.piecewise)(0.65), rel=1e-12)
+        assert f.jvp((0.65,), (1.0,))[1] == pytest.approx(f.grad(0.65), rel=1e-10)
+    assert f(0.65) == loops.piecewise(0.65) and f.jit == "numba"
+
+
+def test_float32_runs_plain_as_numpy_promotes_it():
+    _numba()
+    x = np.linspace(0.1, 1.0, 6, dtype=np.float32)
+    got, message = _one_fallback(lambda: s2sad.grad(control.for_range_len, jit="numba")(x))
+    assert "argument 0, a value of dtype float32" in message
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, s2sad.grad(control.for_range_len)(x))
+
+
+# --------------------------------------------------------------------------- falling back
+
+
+def _one_fallback(call):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = call()
+    found = [w for w in caught if issubclass(w.category, JitFallbackWarning)]
+    assert len(found) == 1, [str(w.message) for w in caught]
+    return out, str(found[0].message)
+
+
+def test_unsupported_arguments_run_plain_with_one_warning():
+    _numba()
+
+    def loss(p):
+        s = 0.0
+        for _ in range(3):
+            s = s + p["w"] * p["w"]
+        return s
+
+    g = s2sad.grad(loss, jit="numba")
+    p = {"w": 1.5}
+    got, message = _one_fallback(lambda: g(p))
+    assert "argument 0, a dict" in message and "grad of" in message and "loss" in message
+    assert got == s2sad.grad(loss)(p)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitFallbackWarning)  # one warning, not one per call
+        assert g(p) == got
+
+
+def test_a_construct_numba_lacks_is_named_and_the_numbers_are_the_plain_ones():
+    _numba()
+
+    def f(x):
+        return np.sum(np.cumsum(x) ** 2)
+
+    x = np.linspace(0.0, 1.0, 5)
+    got, message = _one_fallback(lambda: s2sad.grad(f, jit="numba")(x))
+    assert "cumsum" in message
+    np.testing.assert_array_equal(got, s2sad.grad(f)(x))
+
+
+def test_transforms_numba_cannot_compile_fall_back_with_the_same_numbers():
+    _numba()
+    f, a = loops.piecewise, 0.65
+    hess, _ = _one_fallback(lambda: s2sad.hessian(f, jit="numba")(a))
+    assert hess == s2sad.hessian(f)(a)
+    product, _ = _one_fallback(lambda: s2sad.hvp(f, (a,), (1.0,), jit="numba"))
+    assert product == s2sad.hvp(f, (a,), (1.0,))
+
+
+W = np.array([1.0, 2.0])
+
+
+def test_a_global_array_is_not_frozen_into_compiled_code():
+    _numba()
+
+    def f(x):
+        s = 0.0
+        for i in range(2):
+            s = s + W[i] * x * x
+        return s
+
+    got, message = _one_fallback(lambda: s2sad.grad(f, jit="numba")(1.5))
+    assert "global ndarray `W`" in message and got == pytest.approx(9.0)
+
+
+def test_errors_while_running_are_the_users_not_a_fallback():
+    _numba()
+
+    def f(x):
+        s = 0.0
+        for k in range(3):
+            s = s + 1.0 / (x - k)
+        return s
+
+    g = s2sad.grad(f, jit="numba")
+    assert g(0.5) == pytest.approx(s2sad.grad(f)(0.5), rel=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitFallbackWarning)
+        with pytest.raises(ZeroDivisionError):
+            g(1.0)
+        assert g(2.5) == pytest.approx(s2sad.grad(f)(2.5), rel=1e-12)
+
+
+def test_out_of_bounds_index_raises_as_numpy_does():
+    _numba()
+
+    def f(x, n):
+        s = 0.0
+        for i in range(n):
+            s = s + x[i] ** 2
+        return s
+
+    g = s2sad.grad(f, jit="numba")
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_allclose(g(x, 3), 2.0 * x)
+    with pytest.raises(IndexError):
+        g(x, 4)
+
+
+def test_math_functions_compile():
+    _numba()
+
+    def f(x):
+        s = 0.0
+        for k in range(4):
+            s = s + math.sin(x * k) * math.exp(-0.1 * k)
+        return s
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitFallbackWarning)
+        got = s2sad.grad(f, jit="numba")(0.3)
+    assert got == pytest.approx(s2sad.grad(f)(0.3), rel=1e-12)
