@@ -152,9 +152,8 @@ def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
         emitter = mode.choose(program, spec, kinds(spec.signature), emitter)
     functions = emitter(program, spec, entry_name)
     if spec.signature is not None:
-        signature = kinds(spec.signature)
-        functions = [_specialized(f, signature) if f.name == entry_name else f
-                     for f in functions]
+        functions = _specialized(_with_primal_callees(program, functions), entry_name,
+                                 kinds(spec.signature))
         functions = [accumulate.in_place(f) for f in functions]  # run, never read back
     functions = [simplify.release_dead(simplify.drop_repeated_comments(simplify.coalesce_copies(
         simplify.dead_code(simplify.fold_constants(f))))) for f in functions]
@@ -166,15 +165,19 @@ def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
     return printer.module(functions, header)
 
 
-def _specialized(fn: ir.Function, signature: tuple) -> ir.Function:
+def _specialized(functions: list[ir.Function], entry_name: str,
+                 signature: tuple) -> list[ir.Function]:
+    """The module's functions specialized to the entry's argument kinds and, from there,
+    each callee to the kinds its callers pass (``transforms/specialize_calls.py``)."""
     from . import ir
-    from .transforms import specialize
+    from .transforms import specialize, specialize_calls
 
+    fn = next(f for f in functions if f.name == entry_name)
     kinds = {p: k for p, k in zip(fn.params, signature) if k is not None}
     for name, default in fn.defaults:  # parameters left to their (constant) defaults
         if name in fn.params[len(signature):] and isinstance(default, ir.Const):
             kinds[name] = specialize.signature_of(default.value)
-    return specialize.specialize(fn, kinds)
+    return specialize_calls.specialize_module(functions, entry_name, kinds)
 
 
 _EXAMPLES = {"float": 1.5, "int": 1, "bool": True}

@@ -57,6 +57,8 @@ class Kind:
 
 FLOAT, INT, BOOL = Kind("float"), Kind("int"), Kind("bool")
 _UNKNOWN = None
+_NOT_READ = object()  # ``TupleFacts.kind``: nothing to say about this value
+_NOT_YET = object()  # ``TupleFacts.kind``: a callee's result not inferred yet (adds nothing)
 
 
 def signature_of(value):
@@ -81,9 +83,15 @@ def _named(name: str, k: Kind | None) -> Kind | None:
                             for i, (_, one) in enumerate(k.dims)))
 
 
-def specialize(fn: ir.Function, params: dict[str, Kind]) -> ir.Function:
-    """``fn`` with the helpers its parameters' kinds make no-ops replaced (see module doc)."""
-    kinds = infer(fn, {p: _named(p, k) for p, k in params.items()})
+def named_params(params: dict[str, Kind | None]) -> dict[str, Kind | None]:
+    """Parameters' kinds with a symbol per dimension, as ``infer`` takes them."""
+    return {p: k if k is _NOT_YET else _named(p, k) for p, k in params.items()}
+
+
+def specialize(fn: ir.Function, params: dict[str, Kind], tuples=None) -> ir.Function:
+    """``fn`` with the helpers its parameters' kinds make no-ops replaced (see module doc);
+    ``tuples``: what is known of the tuples it reads (``specialize_calls.TupleFacts``)."""
+    kinds = infer(fn, named_params(params), tuples)
     # a name ever set to None (a placeholder; an adjoint a branch never bound) may be None
     # where it is read: ``tree_add`` and ``zeros_like`` take None, ``+`` does not
     for s in ir.walk(fn.body):
@@ -101,16 +109,31 @@ def _optional(k: Kind | None) -> Kind | None:
 # --------------------------------------------------------------------------- inference
 
 
-def infer(fn: ir.Function, params: dict[str, Kind]) -> dict[str, Kind | None]:
-    """Name -> its kind (None: unknown), for every name the function assigns."""
-    kinds: dict[str, Kind | None] = {p: params.get(p) for p in fn.params}
-    for _ in range(20):  # each round only moves names up the lattice: a few rounds
+def infer(fn: ir.Function, params: dict[str, Kind], tuples=None) -> dict[str, Kind | None]:
+    """Name -> its kind (None: unknown), for every name the function assigns. ``tuples``
+    (optional) gives the kinds of items read out of tuples and of callees' results."""
+    # a parameter whose callers pass nothing yet (``specialize_calls``) holds nothing yet
+    kinds: dict[str, Kind | None] = {p: params.get(p) for p in fn.params
+                                     if params.get(p) is not _NOT_YET}
+    # optimistic: a name assigned here but given no kind yet holds nothing yet (a value
+    # that reaches it around a loop comes later), so a statement reading it waits
+    pending = ({t for s in ir.walk(fn.body) for t in ir.stmt_writes(s)} | set(fn.params)) - set(
+        kinds)
+    for _ in range(30):  # each round only moves names up the lattice: a few rounds
         changed = False
+        if tuples is not None:
+            tuples.update(fn, kinds)
         for s in ir.walk(fn.body):
             if isinstance(s, ir.For):
                 new = [(s.target, INT)]
+            elif isinstance(s, ir.Assign) and not _neutral(s.value) and any(
+                    n in pending and n not in kinds for n in ir.names_read(s.value)):
+                continue
             elif isinstance(s, ir.Assign) and not _neutral(s.value):
-                new = [(s.target, _kind_of(s.value, kinds))]
+                k = tuples.kind(s.value, kinds) if tuples is not None else _NOT_READ
+                if k is _NOT_YET:
+                    continue
+                new = [(s.target, _kind_of(s.value, kinds) if k is _NOT_READ else k)]
             elif isinstance(s, ir.SetItem):  # the container keeps its kind; a list: unknown
                 continue
             else:
@@ -144,9 +167,12 @@ def _join(a: Kind | None, b: Kind | None) -> Kind | None:
         return None
     # per dimension: one symbol if both agree; "not 1" if both are not 1 (all that the
     # proof of equal shapes needs of such a dimension); else unknown
-    return Kind(None, tuple(
+    dims = tuple(
         da if da == db else (min(da, db, key=repr)[0], False) if da[1] is False and db[1] is
-        False else (("join", repr(da[0]), repr(db[0])), None) for da, db in zip(a.dims, b.dims)))
+        False else (("join", repr(da[0]), repr(db[0])), None) for da, db in zip(a.dims, b.dims))
+    if any(len(repr(d[0])) > 200 for d in dims):  # joins of joins around a loop: give up
+        return None
+    return Kind(None, dims)
 
 
 def _atom_kind(a, kinds) -> Kind | None:

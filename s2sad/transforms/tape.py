@@ -80,3 +80,44 @@ def _without(body, dead: set, tapes: set[str]) -> tuple[ir.Stmt, ...]:
             continue
         out.append(ir.map_bodies(s, lambda b: _without(b, dead, tapes)))
     return tuple(out)
+
+
+def drop_unread_split(fwd: ir.Function, bwd: ir.Function) -> tuple[ir.Function, ir.Function]:
+    """The same across a split callee: ``fwd`` pushes onto ``_tape`` and hands it to ``bwd``
+    in its residual tuple; ``bwd`` copies it and pops. A name ``bwd`` never reads after
+    popping it is pushed and popped for nothing: both sides drop it."""
+    name = "_tape"
+    if not _fills_only(fwd, name) or not _empties_only(bwd, name):
+        return fwd, bwd
+    live = live_after(bwd)
+    pops: dict[tuple[str, str], list[bool]] = {}
+    for s in ir.walk(bwd.body):
+        if _popped_from(s, {name}) is not None:
+            pops.setdefault((name, s.target), []).append(s.target in live.get(id(s), ()))
+    dead = {key for key, read in pops.items() if not any(read)}
+    if not dead:
+        return fwd, bwd
+    return (ir.replace(fwd, body=_without(fwd.body, dead, {name})),
+            ir.replace(bwd, body=_without(bwd.body, dead, {name})))
+
+
+def _fills_only(fn: ir.Function, name: str) -> bool:
+    """``name = []`` once, then only appended to and packed into a tuple."""
+    for s in ir.walk(fn.body):
+        if name in ir.stmt_writes(s) and not (
+                isinstance(s, ir.Assign) and s.value == ir.Call("list", ())):
+            return False
+        if name in ir.stmt_reads(s) and _pushed(s, {name}) is None and not (
+                isinstance(s, ir.Assign) and isinstance(s.value, ir.Call)
+                and s.value.func == "tuple"):
+            return False
+    return True
+
+
+def _empties_only(fn: ir.Function, name: str) -> bool:
+    """``name`` unpacked from the residuals, copied, then only popped."""
+    for s in ir.walk(fn.body):
+        if name in ir.stmt_reads(s) and _popped_from(s, {name}) is None and not (
+                isinstance(s, ir.Assign) and s.target == name):
+            return False
+    return True
