@@ -124,8 +124,8 @@ def rows_slice(x, w):
 
 def repeated_rows(x, idx):
     s = 0.0
-    for k in range(3):
-        s = s + np.sum(np.sin(x[idx]) * (k + 1.0))
+    for k in range(idx.shape[0]):
+        s = s + np.sum(np.sin(x[idx[k]]) * (k + 1.0))
     return s
 
 
@@ -179,7 +179,7 @@ def rebinds_x(x, w):
 def reads_whole_x(x, w):
     s = 0.0
     for i in range(x.shape[0]):
-        s = s + x[i] * np.sum(x * w)
+        s = s + x[i] * np.sum(x * s) * w
     return s
 
 
@@ -191,7 +191,7 @@ CASES = {
     "x[i]": (rows_sum, lambda r: (r.normal(size=6), 1.7), 0),
     "x[i, :]": (rows_slice, lambda r: (r.normal(size=(5, 3)), r.normal(size=3)), 0),
     "x[idx], repeated": (repeated_rows, lambda r: (r.normal(size=(4, 2)),
-                                                   np.array([0, 2, 2, 3, -2, 0])), 0),
+                                                   np.array([[0, 2, 2], [3, -2, 0]])), 0),
     "nested loops": (nested, lambda r: (0.5 * r.normal(size=(3, 4)), 0.8), 0),
     "while loop": (while_rows, lambda r: (r.normal(size=5), 0.9), 0),
     "if in the loop": (branchy, lambda r: (r.normal(size=7), 1.3), 0),
