@@ -88,11 +88,11 @@ def _plain_rt():
                                  index=lambda i: i, where=np.where, copy=np.copy)
 
 
-def _rewritten(fn, args, transform="grad"):
-    """The specialized module of ``transform`` for ``args`` and its rewrite, run as Python."""
+def _rewritten(fn, args, argnums=0):
+    """The specialized gradient module for ``args`` and its rewrite, run as Python."""
     from s2sad.api import _plain_signature
 
-    gen = _generated(fn, Spec(transform, 0, signature=_plain_signature(args)))
+    gen = _generated(fn, Spec("grad", argnums, signature=_plain_signature(args)))
     text = to_numba(gen.source)
     namespace = dict(gen.namespace, _rt=_plain_rt())
     exec(compile(text, "<rewritten>", "exec"), namespace)
@@ -106,13 +106,21 @@ def test_the_numba_runtime_has_every_helper_the_rewrite_lets_through():
     assert all(callable(getattr(numba_runtime, name)) for name in HELPERS)
 
 
-@pytest.mark.parametrize("f, arg", SCALAR_LOOPS)
-def test_rewrite_splits_the_tape_and_drops_del_with_the_same_numbers(f, arg):
-    gen, text, entry = _rewritten(f, (arg,))
-    assert "_tape.append" in gen.source or "_tape" not in gen.source
+@pytest.mark.parametrize("f, args, argnums", [
+    (loops.rk4, (2.0, 1.0), (0, 1)),  # two inputs through 500 steps: reverse mode, taped
+    (loops.piecewise, (0.65,), 0), (loops.piecewise_where, (0.65,), 0)])
+def test_rewrite_splits_the_tape_and_drops_del_with_the_same_numbers(f, args, argnums):
+    gen, text, entry = _rewritten(f, args, argnums)
+    if "_tape.append(" in gen.source:
+        assert "_tape = []" not in text and "_tape_x = []" in text
     assert "_tape.append(" not in text and "_tape.pop()" not in text
     assert "\n    del " not in text and "from s2sad" not in text
-    assert entry(arg) == gen.entry(arg)
+    assert entry(*args) == gen.entry(*args)
+
+
+def test_the_rk4_gradient_in_two_inputs_keeps_its_tape():
+    gen, _, _ = _rewritten(loops.rk4, (2.0, 1.0), (0, 1))
+    assert "_tape.append(" in gen.source  # else the test above checks no tape
 
 
 @pytest.mark.parametrize("c", [c for c in control.CORPUS if c.name in (
@@ -161,6 +169,18 @@ def test_scalar_loops_compile_and_match_plain_and_the_hand_written_gradient(f, h
     assert isinstance(g.specialized_entry((arg,), {})._call, numba.core.dispatcher.Dispatcher)
     assert got == pytest.approx(s2sad.grad(f)(arg), rel=1e-12)
     assert got == pytest.approx(hand(arg), rel=1e-10)
+
+
+def test_a_taped_reverse_loop_compiles():
+    numba = _numba()
+    g = s2sad.grad(loops.rk4, argnums=(0, 1), jit="numba")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitFallbackWarning)
+        got = g(2.0, 1.0)
+    assert isinstance(g.specialized_entry((2.0, 1.0), {})._call,
+                      numba.core.dispatcher.Dispatcher)
+    assert got == pytest.approx(s2sad.grad(loops.rk4, argnums=(0, 1))(2.0, 1.0), rel=1e-12)
+    assert got == pytest.approx(fd.numerical_grad(loops.rk4, (2.0, 1.0), (0, 1)), rel=1e-6)
 
 
 @pytest.mark.parametrize("f, arg", [(loops.rk4, 2.0), (short_piecewise, 0.65),

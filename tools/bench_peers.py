@@ -227,6 +227,17 @@ s2sad.grad(rk4)(2.0)
 print(t1 - t0, time.perf_counter() - t1)"""
 
 
+NUMBA_CODE = f"""import sys, time
+sys.path.insert(0, {str(TOOLS)!r})
+import numpy as np, s2sad
+from bench_scalar_loops import rk4
+t0 = time.perf_counter()
+g = s2sad.grad(rk4, jit="numba")
+t1 = time.perf_counter()
+g(2.0)
+print(t1 - t0, time.perf_counter() - t1)"""
+
+
 def startup(peers: list[P.Peer]) -> dict:
     runs = 3 if P.QUICK else 5
     modules = ["s2sad"] + sorted({PEER_MODULES[p.name] for p in peers if p.name != "s2sad"})
@@ -237,6 +248,11 @@ def startup(peers: list[P.Peer]) -> dict:
                     "rk4 (float), second gradient of the process, no cache": cold[1],
                     "rosenbrock, first gradient of the process, disk cache": warm[0],
                     "rk4 (float), second gradient of the process, disk cache": warm[1]}
+    if any(p.name == "s2sad.numba" for p in peers):
+        numba = fresh(NUMBA_CODE, runs)
+        out["build"].update({
+            "rk4 (float), jit=numba: grad(f, jit=...) (imports numba)": numba[0],
+            "rk4 (float), jit=numba: first call (disk cache + numba compile)": numba[1]})
     return out
 
 

@@ -11,10 +11,15 @@ Three loops on Python floats, written the way people write them:
 For each: the primal, a careful hand-written reverse pass (stores the trajectory,
 walks it back), s2sad's generic generated gradient (``Transformed.entry``: what a call
 with arguments of unknown kinds runs) and the specialized one a call with Python
-floats runs. The gradients are checked against the hand-written ones first.
+floats runs. Where numba is installed, also ``s2sad.grad(f, jit="numba")``: its first
+call (numba compiling the specialized module, which is already built) apart from its
+steady state. The gradients are checked against the hand-written ones first.
 """
 
 from __future__ import annotations
+
+import time
+import warnings
 
 import _timing as T
 import numpy as np
@@ -130,6 +135,29 @@ CASES = [("rk4 oscillator, 500 steps, d/dk", rk4, rk4_grad_hand, 2.0),
          ("piecewise np.where, 200 steps", piecewise_where, piecewise_where_grad_hand, 0.65)]
 
 
+def numba_columns(fn, arg, hand, t_hand: float) -> list[str]:
+    """``jit="numba"``: the first call (numba's compile; the module is built already), the
+    steady state, and its ratio to the hand-written gradient; n/a without numba or when
+    the module runs plain (the warning's reason is printed)."""
+    if T.optional_module("numba") is None:
+        return ["n/a"] * 3
+    from s2sad.errors import JitFallbackWarning
+
+    g = s2sad.grad(fn, jit="numba")
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitFallbackWarning)
+        try:
+            got = g(arg)
+        except JitFallbackWarning as e:
+            print(f"  numba: {e}")
+            return ["n/a"] * 3
+    t_first = time.perf_counter() - start
+    T.check_close("numba", got, hand(arg))
+    t_steady = T.best_time(lambda: g(arg))
+    return [T.fmt_time(t_first), T.fmt_time(t_steady), T.fmt_ratio(t_steady, t_hand)]
+
+
 def main() -> None:
     rows = []
     for name, fn, hand, arg in CASES:
@@ -142,12 +170,12 @@ def main() -> None:
         t_special = T.best_time(lambda: g(arg))
         rows.append([name, T.fmt_time(t_primal), T.fmt_time(t_hand), T.fmt_time(t_generic),
                      T.fmt_time(t_special), T.fmt_ratio(t_generic, t_hand),
-                     T.fmt_ratio(t_special, t_hand)])
+                     T.fmt_ratio(t_special, t_hand)] + numba_columns(fn, arg, hand, t_hand))
         print(f"  done: {name}")
     print()
     print(T.machine_line())
     T.print_table(["case", "primal", "hand grad", "generic", "specialized", "generic/hand",
-                   "specialized/hand"], rows)
+                   "specialized/hand", "numba compile", "numba", "numba/hand"], rows)
 
 
 if __name__ == "__main__":

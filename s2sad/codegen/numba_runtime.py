@@ -195,9 +195,7 @@ def _getitem_vjp(g, x, index):
     dtype = _float_dtype(x, g)
 
     def impl(g, x, index):
-        out = np.zeros(x.shape, dtype)
-        out[index] = g
-        return out
+        return add_into(np.zeros(x.shape, dtype), index, g)  # 0 + g is g
 
     return impl
 
@@ -237,17 +235,43 @@ def _add_at(acc, base, x, index, g):
     def impl(acc, base, x, index, g):
         if acc is None:  # the first step, as the loop computed it
             return tree_add(base, getitem_vjp(g, x, index))
-        return _add_into(acc, index, g)
+        return add_into(acc, index, g)
 
     return impl
 
 
-@njit
-def _add_into(acc, index, g):
-    """``acc[index] += g``; a function of its own, so that ``acc`` arrives as an array (the
-    call checks the value that may be None), not indexed as "array or None"."""
-    acc[index] += g
-    return acc
+def add_into(out, index, g):
+    """``out[index] += g`` in place; returns ``out``."""
+
+
+@overload(add_into)
+def _add_into_impl(out, index, g):
+    if _scalar_position(out, index):
+        def scalar(out, index, g):
+            out[index] += g
+            return out
+
+        return scalar
+
+    def view(out, index, g):
+        # an in-place ufunc on the view: numba compiles ``out[index] = array`` (its
+        # broadcasting copy) in seconds the first time in a process, this in a fraction
+        part = out[index]
+        part += g
+        return out
+
+    return view
+
+
+def _scalar_position(array, index) -> bool:
+    """Whether ``array[index]`` is one element (an integer per dimension), not a view.
+    An array that may be None (an accumulator before its first step) is read as the
+    array: numba checks the value where it is indexed."""
+    if isinstance(array, types.Optional):
+        array = array.type
+    items = index.types if isinstance(index, types.BaseTuple) else (index,)
+    items = [i.type if isinstance(i, types.Optional) else i for i in items]
+    return len(items) == array.ndim and all(isinstance(i, types.Integer) for i in items)
 
 
 # --------------------------------------------------------------------------- reductions
