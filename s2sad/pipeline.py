@@ -143,7 +143,7 @@ def _entry_name(program: ir.Program, spec: Spec) -> str:
 def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
     """The generated module's text for ``spec`` (deterministic)."""
     from .codegen import printer
-    from .transforms import accumulate, simplify
+    from .transforms import accumulate, list_pops, simplify
 
     emitter = _emitters()[spec.transform]
     if spec.signature is not None:  # grad of a few scalars through loops: forward mode
@@ -157,6 +157,8 @@ def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
         functions = [accumulate.in_place(f) for f in functions]  # run, never read back
     functions = [simplify.release_dead(simplify.drop_repeated_comments(simplify.coalesce_copies(
         simplify.dead_code(simplify.fold_constants(f))))) for f in functions]
+    if spec.signature is not None:  # after copies are coalesced: the steps read directly
+        functions = [list_pops.pop_in_place(f) for f in functions]
     functions = _with_primal_callees(program, functions)
     fn = program.entry_function()
     where = fn.filename if fn.filename.startswith("<") else pathlib.Path(fn.filename).name

@@ -23,7 +23,7 @@ import numpy as xp
 from . import tree_add as _tree_add
 from .helpers import _float_dtype, _has_array_index, getitem_vjp
 
-__all__ = ["add_at"]
+__all__ = ["add_at", "add_at_leaves"]
 
 
 def add_at(acc, base, x, index, g):
@@ -49,6 +49,16 @@ def add_at(acc, base, x, index, g):
         acc[index] = _tree_add(acc[index], g)
         return acc
     return _tree_add(acc, getitem_vjp(g, x, index))
+
+
+def add_at_leaves(acc, base, xs, index, g):
+    """``add_at`` for ``leaf_at_vjp`` (step ``index`` of every leaf of a scan's ``xs``): the
+    same in-place sum where ``xs`` is one array; a pytree of them takes the functional path."""
+    if type(xs) is xp.ndarray:
+        return add_at(acc, base, xs, index, g)
+    from .loops import leaf_at_vjp
+
+    return _tree_add(base if acc is None else acc, leaf_at_vjp(g, xs, index))
 
 
 def _keeps_dtype(acc, x, g) -> bool:

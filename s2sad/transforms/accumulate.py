@@ -36,7 +36,9 @@ from typing import Iterator
 from .. import ir
 from ..codegen.naming import Names
 
-_SCATTER = "_rt.getitem_vjp"
+# scatters into zeros shaped like ``x`` -> the helper that adds the same into a running sum
+_SCATTERS = {"_rt.getitem_vjp": "_rt.add_at",  # ``x[i]``
+             "_rt.leaf_at_vjp": "_rt.add_at_leaves"}  # step i of a scan's ``xs`` (a pytree)
 _ADDS = ("_rt.tree_add", "add")  # how the reverse transform adds a contribution to an adjoint
 
 
@@ -57,7 +59,8 @@ class _Site:
 
     def add_at(self, acc: str) -> ir.Assign:
         g, x, index = self.scatter.value.args
-        call = ir.Call("_rt.add_at", (ir.Name(acc), ir.Name(self.adjoint), x, index, g))
+        helper = _SCATTERS[self.scatter.value.func]
+        call = ir.Call(helper, (ir.Name(acc), ir.Name(self.adjoint), x, index, g))
         return ir.Assign(acc, call, self.add.line)
 
 
@@ -161,7 +164,7 @@ def _places(body: tuple[ir.Stmt, ...], reads: dict[str, int]) -> Iterator[tuple]
 
 def _site(s: ir.Stmt, nxt: ir.Stmt, reads: dict[str, int]) -> _Site | None:
     if not (isinstance(s, ir.Assign) and isinstance(s.value, ir.Call)
-            and s.value.func == _SCATTER and not s.value.kwargs and len(s.value.args) == 3
+            and s.value.func in _SCATTERS and not s.value.kwargs and len(s.value.args) == 3
             and isinstance(s.value.args[1], ir.Name)):
         return None
     if not (isinstance(nxt, ir.Assign) and isinstance(nxt.value, ir.Call)
