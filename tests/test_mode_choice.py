@@ -150,6 +150,27 @@ def test_value_and_grad_orders_and_has_aux():
     _close(g, s2sad.grad(rk4).entry(2.0))
 
 
+def split_branches(x, t):
+    """A value bound in one branch and read in another under the same test: each channel's
+    tangent of ``z`` is joined (zero-filled) only where ``z`` is bound."""
+    y = x
+    for i in range(4):
+        if t > 0.0 and i > 0:
+            z = y * x * t
+        if t > 0.0 and i > 0:
+            y = y + z
+        y = np.sin(y)
+    return y
+
+
+@pytest.mark.parametrize("t", [0.8, -0.8])
+def test_branch_joins_per_channel(t):
+    g = s2sad.grad(split_branches, argnums=(0, 1))
+    assert "forward mode (2 scalar inputs" in _doc(g, 0.7, t)
+    _close(g(0.7, t), g.entry(0.7, t))
+    _close(g(0.7, t), fd.numerical_grad(split_branches, (0.7, t), (0, 1)), rtol=1e-6)
+
+
 def test_a_callee_live_in_several_channels_is_one_fused_call():
     g = s2sad.grad(through_callee, argnums=(0, 1))
     src = _build(through_callee, Spec("grad", (0, 1), signature=("float", "float")),

@@ -59,7 +59,7 @@ class FusedFunction(ForwardFunction):
     and ``loop_body`` join each channel's liveness as ``forward.py`` does for one.
     """
 
-    def __init__(self, prog: ForwardProgram, fn: ir.Function,
+    def __init__(self, prog: "FusedProgram", fn: ir.Function,
                  channels: tuple[tuple[str, ...], ...]):
         # not ForwardFunction.__init__: the channels hold activity and liveness
         self.prog, self.fn, self.result = prog, fn, ir.Const(None)
