@@ -23,92 +23,18 @@ pass per lane.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import reduce
-
 from .. import ir
-from ..rules import registry
-from ..runtime.batching import shift_axis  # the same shift, on literal axes at compile time
+from .batching_calls import CallBatching
+from .batching_control import ControlBatching
+from .batching_status import (ALL, ListOf, NotBatchable, Restart, capped, full, join,
+                              join_items, printable)
 from .common import ProgramTransform
 from .naming import Names
 
-
-ALL = "all"  # every leaf batched, structure known only at run time (an item of a mixed tape)
-
-
-@dataclass(frozen=True)
-class ListOf:
-    """The status of a list whose items all have status ``item`` (a fully batched status)."""
-
-    item: object
+__all__ = ["ALL", "ListOf", "NotBatchable", "BatchFunction", "BatchProgram"]
 
 
-def full(st):
-    """``st`` with every leaf batched (what ``_rt.vbatch`` makes of an unbatched value)."""
-    if isinstance(st, tuple):
-        return tuple(full(x) for x in st)
-    return st if isinstance(st, ListOf) or st == ALL else True
-
-
-def printable(st):
-    """A status as a literal for ``_rt.widen`` (lists are "list")."""
-    if isinstance(st, tuple):
-        return tuple(printable(x) for x in st)
-    return "list" if isinstance(st, ListOf) else st
-
-
-class NotBatchable(Exception):
-    """The program cannot run batched (batched control flow, a container-valued rule...)."""
-
-
-class _Restart(Exception):
-    """A list turned out to hold batched items: transform the function again from the top."""
-
-
-def _join(a, b):
-    """The status a value has where two paths meet: the narrower side is widened to it."""
-    if a == b:
-        return a
-    if ALL in (a, b):  # every leaf batched: the other side's unbatched leaves are widened
-        return ALL
-    if a in (True, False) and b in (True, False):
-        return True
-    if isinstance(a, ListOf) and b in (False, True) or isinstance(b, ListOf) and a in (
-            False, True):  # a list (None where unbound; True: every leaf batched) and lanes
-        lst = a if isinstance(a, ListOf) else b
-        return ListOf(_join(lst.item, True))
-    if isinstance(a, tuple) or isinstance(b, tuple):
-        n = len(a) if isinstance(a, tuple) else len(b)
-        ea = a if isinstance(a, tuple) else (a,) * n
-        eb = b if isinstance(b, tuple) else (b,) * n
-        if len(ea) == len(eb) and not isinstance(a, ListOf) and not isinstance(b, ListOf):
-            return tuple(_join(x, y) for x, y in zip(ea, eb))
-    raise NotBatchable("a value is batched on one path and not on another in a way "
-                       "that cannot be widened")
-
-
-def _join_items(a, b):
-    """The one status of every item of a list; items of different structure (an array and a
-    tuple) cannot share one: a popped item's status must say how to subscript it."""
-    if a is None or a == b:
-        return b
-    if isinstance(a, tuple) != isinstance(b, tuple) or isinstance(a, ListOf) != isinstance(
-            b, ListOf):
-        return ALL  # a popped item is subscripted by what it is at run time
-    return _join(a, b)
-
-
-def _capped(st, depth: int = 0):
-    """``st`` with tuples nested deeper than a few levels taken as ALL, so the status of a
-    recursive function's result (its residuals hold its callee's) settles."""
-    if isinstance(st, tuple):
-        if depth >= 3:
-            return ALL
-        return tuple(_capped(x, depth + 1) for x in st)
-    return st
-
-
-class BatchFunction:
+class BatchFunction(CallBatching, ControlBatching):
     """One function batched for one pattern of argument statuses (see the module docstring)."""
 
     def __init__(self, prog: "BatchProgram", fn: ir.Function, statuses: tuple,
@@ -121,7 +47,7 @@ class BatchFunction:
         for _ in range(20):
             try:
                 return self._transform(name)
-            except _Restart:
+            except Restart:
                 continue
         raise NotBatchable("list statuses did not settle")  # pragma: no cover
 
@@ -194,7 +120,7 @@ class BatchFunction:
                 out += self.loop(s)
             elif isinstance(s, ir.Return):
                 value, st = s.value, self.st(s.value)
-                self.result = _join(st, self.declared)
+                self.result = join(st, self.declared)
                 if self.result != st:
                     value = self.temp(value, out, s.line, "_r")
                     out += self.widen(value.id, st, self.result, s.line)
@@ -218,7 +144,7 @@ class BatchFunction:
             self.lists.setdefault(s.target, status.item)
         if status == ALL and s.target in self.lists and self.lists[s.target] != ALL:
             self.lists[s.target] = ALL  # a list of lanes met one of unknown items
-            raise _Restart
+            raise Restart
         if status == ALL and s.target in self.lists:
             status = ListOf(ALL)
         out.append(ir.replace(s, value=v))
@@ -310,249 +236,16 @@ class BatchFunction:
             return self.widened(item, st, ALL, out, line)
         if st is False and lst not in self.lists:
             return item
-        want = _join_items(self.lists.get(lst), full(st))
+        want = join_items(self.lists.get(lst), full(st))
         if self.lists.get(lst) != want:
             self.lists[lst] = want
-            raise _Restart
+            raise Restart
         if st == want:
             return item
         if st is False:
             return self.temp(ir.Call("_rt.vbatch", (item, ir.Name(self.k))), out, line)
         return self.temp(ir.Call("_rt.widen", (item, ir.Name(self.k), ir.Const(printable(st)),
                                                ir.Const(printable(want)))), out, line)
-
-    # ------------------------------------------------------------------ calls
-    def call(self, target: str, v: ir.Call, out: list, line: int):
-        if v.func in ("_rt.append", "_rt.appended"):
-            lst, item = v.args
-            if target in self.lists:  # the list and the grown one hold the same items
-                joined = _join_items(self.lists.get(lst.id), self.lists[target])
-                if self.lists.get(lst.id) != joined or self.lists[target] != joined:
-                    self.lists[lst.id] = self.lists[target] = joined
-                    raise _Restart
-            item = self.append_item(lst.id, item, out, line)
-            return ir.Call(v.func, (lst, item)), self.st(lst)
-        if v.func in ("_rt.pop", "_rt.last"):
-            lst = self.st(v.args[0])
-            if lst == ALL:
-                return v, ALL
-            return v, lst.item if isinstance(lst, ListOf) else False
-        if v.func in ("_rt.copy_tape", "_rt.popped"):
-            return v, self.st(v.args[0])
-        if v.func == "list" and not v.args:
-            return v, self.st(ir.Name(target))
-        statuses = [self.st(a) for a in v.args]
-        kw_statuses = [self.st(a) for _, a in v.kwargs]
-        if not any(statuses) and not any(kw_statuses):
-            return v, False
-        if v.func == "tuple":
-            return v, tuple(statuses)
-        if any(kw_statuses):
-            raise NotBatchable(f"{v.func} with a batched keyword argument")
-        if v.func == "list":  # a list of lanes: every item widened to one status
-            item = reduce(_join, (full(st) for st in statuses))
-            args = [self.widened(a, st, item, out, line) for a, st in zip(v.args, statuses)]
-            return ir.Call("list", tuple(args)), ListOf(item)
-        rule = registry.find(v.func)
-        kind = rule.batching.kind if rule is not None and rule.batching else None
-        if kind == "same_shapes":  # leaf by leaf: batched where any operand is
-            return v, reduce(_join, statuses)
-        if kind == "sequence" and all(st is False for st in statuses[1:]):
-            return self.sequence_op(v, rule, statuses[0], out, line)
-        if all(st in (False, True, ALL) for st in statuses) and ALL in statuses:
-            # an operand known to be an array only at run time: checked there, then batched
-            args = list(v.args)
-            for i, st in enumerate(statuses):
-                if st == ALL:
-                    args[i] = self.temp(ir.Call("_rt.batched_array", (v.args[i],)), out, line,
-                                        "_a")
-            v, statuses = ir.replace(v, args=tuple(args)), [st in (True, ALL) for st in statuses]
-        if any(st not in (False, True) for st in statuses):
-            return self.fallback(v, statuses), True
-        return self.primitive(v, rule, statuses, out, line)
-
-    def widened(self, a, st, to, out: list, line: int):
-        """An atom holding ``a`` (status ``st``) widened to status ``to``."""
-        if st == to:
-            return a
-        b = self.temp(a, out, line, "_w")
-        out += self.widen(b.id, st, to, line)
-        return b
-
-    def sequence_op(self, v: ir.Call, rule, st, out: list, line: int):
-        """``np.concatenate``/``stack``/``hstack``/``vstack`` of a sequence of arrays."""
-        items = st.item if isinstance(st, ListOf) else st
-        if not (items is True or isinstance(items, tuple) and all(
-                x in (True, False) for x in items)):
-            raise NotBatchable(f"{v.func} of nested containers")
-        seq = self.widened(v.args[0], st, st if isinstance(st, ListOf) else full(st), out, line)
-        if rule.batching.helper:
-            return ir.Call(rule.batching.helper, (seq,)), True
-        axis = self.axis_of(v, 1, "axis")
-        if axis == ir.Const(None):
-            if v.func == "np.stack":
-                axis = ir.Const(0)
-            else:
-                return self.fallback(v, [st]), True
-        return ir.Call(v.func, (seq, self.shift(axis, out, line))), True
-
-    def fallback(self, v: ir.Call, statuses, container: bool = False) -> ir.Call:
-        """Any primitive, right by construction: one call per lane (``_rt.vmap_call``)."""
-        kwargs = v.kwargs + ((("container", ir.Const(True)),) if container else ())
-        return ir.Call("_rt.vmap_call", (ir.Const(v.func), ir.Const(tuple(
-            printable(st) for st in statuses))) + v.args, kwargs)
-
-    def primitive(self, v: ir.Call, rule, batched: list, out: list, line: int):
-        """The batched form of a primitive call whose array arguments have ``batched`` flags,
-        as its rule's ``batching`` declares (``rules/registry.py``); else one call per lane."""
-        b = rule.batching if rule is not None else None
-        kind = b.kind if b is not None else None
-        first_only = batched[0] and not any(batched[1:])
-        if kind == "elementwise":
-            return self.elementwise(v, batched, out, line), True
-        if kind == "matmul" and not v.kwargs:
-            return ir.Call("_rt.vmatmul", v.args + tuple(ir.Const(x) for x in batched)), True
-        if kind == "twin":  # the helper also takes the batched flag of each array parameter
-            bound = rule.bind(v.args, dict(v.kwargs))
-            flags = [self.st(self.as_atom(bound[p])) is True for p in b.params]
-            return ir.Call(b.helper, v.args + tuple(ir.Const(x) for x in flags), v.kwargs), True
-        if first_only and kind == "first_twin":
-            return ir.Call(b.helper, v.args, v.kwargs), True
-        if first_only and kind == "leading":
-            return v, True
-        if first_only and kind == "reduction":
-            return self.with_axis(v, 1, "axis", out, line, all_axes="_rt.batch_axes"), True
-        if first_only and kind == "axis_required" and self.axis_of(v, 1, "axis") != ir.Const(
-                None):
-            return self.with_axis(v, 1, "axis", out, line), True
-        if first_only and kind == "axes":
-            params = list(rule.signature.parameters)
-            bound = rule.bind(v.args, dict(v.kwargs))
-            args = [v.args[0]] + [self.shift(self.as_atom(bound[p]), out, line)
-                                  if p in b.params else self.as_atom(bound[p])
-                                  for p in params[1:]]
-            return ir.Call(v.func, tuple(args)), True
-        if first_only and kind == "default_axes":
-            return self.default_axes(v, b, out, line), True
-        if first_only and kind == "reshape":
-            shape = v.args[1] if len(v.args) > 1 else dict(v.kwargs).get("shape", ir.Const(-1))
-            new = self.temp(ir.Call("_rt.batch_shape", (v.args[0], shape)), out, line, "_shape")
-            return ir.Call("np.reshape", (v.args[0], new)), True
-        if v.func == "dict":
-            raise NotBatchable("a dict of batched values")
-        if rule is not None and "container" in rule.tags:
-            return self.fallback(v, batched, container=True), ListOf(True)
-        return self.fallback(v, batched), True
-
-    def default_axes(self, v: ir.Call, b, out: list, line: int) -> ir.Call:
-        """``squeeze``/``flip``/``transpose``: None means every axis of a lane (``b.helper``)."""
-        axis = self.axis_of(v, 1, b.params[0])
-        if axis == ir.Const(None):
-            new = self.temp(ir.Call(b.helper, (v.args[0],)), out, line, "_axes")
-        elif b.params[0] == "axes" and isinstance(axis, ir.Const):  # a permutation
-            new = ir.Const((0,) + shift_axis(tuple(axis.value)))
-        elif b.params[0] == "axes":
-            new = self.temp(ir.Call(b.helper, (v.args[0], axis)), out, line, "_axes")
-        else:
-            new = self.shift(axis, out, line)
-        return ir.Call(v.func, (v.args[0], new))
-
-    def as_atom(self, a):
-        return a if isinstance(a, (ir.Name, ir.Const, ir.Index)) else ir.Const(a)
-
-    def axis_of(self, v: ir.Call, position: int, name: str):
-        if len(v.args) > position:
-            return v.args[position]
-        return dict(v.kwargs).get(name, ir.Const(None))
-
-    def shift(self, axis, out: list, line: int):
-        if isinstance(axis, ir.Const):
-            return ir.Const(shift_axis(axis.value))
-        return self.temp(ir.Call("_rt.shift_axis", (axis,)), out, line, "_axis")
-
-    def with_axis(self, v: ir.Call, position: int, name: str, out: list, line: int,
-                  all_axes: str | None = None) -> ir.Call:
-        axis = self.axis_of(v, position, name)
-        if axis == ir.Const(None):
-            new = self.temp(ir.Call(all_axes, (v.args[0],)), out, line, "_axes")
-        else:
-            new = self.shift(axis, out, line)
-        if len(v.args) > position:
-            args = v.args[:position] + (new,) + v.args[position + 1:]
-            return ir.Call(v.func, args, v.kwargs)
-        kwargs = tuple((k, a) for k, a in v.kwargs if k != name) + ((name, new),)
-        return ir.Call(v.func, v.args, kwargs)
-
-    def elementwise(self, v: ir.Call, batched: list, out: list, line: int) -> ir.Call:
-        """Batched operands get unit axes so NumPy pairs the batch axis with nothing else."""
-        arrays = [(a, b) for a, b in zip(v.args, batched) if isinstance(a, ir.Name)]
-        if len(arrays) < 2:
-            return v
-        args = list(v.args)
-        for i, (a, b) in enumerate(zip(v.args, batched)):
-            if not b:
-                continue
-            plain = tuple(x for x, bx in arrays if not bx)
-            wide = tuple(x for x, bx in arrays if bx and x != a)
-            if plain:
-                a = self.temp(ir.Call("_rt.lift", (a,) + plain), out, line, "_l")
-            if wide:
-                a = self.temp(ir.Call("_rt.lift_b", (a,) + wide), out, line, "_l")
-            args[i] = a
-        return ir.Call(v.func, tuple(args), v.kwargs)
-
-    # ------------------------------------------------------------------ control flow
-    def branch(self, s: ir.If) -> list[ir.Stmt]:
-        if self.st(s.test):
-            raise NotBatchable("a branch depends on a batched value")
-        before = dict(self.status)
-        body = self.run(s.body)
-        after_body, self.status = self.status, dict(before)
-        orelse = self.run(s.orelse)
-        after_else = self.status
-        merged = dict(before)
-        for name in sorted(set(after_body) | set(after_else)):
-            a, b = after_body.get(name), after_else.get(name)
-            if a is None or b is None:  # bound on one path only
-                merged[name] = a if b is None else b
-                continue
-            merged[name] = _join(a, b)
-            body += self.widen(name, a, merged[name])
-            orelse += self.widen(name, b, merged[name])
-        self.status = merged
-        return [ir.If(s.test, tuple(body), tuple(orelse), s.line)]
-
-    def loop(self, s) -> list[ir.Stmt]:
-        """The body runs with the statuses its carried values have on every trip: values it
-        widens are widened before the loop, values it narrows are widened again at its end."""
-        pre: list[ir.Stmt] = []
-        for _ in range(20):
-            before = dict(self.status)
-            if isinstance(s, ir.While):
-                test_body = self.run(s.test_body)
-                if self.st(s.test):
-                    raise NotBatchable("a while loop's test depends on a batched value")
-                body = self.run(s.body)
-            else:
-                self.status[s.target] = False
-                body = self.run(s.body)
-            wider = {n: _join(before[n], st) for n, st in self.status.items()
-                     if n in before and st != before[n]}
-            entry = {n: st for n, st in wider.items() if st != before[n]}
-            if not entry:
-                for n in sorted(wider):
-                    body += self.widen(n, self.status[n], wider[n], s.line)
-                self.status = {**before, **self.status, **wider}
-                break
-            self.status = dict(before)
-            for n in sorted(entry):
-                pre += self.widen(n, before[n], entry[n], s.line)
-                self.status[n] = entry[n]
-        else:  # pragma: no cover
-            raise NotBatchable("loop statuses did not settle")
-        if isinstance(s, ir.While):
-            return pre + [ir.While(tuple(test_body), s.test, tuple(body), s.line)]
-        return pre + [ir.replace(s, body=tuple(body))]
 
 
 class BatchProgram(ProgramTransform):
@@ -584,7 +277,7 @@ class BatchProgram(ProgramTransform):
                                        guess).transform(name)
             if key not in self._used or result == guess:
                 break
-            guess = _capped(result)  # residuals of a recursion nest one level per round
+            guess = capped(result)  # residuals of a recursion nest one level per round
             for k in set(self._done) - before:  # batched under the old guess: redo them
                 self.functions.pop(self._done.pop(k)[0], None)
         else:  # pragma: no cover

@@ -1,0 +1,206 @@
+"""Batching of primitive calls: each call with batched arguments becomes the batched form its
+rule declares (``registry.Batching``, next to its jvp/vjp rules).
+
+A mixin of ``BatchFunction`` (``transforms/batching.py``), which supplies the statuses
+(``st``), temporaries (``temp``) and widening. Elementwise operations align ranks
+(``_rt.lift``), reductions and shape operations get their axes shifted past the batch
+axis, hot helpers have batched twins (``_rt.vunbroadcast``...)::
+
+    y = np.sum(x, axis=0)       ->   y = np.sum(x, axis=1)          # x batched
+    z = x * w                   ->   _l1 = _rt.lift(x, w); z = _l1 * w
+
+A primitive without a declaration runs once per lane (``_rt.vmap_call``), which is right
+for any primitive; ``per_lane`` reports each such call (vmap warns about it once).
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+
+from .. import ir
+from ..rules import registry
+from ..runtime.batching import shift_axis  # the same shift, on literal axes at compile time
+from .batching_status import ALL, ListOf, NotBatchable, Restart, full, join, join_items, printable
+
+
+class CallBatching:
+    """Needs ``st``, ``temp``, ``widen``, ``append_item``, ``lists``, ``k`` (see above)."""
+
+    def call(self, target: str, v: ir.Call, out: list, line: int):
+        if v.func in ("_rt.append", "_rt.appended"):
+            lst, item = v.args
+            if target in self.lists:  # the list and the grown one hold the same items
+                joined = join_items(self.lists.get(lst.id), self.lists[target])
+                if self.lists.get(lst.id) != joined or self.lists[target] != joined:
+                    self.lists[lst.id] = self.lists[target] = joined
+                    raise Restart
+            item = self.append_item(lst.id, item, out, line)
+            return ir.Call(v.func, (lst, item)), self.st(lst)
+        if v.func in ("_rt.pop", "_rt.last"):
+            lst = self.st(v.args[0])
+            if lst == ALL:
+                return v, ALL
+            return v, lst.item if isinstance(lst, ListOf) else False
+        if v.func in ("_rt.copy_tape", "_rt.popped"):
+            return v, self.st(v.args[0])
+        if v.func == "list" and not v.args:
+            return v, self.st(ir.Name(target))
+        statuses = [self.st(a) for a in v.args]
+        kw_statuses = [self.st(a) for _, a in v.kwargs]
+        if not any(statuses) and not any(kw_statuses):
+            return v, False
+        if v.func == "tuple":
+            return v, tuple(statuses)
+        if any(kw_statuses):
+            raise NotBatchable(f"{v.func} with a batched keyword argument")
+        if v.func == "list":  # a list of lanes: every item widened to one status
+            item = reduce(join, (full(st) for st in statuses))
+            args = [self.widened(a, st, item, out, line) for a, st in zip(v.args, statuses)]
+            return ir.Call("list", tuple(args)), ListOf(item)
+        rule = registry.find(v.func)
+        kind = rule.batching.kind if rule is not None and rule.batching else None
+        if kind == "same_shapes":  # leaf by leaf: batched where any operand is
+            return v, reduce(join, statuses)
+        if kind == "sequence" and all(st is False for st in statuses[1:]):
+            return self.sequence_op(v, rule, statuses[0], out, line)
+        if all(st in (False, True, ALL) for st in statuses) and ALL in statuses:
+            # an operand known to be an array only at run time: checked there, then batched
+            args = list(v.args)
+            for i, st in enumerate(statuses):
+                if st == ALL:
+                    args[i] = self.temp(ir.Call("_rt.batched_array", (v.args[i],)), out, line,
+                                        "_a")
+            v, statuses = ir.replace(v, args=tuple(args)), [st in (True, ALL) for st in statuses]
+        if any(st not in (False, True) for st in statuses):
+            return self.fallback(v, statuses), True
+        return self.primitive(v, rule, statuses, out, line)
+
+    def widened(self, a, st, to, out: list, line: int):
+        """An atom holding ``a`` (status ``st``) widened to status ``to``."""
+        if st == to:
+            return a
+        b = self.temp(a, out, line, "_w")
+        out += self.widen(b.id, st, to, line)
+        return b
+
+    def sequence_op(self, v: ir.Call, rule, st, out: list, line: int):
+        """``np.concatenate``/``stack``/``hstack``/``vstack`` of a sequence of arrays."""
+        items = st.item if isinstance(st, ListOf) else st
+        if not (items is True or isinstance(items, tuple) and all(
+                x in (True, False) for x in items)):
+            raise NotBatchable(f"{v.func} of nested containers")
+        seq = self.widened(v.args[0], st, st if isinstance(st, ListOf) else full(st), out, line)
+        if rule.batching.helper:
+            return ir.Call(rule.batching.helper, (seq,)), True
+        axis = self.axis_of(v, 1, "axis")
+        if axis == ir.Const(None):
+            if v.func == "np.stack":
+                axis = ir.Const(0)
+            else:
+                return self.fallback(v, [st]), True
+        return ir.Call(v.func, (seq, self.shift(axis, out, line))), True
+
+    def fallback(self, v: ir.Call, statuses, container: bool = False) -> ir.Call:
+        """Any primitive, right by construction: one call per lane (``_rt.vmap_call``)."""
+        kwargs = v.kwargs + ((("container", ir.Const(True)),) if container else ())
+        return ir.Call("_rt.vmap_call", (ir.Const(v.func), ir.Const(tuple(
+            printable(st) for st in statuses))) + v.args, kwargs)
+
+    def primitive(self, v: ir.Call, rule, batched: list, out: list, line: int):
+        """The batched form of a primitive call whose array arguments have ``batched`` flags,
+        as its rule's ``batching`` declares (``rules/registry.py``); else one call per lane."""
+        b = rule.batching if rule is not None else None
+        kind = b.kind if b is not None else None
+        first_only = batched[0] and not any(batched[1:])
+        if kind == "elementwise":
+            return self.elementwise(v, batched, out, line), True
+        if kind == "matmul" and not v.kwargs:
+            return ir.Call("_rt.vmatmul", v.args + tuple(ir.Const(x) for x in batched)), True
+        if kind == "twin":  # the helper also takes the batched flag of each array parameter
+            bound = rule.bind(v.args, dict(v.kwargs))
+            flags = [self.st(self.as_atom(bound[p])) is True for p in b.params]
+            return ir.Call(b.helper, v.args + tuple(ir.Const(x) for x in flags), v.kwargs), True
+        if first_only and kind == "first_twin":
+            return ir.Call(b.helper, v.args, v.kwargs), True
+        if first_only and kind == "leading":
+            return v, True
+        if first_only and kind == "reduction":
+            return self.with_axis(v, 1, "axis", out, line, all_axes="_rt.batch_axes"), True
+        if first_only and kind == "axis_required" and self.axis_of(v, 1, "axis") != ir.Const(
+                None):
+            return self.with_axis(v, 1, "axis", out, line), True
+        if first_only and kind == "axes":
+            params = list(rule.signature.parameters)
+            bound = rule.bind(v.args, dict(v.kwargs))
+            args = [v.args[0]] + [self.shift(self.as_atom(bound[p]), out, line)
+                                  if p in b.params else self.as_atom(bound[p])
+                                  for p in params[1:]]
+            return ir.Call(v.func, tuple(args)), True
+        if first_only and kind == "default_axes":
+            return self.default_axes(v, b, out, line), True
+        if first_only and kind == "reshape":
+            shape = v.args[1] if len(v.args) > 1 else dict(v.kwargs).get("shape", ir.Const(-1))
+            new = self.temp(ir.Call("_rt.batch_shape", (v.args[0], shape)), out, line, "_shape")
+            return ir.Call("np.reshape", (v.args[0], new)), True
+        if v.func == "dict":
+            raise NotBatchable("a dict of batched values")
+        if rule is not None and "container" in rule.tags:
+            return self.fallback(v, batched, container=True), ListOf(True)
+        return self.fallback(v, batched), True
+
+    def default_axes(self, v: ir.Call, b, out: list, line: int) -> ir.Call:
+        """``squeeze``/``flip``/``transpose``: None means every axis of a lane (``b.helper``)."""
+        axis = self.axis_of(v, 1, b.params[0])
+        if axis == ir.Const(None):
+            new = self.temp(ir.Call(b.helper, (v.args[0],)), out, line, "_axes")
+        elif b.params[0] == "axes" and isinstance(axis, ir.Const):  # a permutation
+            new = ir.Const((0,) + shift_axis(tuple(axis.value)))
+        elif b.params[0] == "axes":
+            new = self.temp(ir.Call(b.helper, (v.args[0], axis)), out, line, "_axes")
+        else:
+            new = self.shift(axis, out, line)
+        return ir.Call(v.func, (v.args[0], new))
+
+    def as_atom(self, a):
+        return a if isinstance(a, (ir.Name, ir.Const, ir.Index)) else ir.Const(a)
+
+    def axis_of(self, v: ir.Call, position: int, name: str):
+        if len(v.args) > position:
+            return v.args[position]
+        return dict(v.kwargs).get(name, ir.Const(None))
+
+    def shift(self, axis, out: list, line: int):
+        if isinstance(axis, ir.Const):
+            return ir.Const(shift_axis(axis.value))
+        return self.temp(ir.Call("_rt.shift_axis", (axis,)), out, line, "_axis")
+
+    def with_axis(self, v: ir.Call, position: int, name: str, out: list, line: int,
+                  all_axes: str | None = None) -> ir.Call:
+        axis = self.axis_of(v, position, name)
+        if axis == ir.Const(None):
+            new = self.temp(ir.Call(all_axes, (v.args[0],)), out, line, "_axes")
+        else:
+            new = self.shift(axis, out, line)
+        if len(v.args) > position:
+            args = v.args[:position] + (new,) + v.args[position + 1:]
+            return ir.Call(v.func, args, v.kwargs)
+        kwargs = tuple((k, a) for k, a in v.kwargs if k != name) + ((name, new),)
+        return ir.Call(v.func, v.args, kwargs)
+
+    def elementwise(self, v: ir.Call, batched: list, out: list, line: int) -> ir.Call:
+        """Batched operands get unit axes so NumPy pairs the batch axis with nothing else."""
+        arrays = [(a, b) for a, b in zip(v.args, batched) if isinstance(a, ir.Name)]
+        if len(arrays) < 2:
+            return v
+        args = list(v.args)
+        for i, (a, b) in enumerate(zip(v.args, batched)):
+            if not b:
+                continue
+            plain = tuple(x for x, bx in arrays if not bx)
+            wide = tuple(x for x, bx in arrays if bx and x != a)
+            if plain:
+                a = self.temp(ir.Call("_rt.lift", (a,) + plain), out, line, "_l")
+            if wide:
+                a = self.temp(ir.Call("_rt.lift_b", (a,) + wide), out, line, "_l")
+            args[i] = a
+        return ir.Call(v.func, tuple(args), v.kwargs)
