@@ -12,9 +12,11 @@ from .api import (  # noqa: E402
     hvp, source,
 )
 from .loops import checkpoint, fori_loop, scan, while_loop  # noqa: E402
+from .custom import custom_jvp, custom_vjp, defrule, stop_gradient  # noqa: E402
 
 __all__ = [
     "DifferentiationError", "UnsupportedSyntaxError", "differentiate", "grad",
     "value_and_grad", "grad_and_value", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp",
-    "source", "scan", "fori_loop", "while_loop", "checkpoint",
+    "source", "scan", "fori_loop", "while_loop", "checkpoint", "custom_vjp", "custom_jvp",
+    "defrule", "stop_gradient",
 ]

@@ -186,6 +186,9 @@ class Function:
     # ``s2sad.checkpoint``: reverse mode keeps its arguments, not its forward values, and
     # runs it again when its adjoint is needed
     checkpoint: bool = False
+    # ``s2sad.custom_vjp``: ("vjp", fwd, bwd); ``custom_jvp``: ("jvp", rule) -- functions of
+    # the program the transforms call instead of deriving this one (transforms/custom_rules.py)
+    custom: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -280,6 +280,40 @@ def alias(obj: object, target: object) -> None:
     _KEEP_ALIVE.append(obj)
 
 
+def user_rule(obj: object, signature: inspect.Signature, jvps: dict, vjps: dict,
+              batch: str | None, name: str | None) -> Rule:
+    """The rule ``s2sad.defrule`` registers (``custom.py``): it replaces any earlier rule of
+    the same object or name (a notebook cell run twice, a built-in rule overridden).
+    Its printed name is where the object lives (``mylib.kernel``); the generated module
+    binds the top-level package (tag ``user``: ``ProgramBuilder.call``)."""
+    _load_rule_files()
+    for p in jvps:
+        if p not in signature.parameters:
+            raise ValueError(f"defrule: {p} is not a parameter of "
+                             f"{getattr(obj, '__name__', obj)}{signature}")
+    rule_name = name or _user_name(obj)
+    old = _BY_NAME.pop(rule_name, None) or _object_rule(obj)
+    if old is not None:
+        _BY_NAME.pop(old.name, None)
+        _BY_ID.pop(id(old.obj), None)
+        _ALIASES.pop(id(obj), None)
+    rule = _register(Rule(rule_name, obj, signature, GENERAL, tuple(jvps), {}, dict(jvps),
+                          dict(vjps), frozenset({"user"})))
+    if batch is not None:
+        batching(batch, rule_name)
+    return rule
+
+
+def _user_name(obj: object) -> str:
+    """``module.qualname`` of a user-registered object (what the generated code calls)."""
+    module = getattr(obj, "__module__", None)
+    qual = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
+    if not module or not qual or "<" in qual or module not in sys.modules:
+        raise ValueError(f"defrule: give name='module.function' for {obj!r} (it has no "
+                         f"importable module and name)")
+    return f"{module}.{qual}"
+
+
 def rule_for_object(obj: object) -> Rule | None:
     """The rule registered for a Python object (through aliases), or None."""
     _load_rule_files()

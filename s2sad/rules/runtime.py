@@ -43,6 +43,7 @@ class broadcast_like:
 
 
 nondiff(_rt.zeros_like, name="_rt.zeros_like")
+nondiff(_rt.stop_gradient, name="_rt.stop_gradient")  # the identity, with a zero derivative
 
 # --------------------------------------------------------------------------- indexing, containers
 
@@ -599,4 +600,4 @@ class private:
 
 nondiff(_rt.shares_memory, name="_rt.shares_memory")
 nondiff(_rt.is_array, name="_rt.is_array")
-batching("same_shapes", "_rt.private")
+batching("same_shapes", "_rt.private", "_rt.stop_gradient")

@@ -40,6 +40,11 @@ def broadcast_like(t, out):
     return xp.broadcast_to(t, shape)
 
 
+def stop_gradient(x):
+    """``x`` itself; every transform gives it a zero derivative (``s2sad.stop_gradient``)."""
+    return x
+
+
 def zeros_like(x):
     """A zero tangent/cotangent for ``x``: same structure, shape and dtype (floats for ints)."""
     if isinstance(x, (tuple, list)):

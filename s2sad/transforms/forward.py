@@ -13,6 +13,7 @@ from .. import ir
 from ..analysis.activity import varied_names
 from ..codegen.naming import Names
 from ..rules import registry
+from . import custom_rules
 from .common import ProgramTransform, bind_call, index_of, inline, split_aux
 
 
@@ -277,6 +278,8 @@ class ForwardProgram(ProgramTransform):
         suffix = "" if len(mask) == len(fn.params) else "_" + "_".join(fn.params[i] for i in mask)
         name = name or self.module_names.exact(f"{callee}_jvp{suffix}")
         self._jvps[key] = name
+        if fn.custom and custom_rules.jvp_function(self, callee, mask, name):
+            return name  # the user's jvp rule (custom_rules.py)
         ff = ForwardFunction(self, fn, tuple(fn.params[i] for i in mask))
         tparams = tuple(ff.tan(fn.params[i]) for i in mask)
         body = ff.run(fn.body)

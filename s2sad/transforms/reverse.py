@@ -29,6 +29,7 @@ from ..analysis.activity import varied_names
 from ..analysis.aliasing import may_share
 from ..codegen.naming import Names
 from ..rules import registry
+from . import custom_rules
 from .common import ProgramTransform, bind_call, hold_conditions, index_of, inline
 
 # ``_rt.last`` reads a tape item, which may be None (a placeholder): adjoints add with tree_add
@@ -558,6 +559,11 @@ class ReverseProgram(ProgramTransform):
         key = (callee, mask)
         if key in self._splits:
             return self._splits[key]
+        if fn is None:  # a callee with user rules: built from them (custom_rules.py)
+            custom = custom_rules.vjp_pair(self, callee, mask)
+            if custom is not None:
+                self._splits[key] = custom
+                return custom
         fn = fn or self.program.functions[callee]
         suffix = "" if len(mask) == len(fn.params) else "_" + "_".join(fn.params[i] for i in mask)
         names = (self.module_names.exact(f"{callee}_fwd{suffix}"),

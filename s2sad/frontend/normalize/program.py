@@ -29,6 +29,7 @@ from ..parse import MISSING, parse_def, read_function, read_lambda
 from .aliases import resolve_aliases
 from .expressions import Spread, StaticValue
 from .closures import LocalFunction, local_signature
+from ...custom import custom_jvp, custom_vjp
 from ...loops import Checkpointed
 from .lists import lists_as_values, reads_as_values
 from .loops import readable_loop
@@ -78,11 +79,14 @@ class ProgramBuilder:
         self.sources: list[str] = []  # every source read, for the cache key
         self._lowered: dict[str, Lowerer] = {}  # what lowering found (a factory's closure)
         self.checkpointed: set[str] = set()  # functions whose reverse sweep re-runs them
+        self.custom: dict[str, tuple[str, ...]] = {}  # functions with user rules: ir.Function
 
     # ------------------------------------------------------------------ public
     def build(self, fn) -> ir.Program:
         entry = self.function_name(fn, {})
         self.build_pending()
+        for name, rules in self.custom.items():
+            self.functions[name] = ir.replace(self.functions[name], custom=rules)
         return resolve_aliases(ir.Program(entry, dict(self.functions), dict(self.globals)))
 
     def build_pending(self) -> None:
@@ -185,6 +189,8 @@ class ProgramBuilder:
             return self.user_call(low, node, func.fn, args, kwargs, checkpoint=True)
         if isinstance(func, LocalFunction) and func.checkpoint:
             return self.user_call(low, node, func, args, kwargs, checkpoint=True)
+        if isinstance(func, (custom_vjp, custom_jvp)):
+            return self.custom_call(low, node, func, args, kwargs)
         folded = _fold(func, args, kwargs)
         if folded is not None:
             return folded
@@ -204,6 +210,9 @@ class ProgramBuilder:
             if isinstance(func, np.ufunc) or rule.kind == registry.ELEMENTWISE:
                 atoms = _literals_as_arrays(low, node, atoms)
             katoms = tuple((k, conv(low, node, v)) for k, v in kwargs)
+            if "user" in rule.tags:  # ``s2sad.defrule``: the package its name starts at
+                root = rule.name.split(".")[0]
+                self.globals.setdefault(root, sys.modules.get(root))
             out = dict(katoms).get("out")
             if out is None or out == ir.Const(None):
                 return ir.Call(rule.name, tuple(atoms), tuple(k for k in katoms if k[0] != "out"))
@@ -344,6 +353,25 @@ class ProgramBuilder:
         inline = not checkpoint and (_readable(target) or _readable(low.src.obj))
         return ir.UserCall(name, tuple(positional + extra_args), (), inline)
 
+
+    def custom_call(self, low: Lowerer, node, func, args, kwargs) -> ir.UserCall:
+        """A call of a function with user rules (``s2sad.custom_vjp``/``custom_jvp``): the
+        function and its rules become functions of the program; the transforms read the
+        rules (``transforms/custom_rules.py``)."""
+        rules = (func.fwd, func.bwd) if func.kind == "vjp" else (func.jvp,)
+        if any(r is None for r in rules):
+            define = "defvjp(fwd, bwd)" if func.kind == "vjp" else "defjvp(rule)"
+            raise low.error(node, f"{_label(func.fn)} is a custom_{func.kind} function "
+                                  f"whose rule was never given: call "
+                                  f"{func.fn.__name__}.{define} before differentiating")
+        for r in (func.fn,) + rules:
+            if not (_is_user_function(r) or transformed_entry(r) is not None):
+                raise low.error(node, f"custom_{func.kind}: {getattr(r, '__name__', r)} must "
+                                      f"be a Python function s2sad can read (for a compiled "
+                                      f"function, use s2sad.defrule)")
+        call = self.user_call(low, node, func.fn, args, kwargs)
+        self.custom[call.func] = (func.kind,) + tuple(self.function_name(r, {}) for r in rules)
+        return call
 
     def spread(self, low: Lowerer, node, func, args, kwargs):
         """``f(*xs, **d)`` on runtime values, by ``f``'s signature: the positional parameters
