@@ -1,5 +1,6 @@
 """Rules of NumPy's matrix decompositions and the FFT family: cholesky, qr, eigh, eigvalsh,
-svd, pinv, matrix_power; fft/ifft/rfft/irfft, fft2/ifft2, fftn/ifftn.
+svd, pinv, matrix_power; fft/ifft/rfft/irfft, fft2/ifft2, fftn/ifftn; the SVD part of the
+spectral matrix norms (``np.linalg.norm`` with ord 2, -2, 'nuc'; its rule is in ``numpy.py``).
 
 Same conventions as ``rules/numpy.py``; runtime helpers live in ``runtime/linalg.py``, their
 rules at the bottom of this file. Matrices are the last two axes (leading axes stack them).
@@ -472,6 +473,94 @@ class irfft_vjp:
 
 
 nondiff(_rt.fft_length, name="_rt.fft_length")
+
+
+# Spectral matrix norms (``np.linalg.norm`` with ord 2, -2, 'nuc'; ``rules/numpy.py``): W is
+# the norm's gradient, dW its Hessian, self-adjoint (⟨dW[a], b⟩ = ⟨a, dW[b]⟩); R sums over
+# the matrix axes, E broadcasts back (``_rt.sum_vjp``). Each helper is ``base`` plus its
+# part, ``base`` alone for entrywise norms (then the ``zeros_like`` bases below are the
+# zero derivatives).
+
+
+@defrule(_rt.spectral_jvp, name="_rt.spectral_jvp", diff="base v x")
+class spectral_jvp:
+    # out = base + R(W(x) ∘ v):  d/dx = R(dW[ẋ] ∘ v) = R(ẋ ∘ dW[v]);  x̄ = E(ḡ) ∘ dW[v]
+    def signature(base, v, x, ord, axis, keepdims): ...
+
+    def jvp_base(t):
+        return t
+
+    def vjp_base(g):
+        return g
+
+    def jvp_v(t, base, x, ord, axis, keepdims):
+        return _rt.spectral_jvp(_rt.zeros_like(base), t, x, ord, axis, keepdims)
+
+    def vjp_v(g, v, x, ord, axis, keepdims):
+        return _rt.spectral_vjp(_rt.zeros_like(v), g, x, ord, axis, keepdims)
+
+    def jvp_x(t, base, v, x, ord, axis, keepdims):
+        return np.sum(_rt.spectral_hvp(_rt.zeros_like(x), v, x, ord, axis) * t, axis=axis,
+                      keepdims=keepdims)
+
+    def vjp_x(g, v, x, ord, axis, keepdims):
+        return _rt.sum_vjp(g, x, axis, keepdims) * _rt.spectral_hvp(_rt.zeros_like(x), v, x,
+                                                                    ord, axis)
+
+
+@defrule(_rt.spectral_vjp, name="_rt.spectral_vjp", diff="base w x")
+class spectral_vjp:
+    # out = base + E(w) ∘ W(x):  d/dx = E(w) ∘ dW[ẋ] = dW[E(w) ∘ ẋ];  x̄ = dW[E(w) ∘ ḡ];
+    # w̄ = R(W ∘ ḡ)
+    def signature(base, w, x, ord, axis, keepdims): ...
+
+    def jvp_base(t):
+        return t
+
+    def vjp_base(g):
+        return g
+
+    def jvp_w(t, base, x, ord, axis, keepdims):
+        return _rt.spectral_vjp(_rt.zeros_like(base), t, x, ord, axis, keepdims)
+
+    def vjp_w(g, w, x, ord, axis, keepdims):
+        return _rt.spectral_jvp(_rt.zeros_like(w), g, x, ord, axis, keepdims)
+
+    def jvp_x(t, base, w, x, ord, axis, keepdims):
+        return _rt.spectral_hvp(_rt.zeros_like(base), _rt.sum_vjp(w, x, axis, keepdims) * t, x,
+                                ord, axis)
+
+    def vjp_x(g, w, x, ord, axis, keepdims):
+        return _rt.spectral_hvp(_rt.zeros_like(x), _rt.sum_vjp(w, x, axis, keepdims) * g, x,
+                                ord, axis)
+
+
+@defrule(_rt.spectral_hvp, name="_rt.spectral_hvp", diff="base v x")
+class spectral_hvp:
+    # out = base + dW(x)[v]: self-adjoint in v; its derivative in x (a third derivative of
+    # the norm) is refused at run time by ``spectral_hvp_dx`` (zero for entrywise norms)
+    def signature(base, v, x, ord, axis): ...
+
+    def jvp_base(t):
+        return t
+
+    def vjp_base(g):
+        return g
+
+    def jvp_v(t, base, x, ord, axis):
+        return _rt.spectral_hvp(_rt.zeros_like(base), t, x, ord, axis)
+
+    def vjp_v(g, v, x, ord, axis):
+        return _rt.spectral_hvp(_rt.zeros_like(v), g, x, ord, axis)
+
+    def jvp_x(t, base, x, ord, axis):
+        return _rt.spectral_hvp_dx(base, x, ord, axis)
+
+    def vjp_x(g, x, ord, axis):
+        return _rt.spectral_hvp_dx(x, x, ord, axis)
+
+
+nondiff(_rt.spectral_hvp_dx, name="_rt.spectral_hvp_dx")
 
 
 # --------------------------------------------------------------------------- batching

@@ -434,19 +434,24 @@ class norm:
     # A norm of 0 (x = 0 for p > 0) has no derivative; we take the zero subgradient (JAX gives
     # NaN): the denominator is read as 1 there, where the numerator is 0, so a zero cotangent
     # stays zero (``norm(v) * 0.0``, or a norm in the branch ``np.where`` does not take).
+    # Matrix ord 2, -2, 'nuc' are functions of the singular values, not of the entries: their
+    # entrywise part is 0 (``norm_mask``) and ``_rt.spectral_jvp``/``spectral_vjp`` add
+    # ⟨U diag(c) Vᵀ, dA⟩ (``runtime/linalg.py``); for the other ords those return their base.
     def signature(x, ord=None, axis=None, keepdims=False): ...
 
     def jvp_x(t, x, out, ord, axis, keepdims):
         q = _rt.norm_q(_rt.real_only(x, x, "np.linalg.norm"), ord, axis)
         num = _rt.norm_mask(x, out, ord, axis, keepdims) * _rt.signed_power(x, q, 0, True)
         den = _rt.signed_power(np.where(out == 0, 1.0, out), q, 0, False)
-        return np.sum(num * t, axis=axis, keepdims=keepdims) / den
+        return _rt.spectral_jvp(np.sum(num * t, axis=axis, keepdims=keepdims) / den, t, x, ord,
+                                axis, keepdims)
 
     def vjp_x(g, x, out, ord, axis, keepdims):
         q = _rt.norm_q(_rt.real_only(x, x, "np.linalg.norm"), ord, axis)
         num = _rt.norm_mask(x, out, ord, axis, keepdims) * _rt.signed_power(x, q, 0, True)
         den = _rt.signed_power(np.where(out == 0, 1.0, out), q, 0, False)
-        return _rt.sum_vjp(g / den, x, axis, keepdims) * num
+        return _rt.spectral_vjp(_rt.sum_vjp(g / den, x, axis, keepdims) * num, g, x, ord, axis,
+                                keepdims)
 
 
 # --------------------------------------------------------------------------- linear algebra

@@ -210,10 +210,11 @@ def norm_q(x, ord, axis):
     if _matrix_axes(x, ord, axis) is not None:
         if ord in (None, "fro"):
             return 1.0
-        if ord in (1, -1, xp.inf, -xp.inf):
+        if ord in (1, -1, xp.inf, -xp.inf, 2, -2, "nuc"):  # spectral ones: see norm_mask
             return 0.0
         raise NotImplementedError(f"the derivative of the matrix norm ord={ord!r} is not "
-                                  f"supported (supported: None, 'fro', 1, -1, inf, -inf)")
+                                  f"supported (supported: None, 'fro', 1, -1, inf, -inf, 2, "
+                                  f"-2, 'nuc')")
     if ord is None or ord == 2:
         return 1.0
     if ord in (0, xp.inf, -xp.inf):
@@ -238,6 +239,8 @@ def norm_mask(x, value, ord, axis, keepdims):
     if rc is None:  # vector +-inf
         return extremum_vjp(xp.ones(xp.shape(value), _float_dtype(x)), xp.abs(x), value, axis,
                             keepdims)
+    if ord in (2, -2, "nuc"):  # functions of the singular values: no entrywise part
+        return 0.0  # (runtime/linalg.py spectral_jvp/spectral_vjp give their derivative)
     if ord not in (1, -1, xp.inf, -xp.inf):
         norm_q(x, ord, axis)  # raises the clear error
     row, col = rc

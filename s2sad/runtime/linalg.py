@@ -26,6 +26,8 @@ __all__ = [
     "block_upper", "block_corner", "block_trace",
     # FFT
     "fft_length", "fit_like", "irfft_vjp",
+    # spectral matrix norms (np.linalg.norm with ord 2, -2, 'nuc')
+    "spectral_jvp", "spectral_vjp", "spectral_hvp", "spectral_hvp_dx",
 ]
 
 
@@ -262,3 +264,116 @@ def irfft_vjp(g, a, n, axis, norm):
         w[-1] = 1.0
     w = xp.reshape(w, (-1,) + (1,) * (x.ndim - 1 - axis % x.ndim))
     return fit_like(xp.conj(w * x), a, axis)
+
+
+# --------------------------------------------------------------------------- spectral norms
+#
+# np.linalg.norm of matrices with ord 2, -2 and 'nuc' is a function of the singular values s
+# (max, min, sum): d‖A‖ = Σ c_k u_kᵀ dA v_k = ⟨W, dA⟩ with W = U diag(c) Vᵀ, c the weight of
+# each singular value in the norm (one-hot on the largest or smallest, split evenly among
+# ties as ``max`` splits; all ones for 'nuc'). The entrywise norms (every other ord) have no
+# spectral part: each helper then returns its ``base`` argument untouched, so the norm rule
+# adds the spectral part at the cost of one call. dW is the Hessian of the norm, a
+# self-adjoint map: ⟨dW[a], b⟩ = ⟨a, dW[b]⟩, which the rules of these helpers use.
+
+_SPECTRAL = (2, -2, "nuc")
+
+
+def _spectral_axes(x, ord, axis):
+    """The (row, column) axes of a spectral matrix norm, or None for any other norm."""
+    if ord not in _SPECTRAL:
+        return None
+    ndim = xp.ndim(x)
+    if isinstance(axis, (tuple, list)) and len(axis) == 2:
+        return axis[0] % ndim, axis[1] % ndim
+    if axis is None and ndim == 2:
+        return 0, 1
+    return None
+
+
+def _stacked(x, rc):
+    """``x`` with the norm's row and column axes last (a stack of matrices)."""
+    return xp.moveaxis(xp.asarray(x), rc, (-2, -1))
+
+
+def _weights(s, ord):
+    """``c``: the weight of each singular value in the norm."""
+    if ord == "nuc":
+        return xp.ones_like(s)
+    pick = xp.max(s, axis=-1, keepdims=True) if ord == 2 else xp.min(s, axis=-1, keepdims=True)
+    hit = (s == pick).astype(s.dtype)
+    return hit / xp.sum(hit, axis=-1, keepdims=True)
+
+
+def _spectral_weights(x, ord, rc):
+    """``W = U diag(c) Vᵀ`` (d‖x‖/dx), shaped like ``x``."""
+    u, s, vt = xp.linalg.svd(_stacked(x, rc), full_matrices=False)
+    return xp.moveaxis((u * xp.expand_dims(_weights(s, ord), -2)) @ vt, (-2, -1), rc)
+
+
+def spectral_jvp(base, v, x, ord, axis, keepdims):
+    """``base`` plus the tangent of the spectral norm ``np.linalg.norm(x, ord, axis,
+    keepdims)`` in the direction ``v``: ``Σ W ∘ v`` over the matrix axes (``base`` alone for
+    entrywise norms). Linear in ``(base, v)``."""
+    rc = _spectral_axes(x, ord, axis)
+    if rc is None:
+        return base
+    return base + xp.sum(_spectral_weights(x, ord, rc) * v, axis=rc, keepdims=keepdims)
+
+
+def spectral_vjp(base, w, x, ord, axis, keepdims):
+    """``base`` plus the cotangent of ``x`` from the cotangent ``w`` of the spectral norm:
+    ``w W`` (``base`` alone for entrywise norms). Linear in ``(base, w)``."""
+    rc = _spectral_axes(x, ord, axis)
+    if rc is None:
+        return base
+    w = xp.asarray(w)
+    if not keepdims:
+        w = xp.expand_dims(w, tuple(sorted(rc)))
+    return base + w * _spectral_weights(x, ord, rc)
+
+
+def spectral_hvp(base, v, x, ord, axis):
+    """``base`` plus ``dW[v]``, the norm's Hessian applied to ``v`` (``base`` alone for
+    entrywise norms). Linear in ``(base, v)``; distinct nonzero singular values (ties of the
+    singular values the norm weighs equally are fine: 'nuc' anywhere of full rank).
+
+    With A = U S Vᵀ (reduced), P = Uᵀ v V and c constant near A (SVD tangents as in
+    ``rules/linalg.py``'s svd rule), dW = dU C Vᵀ + U C dVᵀ is
+    ``U K Vᵀ + (I - UUᵀ) v V C S⁻¹ Vᵀ + U C S⁻¹ Uᵀ v (I - VVᵀ)`` where, off the diagonal,
+    ``K_ij = a_ij P_ij + b_ij P_ji``, ``a_ij = (s_j c_j - s_i c_i) / (s_j² - s_i²)``,
+    ``b_ij = (s_i c_j - s_j c_i) / (s_j² - s_i²)``: for ``c_i = c_j = γ`` these are
+    ``±γ / (s_i + s_j)``, finite at ties (and they give K_ii = 0).
+    """
+    rc = _spectral_axes(x, ord, axis)
+    if rc is None:
+        return base
+    u, s, vt = xp.linalg.svd(_stacked(x, rc), full_matrices=False)
+    c = _weights(s, ord)
+    vv = _stacked(v, rc)
+    ut, vm = _mT(u), _mT(vt)
+    p = ut @ vv @ vm
+    si, sj = xp.expand_dims(s, -1), xp.expand_dims(s, -2)
+    ci, cj = xp.expand_dims(c, -1), xp.expand_dims(c, -2)
+    same = ci == cj
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        gap = xp.where(same, 1.0, sj * sj - si * si)
+        a = xp.where(same, cj / (si + sj), (sj * cj - si * ci) / gap)
+        b = xp.where(same, -cj / (si + sj), (si * cj - sj * ci) / gap)
+        cs = xp.where(c == 0, 0.0, c / s)
+    vv_v = vv @ vm  # v V
+    ut_v = ut @ vv  # Uᵀ v
+    dw = (u @ (a * p + b * _mT(p)) @ vt
+          + ((vv_v - u @ (ut @ vv_v)) * xp.expand_dims(cs, -2)) @ vt
+          + u @ (xp.expand_dims(cs, -1) * (ut_v - (ut_v @ vm) @ vt)))
+    return base + xp.moveaxis(dw, (-2, -1), rc)
+
+
+def spectral_hvp_dx(base, x, ord, axis):
+    """The derivative of ``spectral_hvp`` in ``x`` (a third derivative of the norm): zero for
+    the entrywise norms, where ``spectral_hvp`` does not read ``x``; not supported for the
+    spectral ones (a clear error, never a silent zero)."""
+    if _spectral_axes(x, ord, axis) is None:
+        return xp.zeros_like(base)
+    raise NotImplementedError(f"third derivatives of np.linalg.norm(..., ord={ord!r}) of a "
+                              f"matrix are not supported")

@@ -23,6 +23,18 @@ def cplx(*shape):
     return gen(*shape) + 1j * gen(*shape)
 
 
+def _spectral_norm_cases():
+    """Matrix norms of the singular values (ord 2, -2, 'nuc'), with distinct ones."""
+    stack = distinct(3, 4, (2,))
+    return [((distinct(3, 4),), {"ord": 2}), ((distinct(3, 4),), {"ord": -2}),
+            ((distinct(4, 3),), {"ord": "nuc"}), ((distinct(3, 3),), {"ord": 2, "keepdims": True}),
+            ((stack,), {"ord": -2, "axis": (2, 1)}),
+            ((np.moveaxis(stack, 0, 1),), {"ord": "nuc", "axis": (0, 2), "keepdims": True})]
+
+
+# appended to the entrywise cases of np.linalg.norm in ``rule_cases``
+NORM_CASES = _spectral_norm_cases()
+
 UNARY: dict = {}
 BINARY: dict = {}
 CASES: dict = {
@@ -71,6 +83,17 @@ CASES: dict = {
     "_rt.block_trace": [((gen(4, 4),), {}), ((gen(2, 6, 6),), {})],
     "_rt.fit_like": [((gen(3, 5), gen(3, 4), 1), {}), ((gen(3, 2), gen(3, 4), -1), {}),
                      ((cplx(4, 2), gen(3, 3), (0, 1)), {}), ((gen(2, 3), gen(2, 3), None), {})],
+    "_rt.spectral_jvp": [((gen(), gen(3, 4), distinct(3, 4), 2, None, False), {}),
+                         ((gen(2, 1, 1), gen(2, 3, 4), distinct(3, 4, (2,)), "nuc", (1, 2), True),
+                          {}),
+                         ((gen(3), gen(3, 4), gen(3, 4), None, 1, False), {})],
+    "_rt.spectral_vjp": [((gen(3, 4), gen(), distinct(3, 4), -2, None, False), {}),
+                         ((gen(2, 3, 4), gen(2), distinct(3, 4, (2,)), "nuc", (2, 1), False), {}),
+                         ((gen(5), gen(), gen(5), 2, None, False), {})],
+    "_rt.spectral_hvp": [((gen(3, 4), gen(3, 4), distinct(3, 4), 2, None), {}),
+                         ((gen(4, 3), gen(4, 3), distinct(4, 3), -2, None), {}),
+                         ((gen(2, 3, 4), gen(2, 3, 4), distinct(3, 4, (2,)), "nuc", (1, 2)), {}),
+                         ((gen(5), gen(5), gen(5), 1, None), {})],
     "_rt.irfft_vjp": [((gen(6), cplx(4), None, -1, None), {}),
                       ((gen(7), cplx(4), 7, -1, "ortho"), {}),
                       ((gen(6, 6), cplx(5, 6), 6, 0, "forward"), {})],

@@ -344,7 +344,7 @@ NOT_DTYPE_PRESERVING = {"_rt.astype"}
 
 # Families kept in files of their own (they import the makers above, so this comes last).
 from cases_arrays import BINARY as _B1, CASES as _C1, UNARY as _U1  # noqa: E402
-from cases_linalg import BINARY as _B2, CASES as _C2, UNARY as _U2  # noqa: E402
+from cases_linalg import BINARY as _B2, CASES as _C2, NORM_CASES, UNARY as _U2  # noqa: E402
 from cases_scipy import BINARY as _B3, CASES as _C3, UNARY as _U3  # noqa: E402
 from cases_containers import BINARY as _B5, CASES as _C5, UNARY as _U5  # noqa: E402
 
@@ -353,6 +353,7 @@ for _u, _b, _c in ((_U1, _B1, _C1), (_U2, _B2, _C2), (_U3, _B3, _C3), (_U5, _B5,
     UNARY.update(_u)
     BINARY.update(_b)
     CASES.update(_c)
+CASES["np.linalg.norm"] = CASES["np.linalg.norm"] + NORM_CASES  # ord 2, -2, "nuc"
 
 # Complex cases: rules that became general leave UNARY; cases of names already in CASES
 # (np.real's real case) come after their own.

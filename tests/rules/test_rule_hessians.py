@@ -15,6 +15,13 @@ def norms(x):
             + np.sum(np.linalg.norm(np.reshape(x, (2, 3)), axis=1) ** 3))
 
 
+def spectral_norms(x):
+    """ord 2, -2 and 'nuc' of matrices: functions of the singular values (distinct here)."""
+    a = np.reshape(x, (2, 3))
+    return (np.linalg.norm(a, 2) ** 2 + np.linalg.norm(a, "nuc") * np.linalg.norm(a.T, -2)
+            + np.sum(np.linalg.norm(np.stack([a, 2.0 * a + 1.0]), ord="nuc", axis=(1, 2))))
+
+
 def einsums(x):
     a = np.reshape(x, (2, 3))
     return (np.sum(np.tanh(np.einsum("ij,kj->ik", a, a))) + np.einsum("ij,kj,kl->", a, a, a)
@@ -79,6 +86,7 @@ X9 = np.array([0.9, -0.4, 1.3, 0.2, -1.1, 0.6, 0.3, -0.8, 0.5])
     (norms, (X6,), 0), (einsums, (X6,), 0), (einsum_diagonal, (X9,), 0), (products, (X6,), 0),
     (clipped, (X6, 0.25), 0), (clipped, (X6, 0.25), 1), (scalars, (1.3, 0.7), 0),
     (scalars, (1.3, 0.7), 1), (linalg, (X9,), 0), (joins, (X6,), 0),
+    (spectral_norms, (X6,), 0),
 ], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
 def test_hessian_matches_differences_of_the_gradient(f, args, argnum):
     h = s2sad.hessian(f, argnums=argnum)(*args)

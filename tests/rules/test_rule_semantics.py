@@ -59,11 +59,16 @@ def test_inf_norm_splits_ties_and_l1_uses_the_sign():
     np.testing.assert_allclose(vjp("np.linalg.norm", "x", 1.0, x, 0), [0, 0, 0])
 
 
-def test_matrix_norms_without_a_rule_say_so():
-    with pytest.raises(NotImplementedError, match="matrix norm ord=2"):
-        vjp("np.linalg.norm", "x", 1.0, np.eye(3), 2)
-    with pytest.raises(NotImplementedError, match="'nuc'"):
-        vjp("np.linalg.norm", "x", 1.0, np.eye(3), "nuc")
+def test_spectral_norms_split_tied_singular_values_evenly():
+    """At I every singular value is 1: ‖·‖₂ and ‖·‖₋₂ weigh the three ties by 1/3 each (as
+    max/min split ties), the nuclear norm takes U Vᵀ = I; entrywise norms are unchanged."""
+    eye = np.eye(3)
+    np.testing.assert_allclose(vjp("np.linalg.norm", "x", 1.0, eye, 2), eye / 3, atol=1e-12)
+    np.testing.assert_allclose(vjp("np.linalg.norm", "x", 3.0, eye, -2), eye, atol=1e-12)
+    np.testing.assert_allclose(vjp("np.linalg.norm", "x", 1.0, eye, "nuc"), eye, atol=1e-12)
+    np.testing.assert_allclose(vjp("np.linalg.norm", "x", 1.0, 2.0 * eye, "fro"),
+                               eye / np.sqrt(3), atol=1e-12)
+
 
 
 # --------------------------------------------------------------------------- kinks, conventions
