@@ -2,7 +2,7 @@
 differences, the names generated code prints and the modules it imports, errors.
 
 Model functions in the style users write them: a Gaussian-process marginal likelihood
-(Cholesky, triangular solves), an HMM forward pass (logsumexp), a logistic loss (expit),
+(Cholesky, triangular solves, cho_factor/cho_solve), an HMM forward pass (logsumexp), a logistic loss (expit),
 normal and Student-t likelihoods in their location and scale.
 """
 
@@ -50,6 +50,17 @@ def gp_nll_upper(theta, X, y):
     v = scipy.linalg.solve_triangular(U, y, trans="T")
     w = scipy.linalg.cho_solve((U, False), y)
     return 0.25 * (v @ v) + 0.25 * (y @ w) + np.sum(np.log(np.sum(U * np.eye(X.shape[0]), 1)))
+
+
+def gp_nll_cho_factor(theta, X, y):
+    """The same through cho_factor, its result given to cho_solve as is (the factor's other
+    triangle holds K's own entries) or unpacked."""
+    K = _kernel(theta, X)
+    factor = scipy.linalg.cho_factor(K, lower=True)
+    alpha = scipy.linalg.cho_solve(factor, y)
+    c, lower = scipy.linalg.cho_factor(2.0 * K)
+    beta = scipy.linalg.cho_solve((c, lower), y)
+    return 0.5 * (y @ alpha) + np.sum(np.log(np.diag(factor[0]))) + 0.1 * np.sum(beta * c[0])
 
 
 def gp_predict(theta, X, y, Xs):
@@ -128,6 +139,7 @@ DATA = _rng.standard_t(4.0, size=12)
 CASES = {
     "gp_nll": (gp_nll, (THETA, X_GP, Y_GP), 0),
     "gp_nll_upper": (gp_nll_upper, (THETA, X_GP, Y_GP), 0),
+    "gp_nll_cho_factor": (gp_nll_cho_factor, (THETA, X_GP, Y_GP), 0),
     "gp_predict": (gp_predict, (THETA, X_GP, Y_GP, _rng.normal(size=(3, 2))), 0),
     "hmm_loglik": (hmm_loglik, (_rng.normal(size=3), _rng.normal(size=(3, 3)),
                                 _rng.normal(size=(3, 3)), OBS), (0, 1, 2)),
@@ -154,8 +166,8 @@ def test_gradient_matches_central_differences(name):
     assert_tree_allclose(g, numerical_grad(f, args, argnums), rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.parametrize("name", ["gp_nll", "gp_nll_upper", "logistic_loss", "student_t_ll",
-                                  "negative_binomial_ll"])
+@pytest.mark.parametrize("name", ["gp_nll", "gp_nll_upper", "gp_nll_cho_factor",
+                                  "logistic_loss", "student_t_ll", "negative_binomial_ll"])
 def test_hessian_matches_differences_of_the_gradient(name):
     f, args, argnums = CASES[name]
     h = s2sad.hessian(f, argnums=argnums)(*args)

@@ -1,5 +1,5 @@
 """Rules of NumPy's matrix decompositions and the FFT family: cholesky, qr, eigh, eigvalsh,
-svd, pinv, matrix_power; fft/ifft/rfft/irfft, fft2/ifft2, fftn/ifftn; the SVD part of the
+svd, pinv, lstsq, matrix_power; fft/ifft/rfft/irfft, fft2/ifft2, fftn/ifftn; the SVD part of the
 spectral matrix norms (``np.linalg.norm`` with ord 2, -2, 'nuc'; its rule is in ``numpy.py``).
 
 Same conventions as ``rules/numpy.py``; runtime helpers live in ``runtime/linalg.py``, their
@@ -162,6 +162,52 @@ class pinv:
         pt, gt = np.swapaxes(out, -1, -2), np.swapaxes(g, -1, -2)
         return (-(pt @ g @ pt) + (gt - a @ (out @ gt)) @ (out @ pt)
                 + (pt @ out) @ (gt - (gt @ out) @ a))
+
+
+@defrule(np.linalg.lstsq, diff="a b", tags="container")
+class lstsq:
+    # out = (x, residuals, rank, s): x = A⁺ b (least squares, least norm), residuals the
+    # column sums of r² (r = b - A x; only for full column rank with m > n, else empty),
+    # s the singular values of A. Constant rank (A⁺'s derivative as in pinv):
+    #   dx = -A⁺ dA x + A⁺A⁺ᵀ dAᵀ r + (I - A⁺A) dAᵀ A⁺ᵀ x + A⁺ db,
+    #   d residuals = 2 Σᵢ r ∘ (db - dA x) (Aᵀ r = 0 there),  ds = diag(Uᵀ dA V).
+    # Transpose, as columns (X, R, Ḡ = x, r, x̄; w = residuals̄ per column):
+    #   Ā = -A⁺ᵀ Ḡ Xᵀ + R Ḡᵀ A⁺ A⁺ᵀ + A⁺ᵀ X Ḡᵀ (I - A⁺A) - 2 R diag(w) Xᵀ + U diag(s̄) Vᵀ,
+    #   b̄ = A⁺ᵀ x̄ + 2 r w.
+    def signature(a, b, rcond=None): ...
+
+    def jvp_a(t, a, b, rcond, out):
+        x = out[0]
+        p = np.linalg.pinv(a, rcond)
+        pt, tt = np.swapaxes(p, -1, -2), np.swapaxes(t, -1, -2)
+        tx = t @ x
+        w = tt @ (pt @ x)
+        usv = np.linalg.svd(a, full_matrices=False)
+        ds = np.sum(usv[0] * (t @ np.swapaxes(usv[2], -1, -2)), axis=-2)
+        dres = _rt.residuals_of(-2.0 * np.sum((b - a @ x) * tx, axis=0), out[1])
+        return (-(p @ tx) + p @ (pt @ (tt @ (b - a @ x))) + w - p @ (a @ w), dres, 0.0, ds)
+
+    def jvp_b(t, a, b, rcond, out):
+        dres = _rt.residuals_of(2.0 * np.sum((b - a @ out[0]) * t, axis=0), out[1])
+        return (np.linalg.pinv(a, rcond) @ t, dres, 0.0, np.zeros_like(out[3]))
+
+    def vjp_a(g, a, b, rcond, out):
+        p = np.linalg.pinv(a, rcond)
+        pt = np.swapaxes(p, -1, -2)
+        xc = _rt.vector_as_column(out[0], b)
+        xct = np.swapaxes(xc, -1, -2)
+        rc = _rt.vector_as_column(b - a @ out[0], b)
+        gct = np.swapaxes(_rt.vector_as_column(g[0], b), -1, -2)
+        gp = gct @ p
+        usv = np.linalg.svd(a, full_matrices=False)
+        return (-(pt @ np.swapaxes(gct, -1, -2)) @ xct + (rc @ gp) @ pt
+                + (pt @ xc) @ (gct - gp @ a) - 2.0 * (rc * _rt.residuals_vjp(g[1], b[0])) @ xct
+                + usv[0] @ (np.expand_dims(g[3], -1) * usv[2]))
+
+    def vjp_b(g, a, b, rcond, out):
+        p = np.linalg.pinv(a, rcond)
+        return (np.swapaxes(p, -1, -2) @ g[0]
+                + 2.0 * (b - a @ out[0]) * _rt.residuals_vjp(g[1], b[0]))
 
 
 @defrule(np.linalg.matrix_power, diff="a")
@@ -406,6 +452,29 @@ class svd_triple:
 
     def vjp_v(g, a, full_matrices, compute_uv, hermitian):
         return _rt.svd_result(g, a, full_matrices, compute_uv, hermitian)
+
+
+@defrule(_rt.residuals_of, name="_rt.residuals_of", diff="v", tags="linear")
+class residuals_of:
+    # a reshape (or an empty array): its transpose reshapes back
+    def signature(v, res): ...
+
+    def jvp_v(t, res):
+        return _rt.residuals_of(t, res)
+
+    def vjp_v(g, v):
+        return _rt.residuals_vjp(g, v)
+
+
+@defrule(_rt.residuals_vjp, name="_rt.residuals_vjp", diff="g_res", tags="linear")
+class residuals_vjp:
+    def signature(g_res, like): ...
+
+    def jvp_g_res(t, like):
+        return _rt.residuals_vjp(t, like)
+
+    def vjp_g_res(g, g_res):
+        return _rt.residuals_of(g, g_res)
 
 
 @defrule(_rt.block_upper, name="_rt.block_upper", diff="a b", tags="linear")

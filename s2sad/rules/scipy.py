@@ -1,5 +1,6 @@
 """Rules of SciPy functions: ``scipy.special``, ``scipy.stats`` densities, ``scipy.linalg``
-solvers and factorizations. Loaded only where SciPy is installed (``registry``).
+solvers and factorizations (``cho_factor``'s result goes to ``cho_solve`` as is). Loaded only
+where SciPy is installed (``registry``).
 
 Same conventions as ``rules/numpy.py``. Rules are named where the objects live
 (``scipy.special.expit``, ``scipy.stats.norm.logpdf``), which is what generated code
@@ -380,6 +381,32 @@ class cholesky:
         y = np.linalg.solve(lt, 0.5 * (_rt.tri_part(p, True) + _rt.tri_part(p, True, -1)))
         s = np.linalg.solve(lt, np.swapaxes(y, -1, -2))
         return _rt.assumed_matrix_vjp(0.5 * (s + np.swapaxes(s, -1, -2)), "pos", lower)
+
+
+@defrule(linalg.cho_factor, diff="a", tags="container")
+class cho_factor:
+    # out = (c, lower): c holds the factor (L, or U = Lᵀ) in the triangle ``lower`` names and
+    # a's own entries in the other (LAPACK leaves them), so dc = the Cholesky tangent there
+    # (as ``cholesky``: dL = L Φ(L⁻¹ dA L⁻ᵀ), A read from that triangle) plus dA's entries in
+    # the other, strict triangle; the flag has none. Transpose: the Cholesky cotangent of c̄'s
+    # factor triangle plus c̄'s other strict triangle.
+    def signature(a, lower=False, overwrite_a=False, check_finite=True): ...
+
+    def jvp_a(t, lower, out):
+        l = _rt.transpose_if(_rt.tri_part(out[0], lower), not lower)
+        y = np.linalg.solve(l, _rt.assumed_matrix(t, "pos", lower))
+        x = np.linalg.solve(l, np.swapaxes(y, -1, -2))
+        dl = l @ (0.5 * (_rt.tri_part(x, True) + _rt.tri_part(x, True, -1)))
+        return (_rt.transpose_if(dl, not lower) + _rt.tri_part(t, not lower, -1), 0.0)
+
+    def vjp_a(g, lower, out):
+        l = _rt.transpose_if(_rt.tri_part(out[0], lower), not lower)
+        lt = np.swapaxes(l, -1, -2)
+        p = lt @ _rt.transpose_if(_rt.tri_part(g[0], lower), not lower)
+        y = np.linalg.solve(lt, 0.5 * (_rt.tri_part(p, True) + _rt.tri_part(p, True, -1)))
+        s = np.linalg.solve(lt, np.swapaxes(y, -1, -2))
+        return (_rt.assumed_matrix_vjp(0.5 * (s + np.swapaxes(s, -1, -2)), "pos", lower)
+                + _rt.tri_part(g[0], not lower, -1))
 
 
 @defrule(linalg.cho_solve, diff="c_and_lower b")

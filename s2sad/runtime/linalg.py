@@ -19,7 +19,7 @@ __all__ = [
     # spectra
     "inverse_gaps",
     # solves
-    "solve_right", "vector_as_column", "column_as_vector",
+    "solve_right", "vector_as_column", "column_as_vector", "residuals_of", "residuals_vjp",
     # result tuples of qr and svd
     "qr_parts", "svd_result", "svd_triple",
     # matrix_power's Fréchet derivative as a block matrix
@@ -121,6 +121,25 @@ def vector_as_column(x, b):
 def column_as_vector(x, b):
     """The inverse of ``vector_as_column``: drop the trailing unit axis when ``b`` is 1-d."""
     return xp.asarray(x)[..., 0] if xp.ndim(b) == 1 else x
+
+
+def residuals_of(v, res):
+    """``v`` (one value per column of lstsq's ``b``: 0-d for a vector) shaped like lstsq's
+    ``residuals`` result ``res``: ``(k,)``, ``(1,)`` for a vector, or empty when lstsq gives
+    none (rank < n or m <= n). Linear; ``residuals_vjp`` is its transpose."""
+    res = xp.asarray(res)
+    if res.size == 0:
+        return xp.zeros(res.shape, xp.result_type(v, res))
+    return xp.reshape(v, res.shape)
+
+
+def residuals_vjp(g, like):
+    """The transpose of ``residuals_of``: ``g`` (shaped like the residuals) as one value per
+    column, shaped like ``like``; zeros where the residuals are empty."""
+    g, like = xp.asarray(g), xp.asarray(like)
+    if g.size == 0:
+        return xp.zeros(like.shape, xp.result_type(g, like))
+    return xp.reshape(g, like.shape)
 
 
 # --------------------------------------------------------------------------- result tuples

@@ -96,6 +96,8 @@ if scipy is not None:
         "_rt.solve_triangular": _triangular_cases(),
         "scipy.linalg.cholesky": [((spd(3),), {}), ((spd(3),), {"lower": True}),
                                   ((spd(1),), {})],
+        "scipy.linalg.cho_factor": [((spd(3),), {}), ((spd(3),), {"lower": True}),
+                                    ((spd(1),), {"lower": False})],
         "scipy.linalg.cho_solve": [(((_factor(3, True), True), gen(3)), {}),
                                    (((_factor(3, False), False), gen(3, 2)), {})],
         "_rt.tri_part": [((gen(3, 3), True), {}), ((gen(3, 4), False, -1), {}),
