@@ -20,17 +20,17 @@ def cos(x, out):
     return -np.sin(x)
 
 
-@elementwise(np.tan)
+@elementwise(np.tan, tags="singular")
 def tan(x, out):
     return 1.0 + out * out  # d tan = 1 + tan²
 
 
-@elementwise(np.arcsin)
+@elementwise(np.arcsin, tags="singular")
 def arcsin(x, out):
     return 1.0 / np.sqrt(1.0 - x * x)
 
 
-@elementwise(np.arccos)
+@elementwise(np.arccos, tags="singular")
 def arccos(x, out):
     return -1.0 / np.sqrt(1.0 - x * x)
 
@@ -60,12 +60,12 @@ def arcsinh(x, out):
     return 1.0 / np.sqrt(x * x + 1.0)
 
 
-@elementwise(np.arccosh)
+@elementwise(np.arccosh, tags="singular")
 def arccosh(x, out):
     return 1.0 / np.sqrt(x * x - 1.0)
 
 
-@elementwise(np.arctanh)
+@elementwise(np.arctanh, tags="singular")
 def arctanh(x, out):
     return 1.0 / (1.0 - x * x)
 
@@ -85,34 +85,37 @@ def expm1(x, out):
     return out + 1.0
 
 
-@elementwise(np.log)
+@elementwise(np.log, tags="singular")
 def log(x, out):
     return 1.0 / x
 
 
-@elementwise(np.log2)
+@elementwise(np.log2, tags="singular")
 def log2(x, out):
     return 1.4426950408889634 / x  # 1 / ln 2
 
 
-@elementwise(np.log10)
+@elementwise(np.log10, tags="singular")
 def log10(x, out):
     return 0.4342944819032518 / x  # 1 / ln 10
 
 
-@elementwise(np.log1p)
+@elementwise(np.log1p, tags="singular")
 def log1p(x, out):
     return 1.0 / (1.0 + x)
 
 
-@elementwise(np.sqrt)
+@elementwise(np.sqrt, tags="singular")
 def sqrt(x, out):
-    return 0.5 / out
+    # 1 / (2 sqrt x); at x = 0 (no derivative: the slope is +inf) we take the finite
+    # subgradient 0, so sqrt(sum(x**2)) at x = 0 has the zero gradient a norm has
+    return 0.5 / np.where(out == 0, np.inf, out)
 
 
-@elementwise(np.cbrt)
+@elementwise(np.cbrt, tags="singular")
 def cbrt(x, out):
-    return 1.0 / (3.0 * out * out)
+    # 1 / (3 cbrt(x)^2); 0 at x = 0, as for sqrt
+    return 1.0 / (3.0 * np.where(out == 0, np.inf, out * out))
 
 
 @elementwise(np.square)
@@ -120,7 +123,7 @@ def square(x, out):
     return 2.0 * x
 
 
-@elementwise(np.reciprocal)
+@elementwise(np.reciprocal, tags="singular")
 def reciprocal(x, out):
     return -out * out
 
@@ -184,7 +187,7 @@ def degrees(x, out):
 # (rules/operators.py).
 
 
-@elementwise(np.arctan2)
+@elementwise(np.arctan2, tags="singular")
 class arctan2:
     # atan2(y, x): d = (x dy - y dx) / (x² + y²)
     def x1(x1, x2, out):

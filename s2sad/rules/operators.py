@@ -57,7 +57,7 @@ class mul:
         return x
 
 
-@elementwise(operator.truediv, name="truediv")
+@elementwise(operator.truediv, name="truediv", tags="singular")
 class truediv:
     # d(x/y)/dx = 1/y; d(x/y)/dy = -out/y
     def x(x, y, out):
@@ -67,7 +67,7 @@ class truediv:
         return -out / y
 
 
-@elementwise(operator.pow, name="pow")
+@elementwise(operator.pow, name="pow", tags="singular")
 class pow_:
     # d x**y / dx = y x**(y-1);  d x**y / dy = x**y log x
     def x(x, y, out):

@@ -280,6 +280,19 @@ def alias(obj: object, target: object) -> None:
     _KEEP_ALIVE.append(obj)
 
 
+def singular(rule: Rule, param: str, bound: dict) -> bool:
+    """Whether ``rule``'s partial in ``param`` may be infinite or NaN where the primal is
+    finite (tag ``singular``: a pole, a branch point, the edge of a domain), so the
+    transforms multiply (co)tangents by it with ``_rt.ct_mul``. ``x ** y`` in ``x`` is
+    singular only for an exponent below 1: ``x ** 2`` has the partial ``2 * x``."""
+    if "singular" not in rule.tags:
+        return False
+    if rule.name == "pow" and param == "x":
+        y = bound.get("y")
+        return not (isinstance(y, ir.Const) and type(y.value) in (int, float) and y.value >= 1)
+    return True
+
+
 def user_rule(obj: object, signature: inspect.Signature, jvps: dict, vjps: dict,
               batch: str | None, name: str | None) -> Rule:
     """The rule ``s2sad.defrule`` registers (``custom.py``): it replaces any earlier rule of

@@ -45,6 +45,24 @@ class broadcast_like:
 nondiff(_rt.zeros_like, name="_rt.zeros_like")
 nondiff(_rt.stop_gradient, name="_rt.stop_gradient")  # the identity, with a zero derivative
 
+
+@defrule(_rt.ct_mul, name="_rt.ct_mul", diff="v partial")
+class ct_mul:
+    # v * partial, zero where v is: d = dv * partial + v * dpartial, each masked the same way
+    def signature(v, partial): ...
+
+    def jvp_v(t, v, partial):
+        return _rt.ct_mul(t, partial)
+
+    def jvp_partial(t, v, partial):
+        return _rt.ct_mul(v, t)
+
+    def vjp_v(g, v, partial):
+        return _rt.unbroadcast(_rt.ct_mul(g, partial), v)
+
+    def vjp_partial(g, v, partial):
+        return _rt.unbroadcast(_rt.ct_mul(v, g), partial)
+
 # --------------------------------------------------------------------------- indexing, containers
 
 
@@ -129,7 +147,7 @@ for _f in (_rt.greater_weight, _rt.clip_mask, _rt.clip_lo_mask, _rt.clip_hi_mask
     nondiff(_f, name=f"_rt.{_f.__name__}")
 
 
-@elementwise(_rt.signed_power, name="_rt.signed_power")
+@elementwise(_rt.signed_power, name="_rt.signed_power", tags="singular")
 def signed_power(x, q, k, odd, out):
     # the (k+1)-th derivative of sign(x)|x|^q (or |x|^q): the tower is closed
     return _rt.signed_power(x, q, k + 1, odd)
@@ -601,3 +619,4 @@ class private:
 nondiff(_rt.shares_memory, name="_rt.shares_memory")
 nondiff(_rt.is_array, name="_rt.is_array")
 batching("same_shapes", "_rt.private", "_rt.stop_gradient")
+batching("elementwise", "_rt.ct_mul")

@@ -27,7 +27,7 @@ def expit(x, out):
     return out * (1.0 - out)  # d expit = expit (1 - expit)
 
 
-@elementwise(special.logit)
+@elementwise(special.logit, tags="singular")
 def logit(x, out):
     return 1.0 / (x * (1.0 - x))
 
@@ -42,17 +42,17 @@ def erfc(x, out):
     return -1.1283791670955126 * np.exp(-x * x)
 
 
-@elementwise(special.gammaln)
+@elementwise(special.gammaln, tags="singular")
 def gammaln(x, out):
     return _rt.polygamma(0, x)  # d log|Γ| = ψ
 
 
-@elementwise(special.gamma)
+@elementwise(special.gamma, tags="singular")
 def gamma(x, out):
     return out * _rt.polygamma(0, x)  # d Γ = Γ ψ
 
 
-@elementwise(special.digamma, name="scipy.special.digamma")
+@elementwise(special.digamma, name="scipy.special.digamma", tags="singular")
 def digamma(x, out):
     return _rt.polygamma(1, x)  # d ψ = ψ'
 
@@ -84,7 +84,7 @@ class beta:
         return out * (_rt.polygamma(0, b) - _rt.polygamma(0, a + b))
 
 
-@elementwise(special.xlogy)
+@elementwise(special.xlogy, tags="singular")
 class xlogy:
     # x log y (0 where x = 0)
     def x(x, y, out):
@@ -94,7 +94,7 @@ class xlogy:
         return x / y
 
 
-@elementwise(special.xlog1py)
+@elementwise(special.xlog1py, tags="singular")
 class xlog1py:
     # x log(1 + y)
     def x(x, y, out):

@@ -40,6 +40,19 @@ def broadcast_like(t, out):
     return xp.broadcast_to(t, shape)
 
 
+def ct_mul(v, partial):
+    """``v * partial`` for a tangent or cotangent ``v`` and a partial derivative that may be
+    infinite or NaN (``1 / x`` at 0, ``log`` of the arm ``np.where`` did not take): where
+    ``v`` is 0 the product is 0, so a zero (co)tangent never becomes NaN; elsewhere it is
+    the plain product (a gradient that really is NaN stays NaN)."""
+    out = v * partial
+    if type(out) is float:
+        return 0.0 if v == 0 and not (out - out == 0) else out  # out - out: NaN for inf/NaN
+    if xp.isfinite(out).all():
+        return out
+    return xp.where(xp.asarray(v) == 0, xp.zeros((), dtype=xp.result_type(out)), out)
+
+
 def stop_gradient(x):
     """``x`` itself; every transform gives it a zero derivative (``s2sad.stop_gradient``)."""
     return x

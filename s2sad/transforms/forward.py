@@ -155,7 +155,11 @@ class ForwardFunction:
             if rule.kind == registry.ELEMENTWISE:
                 partial = self.inline(rule.partials[p], bound, out, line)
                 prod = self.names.temp()
-                out.append(ir.Assign(prod, ir.Call("mul", (tp, partial)), line))
+                # a singular partial (inf at a pole, NaN off the domain) meets a zero
+                # (co)tangent there (a branch np.where did not take): ct_mul keeps it 0
+                mul = "_rt.ct_mul" if registry.singular(rule, p, bound) and not (
+                    isinstance(partial, ir.Const)) else "mul"  # a literal partial is finite
+                out.append(ir.Assign(prod, ir.Call(mul, (tp, partial)), line))
                 terms.append(ir.Name(prod))
             else:
                 terms.append(self.inline(rule.jvps[p], {**bound, "t": tp}, out, line))

@@ -309,7 +309,11 @@ class ReverseFunction:
             if rule.kind == registry.ELEMENTWISE:
                 partial = self.inline(rule.partials[p], bound, out, line)
                 prod = self.names.temp()
-                out.append(ir.Assign(prod, ir.Call("mul", (g, partial)), line))
+                # a singular partial (inf at a pole, NaN off the domain) meets a zero
+                # (co)tangent there (a branch np.where did not take): ct_mul keeps it 0
+                mul = "_rt.ct_mul" if registry.singular(rule, p, bound) and not (
+                    isinstance(partial, ir.Const)) else "mul"  # a literal partial is finite
+                out.append(ir.Assign(prod, ir.Call(mul, (g, partial)), line))
                 c = self.names.temp()
                 out.append(ir.Assign(c, ir.Call("_rt.unbroadcast", (ir.Name(prod), a)), line))
                 give(a, ir.Name(c))

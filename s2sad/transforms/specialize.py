@@ -32,7 +32,7 @@ from ..codegen.naming import Names
 from ..rules import registry
 from .tape import drop_unread_entries
 
-_ARITHMETIC = {"add", "sub", "mul", "truediv", "floordiv", "mod", "pow"}
+_ARITHMETIC = {"add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "_rt.ct_mul"}
 _COMPARISONS = {"lt", "le", "gt", "ge", "eq", "ne"}
 _FULL_REDUCTIONS = {"np.sum", "np.mean", "np.prod", "np.max", "np.min", "np.amax", "np.amin",
                     "np.dot", "np.vdot", "np.linalg.norm"}
@@ -267,7 +267,7 @@ def _arithmetic(func: str, args: list) -> Kind | None:
             return BOOL
         if func == "truediv":
             return FLOAT
-        if func == "_rt.tree_add" or func in ("add", "sub", "mul", "neg", "pos"):
+        if func in ("_rt.tree_add", "_rt.ct_mul", "add", "sub", "mul", "neg", "pos"):
             if any(k.python == "float" for k in args):
                 return FLOAT
             return INT if all(k.python in ("int", "bool") for k in args) else Kind("num")

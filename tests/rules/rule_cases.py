@@ -318,6 +318,7 @@ CASES: dict[str, list[tuple[tuple, dict]]] = {
     "_rt.set_at": [((gen(5), np.s_[1:3], gen(2)), {}), ((gen(3, 4), 1, np.float64(0.5)), {})],
     "_rt.with_item": [((gen(5), np.s_[1:3], gen(2)), {}), ((gen(3, 4), 1, gen(4)), {})],
     "_rt.private": [((gen(5),), {}), ((gen(2, 3),), {})],
+    "_rt.ct_mul": [((gen(3), gen(3)), {}), ((gen(2, 3), gen(3)), {})],
     # pytree helpers of structured loops (rules in rules/loops.py)
     "_rt.leaf_at": [((gen(4, 3), 1), {}), (((gen(3, 2), {"u": gen(3)}), 2), {}),
                     ((gen(5, 2), slice(1, 4)), {})],
