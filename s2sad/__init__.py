@@ -9,7 +9,7 @@ __version__ = "0.1.0"
 from .errors import DifferentiationError, UnsupportedSyntaxError  # noqa: E402
 from .api import (  # noqa: E402
     differentiate, grad, value_and_grad, grad_and_value, vjp, jvp, jacfwd, jacrev, hessian,
-    hvp, source,
+    hvp, source, vmap, PerLaneWarning,
 )
 from .loops import checkpoint, fori_loop, scan, while_loop  # noqa: E402
 from .custom import custom_jvp, custom_vjp, defrule, stop_gradient  # noqa: E402
@@ -18,5 +18,5 @@ __all__ = [
     "DifferentiationError", "UnsupportedSyntaxError", "differentiate", "grad",
     "value_and_grad", "grad_and_value", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp",
     "source", "scan", "fori_loop", "while_loop", "checkpoint", "custom_vjp", "custom_jvp",
-    "defrule", "stop_gradient",
+    "defrule", "stop_gradient", "vmap", "PerLaneWarning",
 ]

@@ -656,6 +656,146 @@ for _f in (jacfwd, jacrev, hessian):
     _f.__s2sad_builder__ = True
 
 
+# --------------------------------------------------------------------------- vmap
+
+
+class PerLaneWarning(UserWarning):
+    """``vmap`` runs a primitive that has no batching rule once per lane (a Python loop over
+    the batch): right, but slow. Issued once per primitive and line, when the code is made."""
+
+
+def vmap(fn, in_axes=0, out_axes=0, *, jit=None) -> Transformed:
+    """``fn`` mapped over an axis of its arguments, as generated batched code (JAX semantics).
+
+    ``in_axes``: an int, None (broadcast) or a tuple with one entry per positional argument,
+    each an int, None or a pytree matching the argument; negative axes count from the end.
+    ``out_axes``: an int or a tree per output. Python ``if``/``while``/``for`` on batched
+    values run batched: both arms computed on masked inputs and selected per example, loops
+    run until every example is done (``transforms/batching_control.py``).
+    """
+    jit = _check_jit(jit)
+    in_axes = _checked_in_axes(in_axes)
+    out_enc = _encoded_axes(out_axes, "out_axes")
+    spec = Spec("vmap", (_generic_plan(fn, in_axes), out_enc))
+
+    def post(self, args, kwargs):
+        if kwargs:
+            raise TypeError(f"vmap: pass the arguments of {self.__name__} positionally "
+                            f"(in_axes maps positional arguments; got {sorted(kwargs)})")
+        plan = _call_plan(in_axes, args)
+        entries = self.__dict__.setdefault("_plans", {})
+        entry = entries.get(plan)
+        if entry is None:
+            entry = entries[plan] = _vmap_entry(self, dataclasses.replace(
+                spec, argnums=(plan, out_enc)), jit)
+        return entry(*args)
+
+    return Transformed(fn, spec, post, jit=jit)
+
+
+def _vmap_entry(self: Transformed, spec: Spec, jit):
+    """The generated entry for one plan; one ``PerLaneWarning`` per primitive it runs
+    once per lane (listed in the entry's docstring, so a cached module warns too)."""
+    import warnings
+
+    gen = _generated(self._fn, spec)
+    marker = "Per lane (no batching rule): "
+    for line in gen.source.splitlines():
+        if marker in line:
+            warnings.warn(PerLaneWarning(
+                f"vmap of {getattr(self._fn, '__qualname__', self._fn)}: "
+                f"{line.split(marker, 1)[1].strip()} has no batching rule and runs once per "
+                f"lane (a Python loop over the batch)"), stacklevel=4)
+    return gen.entry if jit is None else _jitted(self._fn, spec)
+
+
+def _checked_in_axes(in_axes):
+    """``in_axes`` as an int, None or a tuple (a list is read as a tuple, as JAX does)."""
+    if isinstance(in_axes, list):
+        in_axes = tuple(in_axes)
+    if isinstance(in_axes, tuple):
+        for i, a in enumerate(in_axes):
+            _encoded_axes(a, f"in_axes[{i}]")
+        return in_axes
+    if in_axes is None or (isinstance(in_axes, int) and not isinstance(in_axes, bool)):
+        return in_axes
+    raise TypeError(f"vmap: in_axes must be an int, None or a tuple with one entry per "
+                    f"positional argument, got {in_axes!r}")
+
+
+def _encoded_axes(axes, what: str):
+    """An axes tree in the hashable form the generated code reads (``_rt.encode_axes``)."""
+    from . import runtime as _rt
+
+    try:
+        return _rt.encode_axes(axes)
+    except TypeError:
+        raise TypeError(f"vmap: {what} must be an int, None or a pytree of those, got "
+                        f"{axes!r}") from None
+
+
+def _generic_plan(fn, in_axes) -> tuple:
+    """The plan read from ``in_axes`` alone (``.source``, and vmap inside another
+    transform): an int applies to every positional parameter."""
+    if isinstance(in_axes, tuple):
+        return tuple(_encoded_axes(a, "in_axes") for a in in_axes)
+    try:
+        params = [p for p in inspect.signature(fn).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = [None]
+    return (in_axes,) * len(params)
+
+
+def _call_plan(in_axes, args: tuple) -> tuple:
+    """One encoded axes tree per argument, expanded to the argument's structure (an int
+    given for a container applies to each of its leaves)."""
+    if isinstance(in_axes, tuple):
+        if len(in_axes) != len(args):
+            raise ValueError(f"vmap: in_axes has {len(in_axes)} entries but the function was "
+                             f"called with {len(args)} positional arguments; give one entry "
+                             f"per argument (None for those not mapped)")
+        entries = in_axes
+    else:
+        entries = (in_axes,) * len(args)
+    return tuple(_encoded_axes(_expanded(a, x, f"in_axes[{i}]"), "in_axes")
+                 for i, (a, x) in enumerate(zip(entries, args)))
+
+
+def _expanded(axes, arg, path: str):
+    """``axes`` (a prefix of ``arg``'s structure) as a full tree of ``arg``; ValueError
+    when the structures differ."""
+    if not isinstance(arg, (tuple, list, dict)):
+        if isinstance(axes, (tuple, list, dict)):
+            raise ValueError(f"vmap: {path} is {_structure(axes)} but the argument is "
+                             f"{_structure(arg)}")
+        return axes
+    if axes is None:
+        return None
+    if isinstance(axes, int):
+        return _rebuilt(arg, {k: _expanded(axes, v, f"{path}[{k!r}]")
+                              for k, v in _items(arg)})
+    if isinstance(arg, dict) != isinstance(axes, dict) or len(axes) != len(arg) or (
+            isinstance(arg, dict) and axes.keys() != arg.keys()):
+        raise ValueError(f"vmap: {path} is {_structure(axes)} but the argument is "
+                         f"{_structure(arg)}")
+    return _rebuilt(arg, {k: _expanded(axes[k], v, f"{path}[{k!r}]") for k, v in _items(arg)})
+
+
+def _items(tree):
+    return tree.items() if isinstance(tree, dict) else enumerate(tree)
+
+
+def _rebuilt(like, items: dict):
+    if isinstance(like, dict):
+        return {k: items[k] for k in like}
+    return type(like)(items[i] for i in range(len(like))) if not hasattr(like, "_fields") \
+        else tuple(items[i] for i in range(len(like)))
+
+
+vmap.__s2sad_builder__ = True  # s2sad.vmap(g)(x) inside a differentiated function
+
+
 # --------------------------------------------------------------------------- inside a body
 
 

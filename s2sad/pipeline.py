@@ -206,12 +206,12 @@ def kinds(signature: tuple) -> tuple:
 
 def _emitters() -> dict:
     """Each transform's emitter: its entry function and the functions it calls, as IR."""
-    from .transforms import forward, gradient, jacobians
+    from .transforms import batching_entry, forward, gradient, jacobians
 
     return {"grad": gradient.emit_gradient, "value_and_grad": gradient.emit_gradient,
             "grad_and_value": gradient.emit_gradient, "vjp": gradient.emit_vjp,
             "jvp": forward.emit_jvp, "jacfwd": jacobians.emit_jacfwd,
-            "jacrev": jacobians.emit_jacrev}
+            "jacrev": jacobians.emit_jacrev, "vmap": batching_entry.emit_vmap}
 
 
 def _with_primal_callees(program: ir.Program, functions: list[ir.Function]) -> list[ir.Function]:

@@ -175,3 +175,6 @@ class add_at_end:
 batching("same_shapes", "_rt.tree_add", "_rt.astype")
 batching("twin", "_rt.set_at", "_rt.with_item", params=("a", "v"), helper="_rt.vset_at")
 batching("first_twin", "_rt.zero_at", helper="_rt.vzero_at")
+batching("first_twin", "_rt.seed", helper="_rt.vseed")
+batching("elementwise", "_rt.in_range")
+batching("any_twin", "_rt.range_len", helper="_rt.vtrip_count")

@@ -217,3 +217,7 @@ batching("elementwise", "add", "sub", "neg", "pos", "eq", "ne", "lt", "le", "gt"
          "floordiv", "bitand", "bitor", "xor", "invert")
 batching(None, "max", "min")  # builtin max/min compare whole values: one call per lane
 batching("matmul", "matmul")
+# Python's ``and``/``or``/``not`` on conditions (flags of break/return): lane by lane
+batching("elementwise", "and_", helper="np.logical_and")
+batching("elementwise", "or_", helper="np.logical_or")
+batching("elementwise", "not_", helper="np.logical_not")

@@ -263,30 +263,56 @@ def vmatmul(a, b, a_batched, b_batched):
     return vmap_call("matmul", (a_batched, b_batched), a, b)
 
 
-def vmatmul_vjp_x(g, x, y):
-    """``matmul_vjp_x`` (cotangent of ``x`` in ``x @ y``) for batched ``g``."""
-    rx, ry = xp.ndim(x), xp.ndim(y)
-    if rx in (1, 2) and ry == 2:
-        return g @ xp.swapaxes(y, -1, -2)
-    if rx == 2 and ry == 1:
-        return g[..., None] * y
-    if rx == 1 and ry == 1:
-        return g[:, None] * y
-    return vmap_call("_rt.matmul_vjp_x", (True, False, False), g, x, y)
+def _lanes_of(k, *pairs):
+    """The batch size: axis 0 of the first batched value among ``(value, batched)`` pairs."""
+    for v, b in pairs:
+        if b:
+            return xp.shape(v)[0]
+    return k
 
 
-def vmatmul_vjp_y(g, x, y):
-    """``matmul_vjp_y`` (cotangent of ``y`` in ``x @ y``) for batched ``g``."""
-    rx, ry = xp.ndim(x), xp.ndim(y)
-    if rx == 2 and ry == 2:
-        return xp.swapaxes(x, -1, -2) @ g
-    if rx == 1 and ry == 2:
-        return x[None, :, None] * g[:, None, :]
-    if rx == 2 and ry == 1:
-        return g @ x
-    if rx == 1 and ry == 1:
-        return g[:, None] * x
-    return vmap_call("_rt.matmul_vjp_y", (True, False, False), g, x, y)
+def _batched_result(out, k, batched: bool):
+    """``out`` with a batch axis: computed batched, or the same in every lane (broadcast)."""
+    return out if batched else xp.broadcast_to(out, (k,) + xp.shape(out))
+
+
+# The cotangents of ``x @ y`` for lanes of one or two dimensions, by (lane rank of x, of y);
+# every operand may be batched or not (``gb``: whether ``g`` is), NumPy broadcasting the rest
+_MATMUL_VJP_X = {
+    (1, 1): lambda g, x, y, gb: (g[:, None] if gb else g) * y,   # g y
+    (2, 1): lambda g, x, y, gb: g[..., :, None] * y[..., None, :],  # outer(g, y)
+    (1, 2): lambda g, x, y, gb: (y @ g[..., None])[..., 0],   # y g
+    (2, 2): lambda g, x, y, gb: g @ xp.swapaxes(y, -1, -2),   # g yᵀ
+}
+_MATMUL_VJP_Y = {
+    (1, 1): lambda g, x, y, gb: (g[:, None] if gb else g) * x,   # g x
+    (1, 2): lambda g, x, y, gb: x[..., :, None] * g[..., None, :],  # outer(x, g)
+    (2, 1): lambda g, x, y, gb: (xp.swapaxes(x, -1, -2) @ g[..., None])[..., 0],  # xᵀ g
+    (2, 2): lambda g, x, y, gb: xp.swapaxes(x, -1, -2) @ g,   # xᵀ g
+}
+
+
+def _matmul_vjp(table, name, g, x, y, flags, batched_by):
+    """A cotangent of ``x @ y`` lane by lane from ``table``; ``batched_by``: the operands
+    that make it differ across lanes (else it is broadcast to every lane)."""
+    g_b, x_b, y_b = flags
+    formula = _MATMUL_VJP_X if table == "x" else _MATMUL_VJP_Y
+    rule = formula.get((xp.ndim(x) - x_b, xp.ndim(y) - y_b))
+    if rule is None:
+        return vmap_call(name, flags, g, x, y)
+    k = _lanes_of(None, (g, g_b), (x, x_b), (y, y_b))
+    return _batched_result(rule(g, x, y, g_b), k, batched_by)
+
+
+def vmatmul_vjp_x(g, x, y, g_b=True, x_b=False, y_b=False):
+    """``matmul_vjp_x`` (cotangent of ``x`` in ``x @ y``) lane by lane, for operands of one
+    or two dimensions per lane (batched as ``g_b``, ``x_b``, ``y_b`` say)."""
+    return _matmul_vjp("x", "_rt.matmul_vjp_x", g, x, y, (g_b, x_b, y_b), g_b or y_b)
+
+
+def vmatmul_vjp_y(g, x, y, g_b=True, x_b=False, y_b=False):
+    """``matmul_vjp_y`` (cotangent of ``y`` in ``x @ y``) lane by lane (see ``vmatmul_vjp_x``)."""
+    return _matmul_vjp("y", "_rt.matmul_vjp_y", g, x, y, (g_b, x_b, y_b), g_b or x_b)
 
 
 def vunbroadcast(g, x, g_batched, x_batched):
@@ -315,15 +341,19 @@ def vbroadcast_like(t, out, t_batched, out_batched):
     return xp.broadcast_to(t, t.shape[:1] + shape)
 
 
-def vgetitem_vjp(g, x, index):
-    """``getitem_vjp(g, x, index)`` for batched ``g`` and an unbatched array ``x``."""
+def vgetitem_vjp(g, x, index, g_b=True, x_b=False):
+    """``getitem_vjp(g, x, index)`` lane by lane, for an array ``x``: zeros shaped like a
+    lane of ``x`` with each lane's ``g`` added at ``index``."""
     from .helpers import _float_dtype
 
     if isinstance(x, (dict, tuple, list)):
         raise Unbatchable("the cotangent of a container item")
     x = xp.asarray(x)
-    out = xp.zeros((xp.shape(g)[0],) + x.shape, dtype=_float_dtype(x, g))
+    k = _lanes_of(None, (g, g_b), (x, x_b))
+    out = xp.zeros((k,) + x.shape[x_b:], dtype=_float_dtype(x, g))
     bindex = batch_index(index)
+    if not g_b:
+        g = xp.broadcast_to(g, (k,) + xp.shape(g))
     if type(index) is slice or type(index) is int:  # basic: no repeated elements
         out[bindex] = g
     else:
@@ -331,24 +361,34 @@ def vgetitem_vjp(g, x, index):
     return out
 
 
-def vsum_vjp(g, a, axis=None, keepdims=False):
-    """``sum_vjp`` for batched ``g`` and unbatched ``a``: ``g`` broadcast back over ``a``."""
+def vsum_vjp(g, a, axis=None, keepdims=False, g_b=True, a_b=False):
+    """``sum_vjp`` lane by lane: each lane's ``g`` broadcast back over a lane of ``a``."""
     from .helpers import _axes
 
-    shape = xp.shape(a)
+    shape = xp.shape(a)[a_b:]
+    k = _lanes_of(None, (g, g_b), (a, a_b))
+    if not g_b:
+        g = xp.broadcast_to(g, (k,) + xp.shape(g))
     if not keepdims and shape and (axis is not None or xp.ndim(g) - 1 < len(shape)):
         g = xp.expand_dims(g, tuple(ax + 1 for ax in _axes(axis, len(shape))))
     return xp.broadcast_to(g, xp.shape(g)[:1] + shape)
 
 
-def vmean_vjp(g, a, axis=None, keepdims=False):
-    from .helpers import count
+def vmean_vjp(g, a, axis=None, keepdims=False, g_b=True, a_b=False):
+    from .helpers import _axes
 
-    return vsum_vjp(g, a, axis, keepdims) / count(a, axis)
+    shape, n = xp.shape(a)[a_b:], 1
+    for ax in _axes(axis, len(shape)):
+        n *= shape[ax]
+    return vsum_vjp(g, a, axis, keepdims, g_b, a_b) / n
 
 
-def vreshape_like(g, x):
-    return xp.reshape(g, (xp.shape(g)[0],) + xp.shape(x))
+def vreshape_like(g, x, g_b=True, x_b=False):
+    """``reshape_like`` lane by lane: ``g`` reshaped to a lane of ``x``."""
+    k = _lanes_of(None, (g, g_b), (x, x_b))
+    if not g_b:
+        g = xp.broadcast_to(g, (k,) + xp.shape(g))
+    return xp.reshape(g, (k,) + xp.shape(x)[x_b:])
 
 
 def vset_at(a, index, v, a_batched, v_batched):
@@ -405,3 +445,9 @@ def jacobian_from_batched_rows(cotangents, out, x):
     m = int(xp.prod(out_shape, dtype=int))
     rows = xp.broadcast_to(cotangents, (m,) + in_shape)
     return xp.reshape(rows, out_shape + in_shape)
+
+
+from .batching_vmap import *  # noqa: E402,F401,F403  (vmap's boundary and control flow)
+from .batching_vmap import __all__ as _VMAP_ALL  # noqa: E402
+
+__all__ += _VMAP_ALL

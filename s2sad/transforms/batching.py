@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from .. import ir
 from .batching_calls import CallBatching
-from .batching_control import ControlBatching
+from .batching_control import ControlBatching, list_names
 from .batching_status import (ALL, ListOf, NotBatchable, Restart, capped, full, join,
                               join_items, printable)
 from .common import ProgramTransform
@@ -42,6 +42,7 @@ class BatchFunction(CallBatching, ControlBatching):
         self.prog, self.fn, self.statuses = prog, fn, statuses
         self.declared = declared  # the result is widened at least to this (recursion)
         self.lists: dict[str, object] = {}  # list name (and aliases) -> status of its items
+        self.line = 0  # the user's line of the statement being batched (for messages)
 
     def transform(self, name: str) -> tuple[ir.Function, object]:
         for _ in range(20):
@@ -56,6 +57,7 @@ class BatchFunction(CallBatching, ControlBatching):
                            | self.prog.reserved)
         self.k = self.names.exact("_k")
         self.status: dict[str, object] = dict(zip(self.fn.params, self.statuses))
+        self.tapes = list_names(self.fn)
         self.result: object = False
         # a list parameter that receives batched items: its earlier items are widened too
         body = [self.promote(p) for p, st in self.status.items()
@@ -104,6 +106,7 @@ class BatchFunction(CallBatching, ControlBatching):
     def run(self, body) -> list[ir.Stmt]:
         out: list[ir.Stmt] = []
         for s in body:
+            self.line = getattr(s, "line", 0) or self.line
             if isinstance(s, ir.Assign):
                 out += self.assign(s)
             elif isinstance(s, ir.SetItem):
@@ -112,11 +115,7 @@ class BatchFunction(CallBatching, ControlBatching):
                 out += self.effect(s)
             elif isinstance(s, ir.If):
                 out += self.branch(s)
-            elif isinstance(s, ir.For):
-                if any(self.st(a) for a in (s.start, s.stop, s.step)):
-                    raise NotBatchable("a loop's range depends on a batched value")
-                out += self.loop(s)
-            elif isinstance(s, ir.While):
+            elif isinstance(s, (ir.For, ir.While)):
                 out += self.loop(s)
             elif isinstance(s, ir.Return):
                 value, st = s.value, self.st(s.value)
@@ -255,6 +254,19 @@ class BatchProgram(ProgramTransform):
         super().__init__(program, reserved)
         self._done: dict[tuple, tuple[str, object]] = {}
         self._used: set[tuple] = set()  # keys looked up while being batched (recursion)
+        self.per_lane: list[str] = []  # primitives run once per lane, with where they are
+
+    def where(self, fn: ir.Function, line: int) -> str:
+        """``file.py:12: the line``, or the function's name where no line is known."""
+        if not line:
+            return f"in {fn.name}"
+        text = self.source_line(fn, line)
+        return f"{fn.filename}:{line}" + (f": {text}" if text else "")
+
+    def note_per_lane(self, fn: ir.Function, func: str, line: int) -> None:
+        note = f"{func} at {self.where(fn, line)}"
+        if note not in self.per_lane:
+            self.per_lane.append(note)
 
     def batched(self, callee: str, statuses: tuple) -> tuple[str, object]:
         """The batched function for this pattern of argument statuses, and its result status.

@@ -101,7 +101,9 @@ class CallBatching:
         return ir.Call(v.func, (seq, self.shift(axis, out, line))), True
 
     def fallback(self, v: ir.Call, statuses, container: bool = False) -> ir.Call:
-        """Any primitive, right by construction: one call per lane (``_rt.vmap_call``)."""
+        """Any primitive, right by construction: one call per lane (``_rt.vmap_call``),
+        noted in ``per_lane`` (vmap warns once about each)."""
+        self.prog.note_per_lane(self.fn, v.func, self.line)
         kwargs = v.kwargs + ((("container", ir.Const(True)),) if container else ())
         return ir.Call("_rt.vmap_call", (ir.Const(v.func), ir.Const(tuple(
             printable(st) for st in statuses))) + v.args, kwargs)
@@ -112,14 +114,18 @@ class CallBatching:
         b = rule.batching if rule is not None else None
         kind = b.kind if b is not None else None
         first_only = batched[0] and not any(batched[1:])
-        if kind == "elementwise":
+        if kind == "elementwise":  # a helper, if any, is the lane-by-lane form (``not``)
+            v = ir.replace(v, func=b.helper or v.func)
             return self.elementwise(v, batched, out, line), True
+        if kind == "any_twin":  # the helper broadcasts lane by lane whatever is batched
+            return ir.Call(b.helper, v.args, v.kwargs), True
         if kind == "matmul" and not v.kwargs:
             return ir.Call("_rt.vmatmul", v.args + tuple(ir.Const(x) for x in batched)), True
-        if kind == "twin":  # the helper also takes the batched flag of each array parameter
-            bound = rule.bind(v.args, dict(v.kwargs))
+        if kind == "twin":  # the helper takes every parameter, then the batched flag of each
+            bound = rule.bind(v.args, dict(v.kwargs))  # array parameter ``b.params`` names
+            args = tuple(self.as_atom(bound[p]) for p in rule.signature.parameters)
             flags = [self.st(self.as_atom(bound[p])) is True for p in b.params]
-            return ir.Call(b.helper, v.args + tuple(ir.Const(x) for x in flags), v.kwargs), True
+            return ir.Call(b.helper, args + tuple(ir.Const(x) for x in flags)), True
         if first_only and kind == "first_twin":
             return ir.Call(b.helper, v.args, v.kwargs), True
         if first_only and kind == "leading":
@@ -144,6 +150,9 @@ class CallBatching:
             return ir.Call("np.reshape", (v.args[0], new)), True
         if v.func == "dict":
             raise NotBatchable("a dict of batched values")
+        if rule is None:  # a library function s2sad knows nothing of: no lane can be run
+            raise NotBatchable(f"{v.func} has no rule in s2sad, so it cannot run on a batch of "
+                               f"lanes ({self.prog.where(self.fn, self.line)})")
         if rule is not None and "container" in rule.tags:
             return self.fallback(v, batched, container=True), ListOf(True)
         return self.fallback(v, batched), True
