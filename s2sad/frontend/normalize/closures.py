@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import ast
 import inspect
+import sys
+import types
+import uuid
 from dataclasses import dataclass, replace
 
 import libcst as cst
@@ -41,6 +44,29 @@ class LocalFunction:
 
     def rebound(self, env: tuple[ir.Atom, ...]) -> "LocalFunction":
         return replace(self, env=env)
+
+    def __repr__(self) -> str:  # in messages: the user's function, never this class
+        line, _ = self.fence.where(self.node)
+        kind = "lambda" if isinstance(self.node, cst.Lambda) else f"function {self.name}"
+        return f"<{kind} at {self.src.filename}:{line}>"
+
+    @property
+    def label(self) -> str:
+        """How messages name it: ``h`` (a nested def) or ``the lambda at file.py:12``."""
+        if isinstance(self.node, cst.Lambda):
+            return f"the lambda at {self.src.filename}:{self.fence.where(self.node)[0]}"
+        return self.name
+
+    def cache_key(self) -> list[str]:
+        """What the code of a transform of this function (built as an entry of its own,
+        ``s2sad.jvp(h, ...)`` in a body) depends on besides what lowering reads and records
+        itself (callees' sources, inlined constants): its text where it stands, and the
+        compile-time values it reads from the scope that defined it (one lambda in two
+        specializations of its function, ``act=np.tanh`` and ``act=np.sin``, is two)."""
+        line, col = self.fence.where(self.node)
+        text = cst.Module([]).code_for_node(self.node)
+        return [f"local {self.src.filename}:{line}:{col}\n{text}"] + [
+            f"static {name}={_described(self.statics[name])}" for name in sorted(self.statics)]
 
     def definition(self, lifted: bool = True) -> cst.FunctionDef:
         """The ``def`` to lower: a lambda is ``def name(params): return body``.
@@ -78,6 +104,32 @@ class LocalFunction:
         return params.with_changes(posonly_params=bare(params.posonly_params),
                                    params=bare(params.params),
                                    kwonly_params=bare(params.kwonly_params))
+
+
+_PROCESS = uuid.uuid4().hex  # objects known by identity: keys of this process only
+_IDENTIFIED: dict[int, object] = {}  # ... kept alive, so an id is never reused
+
+
+def _described(value) -> str:
+    """A static value in a cache key: a nested function by its own key, a module or a
+    library or module-level object by its dotted name (the same object in every process), a
+    literal by its repr; anything else by identity, in this process only."""
+    if isinstance(value, LocalFunction):
+        return "(" + "; ".join(value.cache_key()) + ")"
+    if isinstance(value, types.ModuleType):
+        return f"module {value.__name__}"
+    if value is None or isinstance(value, (bool, int, float, complex, str)):
+        return repr(value)
+    module, qual = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+    qual = qual or getattr(value, "__name__", None)
+    if isinstance(module, str) and isinstance(qual, str) and "<" not in qual:
+        found = sys.modules.get(module)
+        for part in qual.split("."):
+            found = getattr(found, part, None)
+        if found is value:
+            return f"{module}.{qual}"
+    _IDENTIFIED.setdefault(id(value), value)
+    return f"object {type(value).__qualname__} {_PROCESS}:{id(value)}"
 
 
 def free_names(node: cst.FunctionDef | cst.Lambda) -> list[str]:

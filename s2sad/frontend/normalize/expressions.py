@@ -145,6 +145,11 @@ class ExpressionLowering:
         if isinstance(value, type):  # ``type(x) is np.ndarray``: compared, never differentiated
             return ir.Name(self.b.qualified_path(value) or self.b.global_name(
                 value.__name__, value))
+        if isinstance(value, LocalFunction):
+            raise self.error(node, f"the nested function `{_code(node)}` can be called, passed "
+                                   f"to your own functions or returned by a function it is "
+                                   f"defined in, not used as a value (in a container, an "
+                                   f"expression or a test) in differentiated code")
         raise self.error(node, f"{type(value).__name__} `{_code(node)}` cannot be used as a "
                                f"value in differentiated code")
 

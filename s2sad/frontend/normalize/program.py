@@ -29,6 +29,7 @@ from ..parse import MISSING, parse_def, read_function, read_lambda
 from .aliases import resolve_aliases
 from .expressions import Spread, StaticValue
 from .closures import LocalFunction, local_signature
+from .inline_transforms import LocalTransform
 from ...custom import custom_jvp, custom_vjp
 from ...loops import Checkpointed
 from .lists import lists_as_values, reads_as_values
@@ -83,8 +84,16 @@ class ProgramBuilder:
 
     # ------------------------------------------------------------------ public
     def build(self, fn) -> ir.Program:
+        if isinstance(fn, LocalFunction):  # a transform of a nested def: its key is its own
+            self.sources.extend(fn.cache_key())
         entry = self.function_name(fn, {})
         self.build_pending()
+        made = self._lowered[entry].returned_function
+        if made is not None:  # ``grad(f)`` of a closure factory: no number to differentiate
+            raise made.fence.error(made.node, f"`{_label(fn)}` returns a function "
+                                              f"({made.label}); a transformed function must "
+                                              f"return numbers, arrays or containers of them: "
+                                              f"transform the function it returns instead")
         for name, rules in self.custom.items():
             self.functions[name] = ir.replace(self.functions[name], custom=rules)
         return resolve_aliases(ir.Program(entry, dict(self.functions), dict(self.globals)))
@@ -306,8 +315,10 @@ class ProgramBuilder:
         value = arg.value
         if isinstance(value, type) and (value in _DTYPE_NAMES or issubclass(value, np.generic)):
             return ir.Const(_DTYPE_NAMES.get(value) or np.dtype(value).name)
-        raise low.error(node, f"a function value `{getattr(value, '__name__', value)}` can only "
-                              f"be passed to another user function")
+        shown = value.label if isinstance(value, LocalFunction) else getattr(value, "__name__",
+                                                                              value)
+        raise low.error(node, f"a function value `{shown}` can only be passed to another user "
+                              f"function")
 
     def parameters(self, low: Lowerer, node, target) -> list[inspect.Parameter]:
         """The parameters of a user function or a local function (with its defaults)."""
@@ -319,12 +330,14 @@ class ProgramBuilder:
         function): arguments bound to parameters; function values specialize the callee.
         A ``checkpoint`` callee is a function of its own, marked for recomputation."""
         target = func if isinstance(func, LocalFunction) else (transformed_entry(func) or func)
-        params = _parameters(low, node, target)
+        # ``s2sad.grad(h)(v)`` of a local h: h's own parameters, then its captures
+        local = func.function if isinstance(func, LocalTransform) else None
+        params = _parameters(low, node, local or target)
         try:
             bound = inspect.Signature(params).bind(*args, **dict(kwargs))
         except TypeError as exc:
             raise low.error(node, f"call does not match the signature of "
-                                  f"{_label(target)}: {exc}") from None
+                                  f"{_label(func if local else target)}: {exc}") from None
         static, positional = {}, []
         for p in params:
             if p.name in bound.arguments:
@@ -341,13 +354,13 @@ class ProgramBuilder:
         extra_params, extra_args = [], []
         for key in sorted(static):  # closures passed in: their captures come as arguments
             value = static[key]
-            if isinstance(value, LocalFunction) and value.env:
+            if isinstance(value, (LocalFunction, LocalTransform)) and value.env:
                 names = tuple(f"{key}_{c}" for c in value.captures)
                 static[key] = value.rebound(tuple(ir.Name(n) for n in names))
                 extra_params += names
                 extra_args += value.env
-        if isinstance(target, LocalFunction):
-            extra_args = list(target.env) + extra_args
+        if isinstance(target, LocalFunction) or local is not None:
+            extra_args = list((local or target).env) + extra_args
         name = self.function_name(target, static, tuple(extra_params), checkpoint)
         # a structured loop (``s2sad/loops.py``) and the body it runs are inlined
         inline = not checkpoint and (_readable(target) or _readable(low.src.obj))
@@ -503,7 +516,9 @@ def _parameters(low: Lowerer, node, target) -> list[inspect.Parameter]:
 
 def _label(target) -> str:
     if isinstance(target, LocalFunction):
-        return target.name
+        return target.label
+    if isinstance(target, LocalTransform):
+        return repr(target)
     fn = target.__func__ if isinstance(target, types.MethodType) else target
     return fn.__qualname__
 
@@ -513,6 +528,8 @@ def _static_key(value):
     the scope that defined them, not where their captures are now)."""
     if isinstance(value, LocalFunction):
         return ("local", id(value.node), id(value.statics))
+    if isinstance(value, LocalTransform):
+        return ("transform", id(value.transformed))
     return id(value)
 
 
