@@ -229,7 +229,9 @@ def _unsupported_value(value) -> str | None:
         return None if dtype.kind in "biufc" else f"a value of dtype {dtype}"
     if type(value) is tuple:
         return next(filter(None, map(_unsupported_value, value)), None)
-    return f"a {type(value).__name__}"
+    kind = type(value)
+    name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__name__}"
+    return f"a {name}"  # ``a dict``; ``a cupy.ndarray``, not a bare ``ndarray``
 
 
 # --------------------------------------------------------------------------- messages

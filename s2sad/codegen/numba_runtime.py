@@ -321,6 +321,38 @@ def _count(a, axis=None):
 # --------------------------------------------------------------------------- elementwise
 
 
+def ct_mul(v, partial):
+    """``runtime.ct_mul``: ``v * partial``, but 0 where ``v`` is 0 and the product is not
+    finite (a zero (co)tangent times an infinite partial stays 0)."""
+
+
+@overload(ct_mul)
+def _ct_mul(v, partial):
+    if isinstance(v, types.Number) and isinstance(partial, types.Number):
+        def numbers(v, partial):
+            out = v * partial
+            return 0.0 if v == 0 and not (out - out == 0) else out  # out - out: NaN for inf
+
+        return numbers
+    if isinstance(v, types.Number) and isinstance(partial, types.Array):
+        return lambda v, partial: np.zeros_like(v * partial) if v == 0 else v * partial
+    if isinstance(v, types.Array) and isinstance(partial, (types.Number, types.Array)):
+        def arrays(v, partial):
+            out = v * partial
+            if np.isfinite(out).all():
+                return out
+            zero = np.broadcast_to(v, out.shape).copy().reshape(-1) == 0
+            flat = out.copy().reshape(-1)
+            for i in range(flat.size):
+                if zero[i]:
+                    flat[i] = 0.0
+            return flat.reshape(out.shape)
+
+        return arrays
+    return None
+
+
+
 def abs_vjp(w, x):
     """``runtime.abs_vjp`` of a real ``x``: ``w * sign(x)``."""
 
