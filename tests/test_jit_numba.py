@@ -291,6 +291,17 @@ def test_transforms_numba_cannot_compile_fall_back_with_the_same_numbers():
     assert hess == s2sad.hessian(f)(a)
     product, _ = _one_fallback(lambda: s2sad.hvp(f, (a,), (1.0,), jit="numba"))
     assert product == s2sad.hvp(f, (a,), (1.0,))
+    (out, pullback), _ = _one_fallback(lambda: s2sad.vjp(f, a, jit="numba"))
+    assert out == f(a) and pullback(1.0) == s2sad.vjp(f, a)[1](1.0)
+
+
+def test_keyword_arguments_compile_the_generic_module():
+    _numba()
+    g = s2sad.grad(loops.rk4, jit="numba")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitFallbackWarning)
+        got = g(2.0, x0=0.5)
+    assert got == pytest.approx(s2sad.grad(loops.rk4)(2.0, x0=0.5), rel=1e-12)
 
 
 W = np.array([1.0, 2.0])
