@@ -180,9 +180,9 @@ def test_values_known_only_at_run_time_to_be_arrays_or_containers():
 LOOP_FORM = {
     ("tuple_and_dict_building", "jacfwd"), ("tuple_and_dict_building", "hessian"),  # dicts
 }
-# batched code generated, but a value met at run time (the cotangent of a tuple item) cannot
-# be widened: the call reruns one pass per basis vector
-RUNTIME_FALLBACK = {("slogdet_fn", "jacrev"), ("tuple_and_dict_building", "jacrev")}
+# batched code generated, but a value met at run time cannot be widened: the call reruns one
+# pass per basis vector (none now: cotangents of tuple items are batched by vgetitem_vjp)
+RUNTIME_FALLBACK: set = set()
 
 
 def _array_cases(corpus):

@@ -8,7 +8,7 @@ its jvp is itself on the tangent, its vjp the helper that moves the cotangent ba
 
 from s2sad import runtime as _rt
 
-from .registry import defrule, nondiff
+from .registry import batching, defrule, nondiff
 
 nondiff(_rt.scan_length, name="_rt.scan_length")
 nondiff(_rt.segment_length, name="_rt.segment_length")
@@ -102,3 +102,15 @@ class split_segments:
 
     def vjp_v(g):
         return _rt.join_segments(g)
+
+
+# --------------------------------------------------------------------------- batching
+# the twins take each argument's batching status (``runtime/batching_loops.py``); the
+# parameter names the status of the result (``transforms/batching_calls.with_statuses``)
+batching("statuses", "_rt.scan_length", params=("none",), helper="_rt.vscan_length")
+batching("statuses", "_rt.leaf_at", params=("same",), helper="_rt.vleaf_at")
+batching("statuses", "_rt.leaf_at_vjp", params=("all",), helper="_rt.vleaf_at_vjp")
+batching("statuses", "_rt.same_carry", params=("join",), helper="_rt.vsame_carry")
+batching("statuses", "_rt.stack_steps", params=("item",), helper="_rt.vstack_steps")
+batching("statuses", "_rt.unstack_steps", params=("list",), helper="_rt.vunstack_steps")
+batching("statuses", "_rt.reverse_steps", params=("same",), helper="_rt.vreverse_steps")

@@ -478,7 +478,7 @@ batching("elementwise", "_rt.greater_weight", "_rt.clip_mask", "_rt.clip_lo_mask
 batching("same_shapes", "_rt.zeros_like")
 batching("twin", "_rt.unbroadcast", params=("v", "like"), helper="_rt.vunbroadcast")
 batching("twin", "_rt.broadcast_like", params=("v", "like"), helper="_rt.vbroadcast_like")
-batching("twin", "_rt.getitem_vjp", params=("v", "x"), helper="_rt.vgetitem_vjp")
+batching("cotangent_twin", "_rt.getitem_vjp", params=("v", "x"), helper="_rt.vgetitem_vjp")
 batching("twin", "_rt.sum_vjp", params=("v", "a"), helper="_rt.vsum_vjp")
 batching("twin", "_rt.mean_vjp", params=("v", "a"), helper="_rt.vmean_vjp")
 batching("twin", "_rt.reshape_like", params=("v", "like"), helper="_rt.vreshape_like")

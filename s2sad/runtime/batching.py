@@ -342,15 +342,22 @@ def vbroadcast_like(t, out, t_batched, out_batched):
 
 
 def vgetitem_vjp(g, x, index, g_b=True, x_b=False):
-    """``getitem_vjp(g, x, index)`` lane by lane, for an array ``x``: zeros shaped like a
-    lane of ``x`` with each lane's ``g`` added at ``index``."""
+    """``getitem_vjp(g, x, index)`` lane by lane: zeros shaped like a lane of ``x`` with
+    each lane's ``g`` added at ``index``. ``g_b``/``x_b`` are batching statuses (a
+    container's may be a tuple of statuses, or "all"); every leaf of the result is batched."""
     from .helpers import _float_dtype
 
+    k = _lanes_of(None, *((v, b) for v, b in ((g, g_b), (x, x_b)) if b is True))
+    if k is None:
+        k = _first_lanes(g, g_b) or _first_lanes(x, x_b)
     if isinstance(x, (dict, tuple, list)):
-        raise Unbatchable("the cotangent of a container item")
+        out = _batched_zeros(x, x_b, k)
+        out[index] = g if g_b not in (False, None) else vbatch(g, k)
+        if isinstance(x, tuple):
+            return type(x)(*out) if hasattr(x, "_fields") else type(x)(out)
+        return out
     x = xp.asarray(x)
-    k = _lanes_of(None, (g, g_b), (x, x_b))
-    out = xp.zeros((k,) + x.shape[x_b:], dtype=_float_dtype(x, g))
+    out = xp.zeros((k,) + x.shape[bool(x_b):], dtype=_float_dtype(x, g))
     bindex = batch_index(index)
     if not g_b:
         g = xp.broadcast_to(g, (k,) + xp.shape(g))
@@ -359,6 +366,38 @@ def vgetitem_vjp(g, x, index, g_b=True, x_b=False):
     else:
         xp.add.at(out, bindex, g)
     return out
+
+
+def _first_lanes(tree, status):
+    """The batch size from the first batched leaf of ``tree`` (status ``status``), or None."""
+    if tree is None or status in (False, None):
+        return None
+    if isinstance(tree, (tuple, list, dict)) and status is not True:
+        keys = list(tree) if isinstance(tree, dict) else range(len(tree))
+        found = [_first_lanes(tree[key], status[i] if isinstance(status, tuple) else status)
+                 for i, key in enumerate(keys)]
+        return next((n for n in found if n is not None), None)
+    return xp.shape(tree)[0]
+
+
+def _batched_zeros(x, status, k):
+    """Zeros shaped like every lane of ``x`` (a mutable list for a container's items)."""
+    from . import zeros_like
+
+    if isinstance(x, dict):
+        return {key: _batched_zeros(v, _item_status(status, key, x), k) for key, v in x.items()}
+    if isinstance(x, (tuple, list)):
+        return [_batched_zeros(v, _item_status(status, i, x), k) for i, v in enumerate(x)]
+    if x is None:
+        return None
+    z = zeros_like(x)
+    return z if status not in (False, None) else vbatch(z, k)
+
+
+def _item_status(status, key, x):
+    if isinstance(status, tuple):
+        return status[list(x).index(key) if isinstance(x, dict) else key]
+    return status
 
 
 def vsum_vjp(g, a, axis=None, keepdims=False, g_b=True, a_b=False):
@@ -449,5 +488,7 @@ def jacobian_from_batched_rows(cotangents, out, x):
 
 from .batching_vmap import *  # noqa: E402,F401,F403  (vmap's boundary and control flow)
 from .batching_vmap import __all__ as _VMAP_ALL  # noqa: E402
+from .batching_loops import *  # noqa: E402,F401,F403  (scan's helpers, lane by lane)
+from .batching_loops import __all__ as _LOOPS_ALL  # noqa: E402
 
-__all__ += _VMAP_ALL
+__all__ += _VMAP_ALL + _LOOPS_ALL

@@ -59,6 +59,10 @@ class CallBatching:
             return ir.Call("list", tuple(args)), ListOf(item)
         rule = registry.find(v.func)
         kind = rule.batching.kind if rule is not None and rule.batching else None
+        if kind == "statuses":  # the helper takes every argument's status too (pytrees)
+            return self.with_statuses(v, rule, rule.batching, out, line)
+        if kind == "cotangent_twin":
+            return self.cotangent_twin(v, rule, rule.batching)
         if kind == "same_shapes":  # leaf by leaf: batched where any operand is
             return v, reduce(join, statuses)
         if kind == "sequence" and all(st is False for st in statuses[1:]):
@@ -70,6 +74,7 @@ class CallBatching:
                 if st == ALL:
                     args[i] = self.temp(ir.Call("_rt.batched_array", (v.args[i],)), out, line,
                                         "_a")
+                    self.status[args[i].id] = True
             v, statuses = ir.replace(v, args=tuple(args)), [st in (True, ALL) for st in statuses]
         if any(st not in (False, True) for st in statuses):
             return self.fallback(v, statuses), True
@@ -156,6 +161,35 @@ class CallBatching:
         if rule is not None and "container" in rule.tags:
             return self.fallback(v, batched, container=True), ListOf(True)
         return self.fallback(v, batched), True
+
+    def cotangent_twin(self, v: ir.Call, rule, b):
+        """A cotangent helper whose primal (``b.params[1]``) may be a container: the helper
+        takes every parameter, then the status of each of ``b.params``; the result is
+        shaped like the primal, every leaf batched (``ALL`` where only the run time knows
+        whether the primal is an array)."""
+        bound = rule.bind(v.args, dict(v.kwargs))
+        args = tuple(self.as_atom(bound[p]) for p in rule.signature.parameters)
+        statuses = [self.st(self.as_atom(bound[p])) for p in b.params]
+        primal = statuses[1]
+        result = True if primal is True else full(primal) if isinstance(primal, tuple) else ALL
+        return ir.Call(b.helper, args + tuple(ir.Const(printable(st)) for st in statuses)), \
+            result
+
+    def with_statuses(self, v: ir.Call, rule, b, out: list, line: int):
+        """``helper(*args, statuses=...)``, the status of each positional argument; its
+        result's status is named by ``b.params[0]``: "same" (the first argument's), "join"
+        (every argument's, joined), "item"
+        (the items of the list it takes), "list" (a list of such items), "all" (every leaf
+        batched), "none" (the same in every lane)."""
+        statuses = [self.st(a) for a in v.args]
+        call = ir.Call(b.helper, v.args, v.kwargs + (
+            ("statuses", ir.Const(tuple(printable(st) for st in statuses))),))
+        first = statuses[0]
+        result = {"same": first, "none": False, "all": True if first is True else ALL,
+                  "join": reduce(join, statuses),
+                  "item": first.item if isinstance(first, ListOf) else first,
+                  "list": ListOf(full(first))}[b.params[0]]
+        return call, result
 
     def default_axes(self, v: ir.Call, b, out: list, line: int) -> ir.Call:
         """``squeeze``/``flip``/``transpose``: None means every axis of a lane (``b.helper``)."""
