@@ -75,6 +75,14 @@ def _leaves(tree, path="") -> list[tuple[str, object]]:
     return [(path, tree)]
 
 
+def _dtype_of(leaf) -> np.dtype:
+    """A leaf's dtype, read without a host copy (a CuPy array has its own ``dtype``)."""
+    if isinstance(leaf, (bool, int, float, complex)):
+        return np.dtype(type(leaf))
+    dtype = getattr(leaf, "dtype", None)
+    return dtype if isinstance(dtype, np.dtype) else np.asarray(leaf).dtype
+
+
 def _check_differentiable(args, nums, what: str) -> None:
     for i in nums:
         if i < len(args):
@@ -84,8 +92,7 @@ def _check_differentiable(args, nums, what: str) -> None:
         if i >= len(args) or i < -len(args):
             raise ValueError(f"{what}: argnums {i} is out of range for {len(args)} arguments")
         for path, leaf in _leaves(args[i]):
-            dtype = np.asarray(leaf).dtype if not isinstance(leaf, (bool, int, float, complex)) \
-                else np.dtype(type(leaf))
+            dtype = _dtype_of(leaf)
             if isinstance(leaf, bool) or dtype.kind not in "fc":
                 raise TypeError(
                     f"{what} requires real- or complex-valued (floating point) inputs, but "
@@ -112,6 +119,10 @@ def match_tree(g, like):
         if isinstance(g, np.ndarray) and g.dtype == like.dtype and g.shape == like.shape:
             return g
         return np.asarray(np.broadcast_to(g, like.shape), dtype=like.dtype)
+    if type(like).__module__.startswith("cupy"):  # the same, on the device
+        from .codegen.backends import match_device_array
+
+        return match_device_array(g, like)
     return g
 
 
@@ -210,7 +221,8 @@ class Transformed:
     def __init__(self, fn, spec: Spec, post, nested_spec: Spec | None = None, jit=None):
         functools.update_wrapper(self, fn, updated=())
         self._fn, self._spec, self._post, self._jit = fn, spec, post, jit
-        self._nested_spec = nested_spec or spec
+        # composition reads the NumPy module whatever the backend (codegen/backends.py)
+        self._nested_spec = dataclasses.replace(nested_spec or spec, backend="numpy")
         self._by_key: dict[tuple, object] = {}  # checked calls: ``_call_key`` -> entry
         self.__name__ = f"{getattr(fn, '__name__', 'f')}_{spec.transform}"
 
@@ -314,11 +326,23 @@ def _jitted(fn, spec: Spec, part: str | None = None):
         part or gen.entry_name)
 
 
-def _reverse_transform(fn, transform: str, argnums, has_aux: bool, jit=None) -> Transformed:
+def _check_backend(backend, jit=None) -> str:
+    """``backend`` if allowed ("numpy" or "cupy"); ``ValueError`` otherwise, and for
+    ``jit="numba"`` with CuPy (numba compiles the NumPy module)."""
+    from .codegen.backends import check
+
+    if check(backend) != "numpy" and jit is not None:
+        raise ValueError(f"jit={jit!r} compiles NumPy code; it does not combine with "
+                         f"backend={backend!r}")
+    return backend
+
+
+def _reverse_transform(fn, transform: str, argnums, has_aux: bool, jit=None,
+                       backend="numpy") -> Transformed:
     jit = _check_jit(jit)
     nums = _argnums_tuple(argnums)
     spec = Spec(transform, tuple(argnums) if isinstance(argnums, list) else argnums,
-                bool(has_aux))
+                bool(has_aux), backend=_check_backend(backend, jit))
     fix = _fix_reverse(spec, nums)
 
     def post(self, args, kwargs):
@@ -355,26 +379,28 @@ def _fix_reverse(spec: Spec, nums):
     return lambda out, args: (fix_g(out[0], args), out[1])  # grad_and_value
 
 
-def grad(fn, argnums=0, has_aux=False, *, jit=None) -> Transformed:
+def grad(fn, argnums=0, has_aux=False, *, jit=None, backend="numpy") -> Transformed:
     """The gradient of a scalar-valued ``fn`` w.r.t. ``argnums`` (or ``(g, aux)``).
-    ``jit="numba"``: run the generated code compiled by numba (every transform takes it)."""
-    return _reverse_transform(fn, "grad", argnums, has_aux, jit)
+    ``jit="numba"``: run the generated code compiled by numba; ``backend="cupy"``: the
+    generated code calls CuPy (every transform takes both)."""
+    return _reverse_transform(fn, "grad", argnums, has_aux, jit, backend)
 
 
-def value_and_grad(fn, argnums=0, has_aux=False, *, jit=None) -> Transformed:
+def value_and_grad(fn, argnums=0, has_aux=False, *, jit=None, backend="numpy") -> Transformed:
     """``(value, g)``, or ``((value, aux), g)`` with ``has_aux`` -- JAX order."""
-    return _reverse_transform(fn, "value_and_grad", argnums, has_aux, jit)
+    return _reverse_transform(fn, "value_and_grad", argnums, has_aux, jit, backend)
 
 
-def grad_and_value(fn, argnums=0, has_aux=False, *, jit=None) -> Transformed:
+def grad_and_value(fn, argnums=0, has_aux=False, *, jit=None, backend="numpy") -> Transformed:
     """``(g, value)``, or ``(g, (value, aux))`` with ``has_aux`` -- torch.func order."""
-    return _reverse_transform(fn, "grad_and_value", argnums, has_aux, jit)
+    return _reverse_transform(fn, "grad_and_value", argnums, has_aux, jit, backend)
 
 
-def vjp(fn, *primals, has_aux=False, jit=None):
+def vjp(fn, *primals, has_aux=False, jit=None, backend="numpy"):
     """``(out, vjp_fn)`` (or ``(out, vjp_fn, aux)``); ``vjp_fn(ct)`` has one entry per primal."""
     jit = _check_jit(jit)
-    spec = Spec("vjp", tuple(range(len(primals))), bool(has_aux))
+    spec = Spec("vjp", tuple(range(len(primals))), bool(has_aux),
+                backend=_check_backend(backend, jit))
     _check_differentiable(primals, range(len(primals)), "vjp")
     gen = _generated(fn, spec)
     fwd, bwd = gen.entry, _vjp_backward(gen)
@@ -399,11 +425,11 @@ def _require_float_output(out, what: str) -> None:
     forward call succeeds and the pullback refuses; containers mixing floats and ints pass."""
     leaves = [leaf for _, leaf in _leaves(out)]
     if not leaves or any(isinstance(v, (float, complex)) and not isinstance(v, bool)
-           or np.asarray(v).dtype.kind in "fc" for v in leaves):
+           or _dtype_of(v).kind in "fc" for v in leaves):
         return
     from . import runtime as _rt
 
-    desc = (_rt._describe_output(leaves[0], np.asarray(leaves[0]).dtype) if len(leaves) == 1
+    desc = (_rt._describe_output(leaves[0], _dtype_of(leaves[0])) if len(leaves) == 1
             else f"a {type(out).__name__} with no floating-point leaves")
     raise TypeError(f"{what} requires a floating-point output, but the function returned "
                     f"{desc}; bools and integers have no derivative")
@@ -430,10 +456,7 @@ class Differentiable:
 
     def __init__(self, fn, argnums=0, has_aux=False, backend="numpy", jit=None):
         self.jit = _check_jit(jit)
-        if backend not in ("numpy", "cupy"):
-            raise ValueError(f"backend must be 'numpy' or 'cupy', got {backend!r}")
-        if backend == "cupy":
-            raise NotImplementedError("the CuPy backend is not available yet")
+        _check_backend(backend, self.jit)
         functools.update_wrapper(self, fn, updated=())
         self._fn, self.argnums, self.has_aux, self.backend = fn, argnums, has_aux, backend
         self._transforms: dict[str, Transformed] = {}
@@ -450,7 +473,8 @@ class Differentiable:
     def _get(self, name: str) -> Transformed:
         if name not in self._transforms:
             factory = _FACTORIES[name]
-            self._transforms[name] = factory(self._fn, self.argnums, self.has_aux, jit=self.jit)
+            self._transforms[name] = factory(self._fn, self.argnums, self.has_aux, jit=self.jit,
+                                             backend=self.backend)
         return self._transforms[name]
 
     def grad(self, *args, **kwargs):
@@ -463,10 +487,11 @@ class Differentiable:
         return self._get("grad_and_value")(*args, **kwargs)
 
     def vjp(self, *primals):
-        return vjp(self._fn, *primals, has_aux=self.has_aux, jit=self.jit)
+        return vjp(self._fn, *primals, has_aux=self.has_aux, jit=self.jit, backend=self.backend)
 
     def jvp(self, primals, tangents):
-        return jvp(self._fn, primals, tangents, has_aux=self.has_aux, jit=self.jit)
+        return jvp(self._fn, primals, tangents, has_aux=self.has_aux, jit=self.jit,
+                   backend=self.backend)
 
     def jacfwd(self, *args, **kwargs):
         return self._get("jacfwd")(*args, **kwargs)
@@ -478,17 +503,19 @@ class Differentiable:
         return self._get("hessian")(*args, **kwargs)
 
     def hvp(self, primals, tangents):
-        return hvp(self._fn, primals, tangents, jit=self.jit)
+        return hvp(self._fn, primals, tangents, jit=self.jit, backend=self.backend)
 
     def source(self, transform: str = "grad") -> str:
         n = len(inspect.signature(self._fn).parameters)
         if transform == "vjp":
-            return _generated(self._fn, Spec("vjp", tuple(range(n)), self.has_aux)).source
+            return _generated(self._fn, Spec("vjp", tuple(range(n)), self.has_aux,
+                                             backend=self.backend)).source
         if transform == "jvp":
-            return _generated(self._fn, Spec("jvp", tuple(range(n)), self.has_aux)).source
+            return _generated(self._fn, Spec("jvp", tuple(range(n)), self.has_aux,
+                                             backend=self.backend)).source
         if transform in ("hessian", "hvp"):
-            return _generated(grad(self._fn, self.argnums), Spec("jvp", tuple(range(n)),
-                                                                 False)).source
+            return _generated(grad(self._fn, self.argnums), Spec("jvp", tuple(range(n)), False,
+                                                                 backend=self.backend)).source
         if transform not in _FACTORIES:
             raise ValueError(f"unknown transform {transform!r}; one of "
                              f"{sorted(_FACTORIES) + ['hessian', 'hvp', 'jvp', 'vjp']}")
@@ -502,7 +529,7 @@ def differentiate(fn=None, *, argnums=0, has_aux=False, backend="numpy", jit=Non
     """Decorator: ``@differentiate`` or ``@differentiate(argnums=(0, 1), has_aux=True)``;
     ``jit="numba"`` compiles the generated code of every transform it offers."""
     if fn is None:
-        _check_jit(jit)  # a wrong value or a missing numba: here, not at the decorated def
+        _check_backend(backend, _check_jit(jit))  # a wrong value: here, not at the decorated def
         return lambda f: Differentiable(f, argnums, has_aux, backend, jit)
     return Differentiable(fn, argnums, has_aux, backend, jit)
 
@@ -530,13 +557,14 @@ def _check_tangents(primals, tangents) -> tuple:
     return tangents
 
 
-def jvp(fn, primals, tangents, has_aux=False, *, jit=None):
+def jvp(fn, primals, tangents, has_aux=False, *, jit=None, backend="numpy"):
     """``(out, tangent_out)`` (or ``(out, tangent_out, aux)``): forward mode."""
     jit = _check_jit(jit)
+    backend = _check_backend(backend, jit)
     tangents = _check_tangents(primals, tangents)
     _check_differentiable(primals, range(len(primals)), "jvp")
     primals, tangents = _with_defaults(fn, tuple(primals), tuple(tangents))
-    spec = Spec("jvp", tuple(range(len(primals))), bool(has_aux))
+    spec = Spec("jvp", tuple(range(len(primals))), bool(has_aux), backend=backend)
     if jit is None:
         entry = _generated(fn, spec).entry
     else:  # the code specialized to the arguments' kinds: what numba compiles best
@@ -569,27 +597,28 @@ def jvp_source(fn, n: int, has_aux=False) -> str:
     return _generated(fn, Spec("jvp", tuple(range(n)), bool(has_aux))).source
 
 
-def jacfwd(fn, argnums=0, has_aux=False, *, jit=None) -> Transformed:
+def jacfwd(fn, argnums=0, has_aux=False, *, jit=None, backend="numpy") -> Transformed:
     """The Jacobian (shape ``out.shape + in.shape``) by forward mode (``(J, aux)`` with
     ``has_aux``): every basis tangent in one batched pass, generated code that composes
     (``jacrev(jacfwd(f))``, ``jacfwd(hessian(f))``)."""
-    return _jacobian(fn, "jacfwd", argnums, has_aux, jit=jit)
+    return _jacobian(fn, "jacfwd", argnums, has_aux, jit=jit, backend=backend)
 
 
-def jacrev(fn, argnums=0, has_aux=False, *, jit=None) -> Transformed:
+def jacrev(fn, argnums=0, has_aux=False, *, jit=None, backend="numpy") -> Transformed:
     """The Jacobian (shape ``out.shape + in.shape``) by reverse mode (``(J, aux)`` with
     ``has_aux``): one forward sweep, every basis cotangent in one batched backward pass."""
-    return _jacobian(fn, "jacrev", argnums, has_aux, jit=jit)
+    return _jacobian(fn, "jacrev", argnums, has_aux, jit=jit, backend=backend)
 
 
 def _jacobian(fn, transform: str, argnums, has_aux: bool, name: str | None = None,
-              like_input: bool = False, jit=None) -> Transformed:
+              like_input: bool = False, jit=None, backend="numpy") -> Transformed:
     """``like_input``: the result takes the dtype of the (single) differentiated input,
     as a Hessian does (the Jacobian of a gradient, which has its argument's dtype)."""
     jit = _check_jit(jit)
     nums = _argnums_tuple(argnums)
     argnums = tuple(argnums) if isinstance(argnums, list) else argnums
-    spec = Spec(transform, argnums, bool(has_aux), vector=True)
+    spec = Spec(transform, argnums, bool(has_aux), vector=True,
+                backend=_check_backend(backend, jit))
     name = name or transform
 
     def post(self, args, kwargs):
@@ -623,20 +652,23 @@ def _like_input(jac, x):
     dtype = getattr(x, "dtype", None)
     if dtype is None or dtype.kind not in "fc" or getattr(jac, "dtype", dtype) == dtype:
         return jac
+    if type(jac).__module__.startswith("cupy"):  # on the device: no host copy
+        return jac.astype(dtype)
     return np.asarray(jac, dtype=dtype)
 
 
-def hessian(fn, argnums=0, *, jit=None) -> Transformed:
-    """Forward over reverse: ``jacfwd(grad(fn))``, shape ``in.shape + in.shape``."""
+def hessian(fn, argnums=0, *, jit=None, backend="numpy") -> Transformed:
+    """Forward over reverse: ``jacfwd(grad(fn))``, shape ``in.shape + in.shape``; with
+    ``backend="cupy"`` the outer module calls CuPy (the inner gradient is read as code)."""
     if not isinstance(argnums, int):
-        return jacfwd(grad(fn, argnums), argnums, jit=jit)
+        return jacfwd(grad(fn, argnums), argnums, jit=jit, backend=backend)
     return _jacobian(grad(fn, argnums), "jacfwd", argnums, False, name="hessian",
-                     like_input=True, jit=jit)
+                     like_input=True, jit=jit, backend=backend)
 
 
-def hvp(fn, primals, tangents, *, jit=None):
+def hvp(fn, primals, tangents, *, jit=None, backend="numpy"):
     """The Hessian-vector product, shaped like ``primals[0]`` (never forms the Hessian)."""
-    return jvp(_grad_of(fn), tuple(primals), tuple(tangents), jit=jit)[1]
+    return jvp(_grad_of(fn), tuple(primals), tuple(tangents), jit=jit, backend=backend)[1]
 
 
 _GRADS: "weakref.WeakKeyDictionary[object, Transformed]" = weakref.WeakKeyDictionary()
@@ -859,5 +891,5 @@ for _f in (jvp, hvp, vjp, Differentiable.jvp, Differentiable.hvp, Differentiable
     _f.__s2sad_inline__ = InlineTransform(_f.__name__)
 
 _FACTORIES.update(jacfwd=jacfwd, jacrev=jacrev,
-                  hessian=lambda fn, argnums=0, has_aux=False, jit=None: hessian(fn, argnums,
-                                                                                jit=jit))
+                  hessian=lambda fn, argnums=0, has_aux=False, jit=None, backend="numpy": hessian(
+                      fn, argnums, jit=jit, backend=backend))

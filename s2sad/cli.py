@@ -1,31 +1,42 @@
-"""The ``s2sad`` command: print or write the generated code of a transform.
+"""The ``s2sad`` command: print or write standalone derivative modules (a build step).
 
-    s2sad show PACKAGE.MODULE:FUNCTION --transform grad [--argnums 0,1]
-    s2sad generate PACKAGE.MODULE:FUNCTION --transform grad [--argnums 0,1]
-        [--backend numpy|cupy] [-o generated/]
+    s2sad show PACKAGE.MODULE:FUNCTION [--transform grad] [--argnums 0,1] [--has-aux]
+        [--backend numpy|cupy]
+    s2sad generate TARGET [TARGET ...] [--transform grad,hessian] [--argnums 0,1]
+        [--has-aux] [--backend numpy|cupy] [-o generated/] [--check]
 
-``generate`` writes ``<module>_<function>_<transform>.py`` (dots become
-underscores; a non-numpy backend adds ``_<backend>``). The module is found
-the way ``python -m`` would find it, with the current folder on ``sys.path``.
+``generate`` writes, for each target and transform, ``<module>_<function>_<transform>.py``
+(dots become underscores; a non-numpy backend adds ``_<backend>``): a standalone module
+that imports the array library and the user's module for its globals, never s2sad
+(``codegen/standalone.py``). One progress line per file. ``--check`` writes nothing: it
+compares each file with what would be written and prints a diff for each stale one.
+``show`` prints the same text. Modules are found the way ``python -m`` finds them, with
+the current folder on ``sys.path``.
 
-User errors (a bad spec, a missing module or function, a function s2sad
-cannot differentiate) print one message on stderr and exit with status 2;
-``--traceback`` shows the full traceback instead. ``python -m s2sad`` is the
-same command.
+Exit status: 0; 1 when ``--check`` finds a stale or missing file; 2 for a user error (a
+bad target, transform or backend, a missing module or function, a function s2sad cannot
+differentiate), reported as one line on stderr without a traceback (``--traceback``
+shows it). ``python -m s2sad`` is the same command.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import inspect
 import os
 import sys
+import time
 from pathlib import Path
 
-TRANSFORMS = ("grad", "value_and_grad", "grad_and_value", "jacfwd", "jacrev", "hessian")
+TRANSFORMS = ("grad", "value_and_grad", "grad_and_value", "vjp", "jvp", "jacfwd", "jacrev",
+              "hessian", "hvp")
 BACKENDS = ("numpy", "cupy")
 USAGE_ERROR = 2
+STALE = 1
 INTERNAL_ERROR = 1
+_ALL_ARGUMENTS = ("vjp", "jvp")  # differentiate every positional argument: no --argnums
 
 
 class CLIError(Exception):
@@ -50,25 +61,50 @@ def _parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"s2sad {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    show = commands.add_parser("show", help="print the generated source")
-    gen = commands.add_parser("generate", help="write the generated module to a folder")
+    show = commands.add_parser("show", help="print the standalone module of one transform")
+    gen = commands.add_parser("generate", help="write standalone modules to a folder")
+    show.add_argument("targets", nargs=1, metavar="MODULE:FUNCTION",
+                      help="e.g. mypkg.losses:rosenbrock (or mod:Class.method)")
+    gen.add_argument("targets", nargs="+", metavar="MODULE:FUNCTION",
+                     help="one or more, e.g. mypkg.losses:rosenbrock mypkg.nets:loss")
     for sub in (show, gen):
-        sub.add_argument("target", metavar="MODULE:FUNCTION",
-                         help="e.g. mypkg.losses:rosenbrock (or mod:Class.method)")
-        sub.add_argument("-t", "--transform", choices=TRANSFORMS, default="grad",
-                         help="which transform to generate (default: grad)")
+        sub.add_argument("-t", "--transform", default="grad", metavar="|".join(TRANSFORMS),
+                         help="the transform (generate: several, comma-separated; "
+                              "default: grad)")
         sub.add_argument("--argnums", type=_argnums, default=None,
                          help="argument index or comma-separated indices (default: 0, "
                               "or the decorator's)")
         sub.add_argument("--has-aux", action="store_true", default=None,
                          help="the function returns (value, aux)")
-        sub.add_argument("--backend", choices=BACKENDS, default="numpy",
-                         help="array library of the generated code (default: numpy)")
+        sub.add_argument("--backend", default="numpy", metavar="numpy|cupy",
+                         help="array library of the generated code (default: numpy); "
+                              "cupy needs no CuPy to generate")
         sub.add_argument("--traceback", action="store_true",
                          help="show the full traceback on errors (for bug reports)")
     gen.add_argument("-o", "--output", default="generated", metavar="DIR",
                      help="folder to write into (default: generated/)")
+    gen.add_argument("--check", action="store_true",
+                     help="write nothing; exit 1 with a diff when a file in DIR is stale")
     return parser
+
+
+def _transforms(text: str, several: bool) -> list[str]:
+    names = [t.strip() for t in text.split(",")]
+    for name in names:
+        if name not in TRANSFORMS:
+            raise CLIError(f"unknown transform {name!r}; one of {', '.join(TRANSFORMS)}")
+    if len(names) > 1 and not several:
+        raise CLIError("show takes one transform")
+    return names
+
+
+def _check_backend(backend: str) -> str:
+    if backend not in BACKENDS:
+        raise CLIError(f"unknown backend {backend!r}; one of {', '.join(BACKENDS)}")
+    return backend
+
+
+# --------------------------------------------------------------------------- targets
 
 
 def _split_target(target: str) -> tuple[str, str]:
@@ -102,7 +138,7 @@ def _resolve(target: str):
             obj = getattr(obj, part)
         except AttributeError:
             raise CLIError(f"module {module_name!r} has no function {attr!r}") from None
-    if not callable(obj):
+    if not callable(obj) or isinstance(obj, type):
         raise CLIError(f"{target} is a {type(obj).__name__}, not a function")
     return obj
 
@@ -112,31 +148,44 @@ def _options(fn, args) -> tuple[object, object, bool]:
     from . import api
 
     argnums, has_aux = args.argnums, args.has_aux
-    differentiable = getattr(api, "Differentiable", None)
-    if differentiable is not None and isinstance(fn, differentiable):
+    if isinstance(fn, api.Differentiable):
         argnums = fn.argnums if argnums is None else argnums
         has_aux = fn.has_aux if has_aux is None else has_aux
         fn = fn.__wrapped__
     return fn, (0 if argnums is None else argnums), bool(has_aux)
 
 
-def generated_source(fn, transform: str, argnums=0, has_aux: bool = False,
-                     backend: str = "numpy") -> str:
-    """The generated source of ``transform`` of ``fn``, through the public API only."""
+def _positional(fn) -> list[str]:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        raise CLIError(f"cannot read the signature of {fn!r}") from None
+    return [p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def generated_module(fn, transform: str, argnums=0, has_aux: bool = False,
+                     backend: str = "numpy"):
+    """The generated module (``Generated``, or ``BackendModule`` for CuPy) of ``transform``
+    of ``fn``, as the public API builds it (``Differentiable.source`` for vjp/jvp/hvp)."""
     import s2sad
 
-    if transform == "hessian" and has_aux:
-        raise CLIError("hessian does not take --has-aux")
-    if backend != "numpy":
-        deco = s2sad.differentiate(fn, argnums=argnums, has_aux=has_aux, backend=backend)
-        return deco.source(transform)
-    kwargs = {"argnums": argnums}
+    from . import api
+    from .pipeline import Spec
+
+    if transform in ("hessian", "hvp") and has_aux:
+        raise CLIError(f"{transform} does not take --has-aux")
+    n = len(_positional(fn))
+    if transform in _ALL_ARGUMENTS:
+        return api._generated(fn, Spec(transform, tuple(range(n)), has_aux, backend=backend))
+    if transform == "hvp":
+        return api._generated(api.grad(fn, argnums), Spec("jvp", tuple(range(n)),
+                                                          backend=backend))
+    if transform == "hessian":
+        return s2sad.hessian(fn, argnums, backend=backend).generated
+    kwargs = {"argnums": argnums, "backend": backend}
     if has_aux:
         kwargs["has_aux"] = True
-    source = getattr(s2sad, transform)(fn, **kwargs).source
-    if not isinstance(source, str):  # a method on some objects, an attribute by contract
-        source = source()
-    return source
+    return getattr(s2sad, transform)(fn, **kwargs).generated
 
 
 def output_name(target: str, transform: str, backend: str = "numpy") -> str:
@@ -145,26 +194,94 @@ def output_name(target: str, transform: str, backend: str = "numpy") -> str:
     return f"{stem}.py" if backend == "numpy" else f"{stem}_{backend}.py"
 
 
-def _run(args) -> int:
-    fn, argnums, has_aux = _options(_resolve(args.target), args)
-    source = generated_source(fn, args.transform, argnums, has_aux, args.backend)
-    if not source.endswith("\n"):
-        source += "\n"
-    if args.command == "show":
-        sys.stdout.write(source)
-        sys.stdout.flush()
-        return 0
-    folder = Path(args.output)
-    path = folder / output_name(args.target, args.transform, args.backend)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        path.write_text(source, encoding="utf-8")
-    except OSError as exc:
-        raise CLIError(f"cannot write {path}: {exc}") from exc
-    if "import s2sad" in source or "from s2sad" in source:
-        print(f"s2sad: note: {path} imports s2sad at run time", file=sys.stderr)
-    print(path)
+def _command(target: str, transform: str, argnums, has_aux: bool, backend: str) -> str:
+    """The ``s2sad generate`` command that regenerates one module (resolved options)."""
+    parts = ["s2sad generate", target, "--transform", transform]
+    if transform not in _ALL_ARGUMENTS:
+        nums = argnums if isinstance(argnums, tuple) else (argnums,)
+        parts += ["--argnums", ",".join(map(str, nums))]
+    if has_aux:
+        parts.append("--has-aux")
+    if backend != "numpy":
+        parts += ["--backend", backend]
+    return " ".join(parts)
+
+
+def standalone_source(target: str, transform: str, args) -> str:
+    """The text ``s2sad generate`` writes for one target and transform."""
+    from . import pipeline
+    from .codegen import standalone
+
+    fn, argnums, has_aux = _options(_resolve(target), args)
+    if transform in _ALL_ARGUMENTS and args.argnums is not None:
+        raise CLIError(f"{transform} differentiates every positional argument; "
+                       "--argnums does not apply")
+    gen = generated_module(fn, transform, argnums, has_aux, args.backend)
+    names = _positional(fn)
+    nums = argnums if isinstance(argnums, tuple) else (argnums,)
+    argnames = ", ".join(names[i] if -len(names) <= i < len(names) else str(i) for i in nums)
+    files = pipeline.source_files(fn) or [f for f in [inspect.getsourcefile(fn)] if f]
+    header = standalone.Header(
+        command=_command(target, transform, argnums, has_aux, args.backend),
+        sources=tuple(standalone.shown_path(f) for f in files),
+        digest=standalone.source_digest(files),
+        usage=standalone.usage(gen.source, gen.entry_name, transform, argnames))
+    return standalone.module_text(gen, fn, header, args.backend)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _show(args) -> int:
+    sys.stdout.write(standalone_source(args.targets[0], _transforms(args.transform, False)[0],
+                                       args))
+    sys.stdout.flush()
     return 0
+
+
+def _generate(args) -> int:
+    jobs = [(t, tr) for t in args.targets for tr in _transforms(args.transform, True)]
+    folder = Path(args.output)
+    stale = 0
+    for i, (target, transform) in enumerate(jobs, 1):
+        start = time.perf_counter()
+        text = standalone_source(target, transform, args)
+        path = folder / output_name(target, transform, args.backend)
+        what = f"{transform} of {target}, {time.perf_counter() - start:.2f} s"
+        if args.check:
+            stale += _check_file(path, text, f"[{i}/{len(jobs)}]", what)
+            continue
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CLIError(f"cannot write {path}: {exc}") from exc
+        print(f"[{i}/{len(jobs)}] wrote {path} ({what})", flush=True)
+    if stale:
+        print(f"s2sad: {stale} of {len(jobs)} generated file(s) in {folder} are stale; "
+              f"rerun the same command without --check to refresh them", file=sys.stderr)
+        return STALE
+    return 0
+
+
+def _check_file(path: Path, text: str, count: str, what: str) -> int:
+    """Print whether ``path`` holds ``text`` (a diff when not); 1 if stale or missing."""
+    try:
+        old = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        print(f"{count} MISSING {path} ({what})", flush=True)
+        return 1
+    except OSError as exc:
+        raise CLIError(f"cannot read {path}: {exc}") from exc
+    if old == text:
+        print(f"{count} up to date {path} ({what})", flush=True)
+        return 0
+    print(f"{count} STALE {path} ({what})", flush=True)
+    sys.stdout.writelines(difflib.unified_diff(
+        old.splitlines(True), text.splitlines(True), f"{path} (on disk)",
+        f"{path} (generated now)"))
+    sys.stdout.flush()
+    return 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,16 +290,21 @@ def main(argv: list[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse: --help/--version (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else USAGE_ERROR
+    from .codegen.standalone import StandaloneError
     from .errors import DifferentiationError
 
     try:
-        return _run(args)
-    except (CLIError, DifferentiationError, NotImplementedError, TypeError, ValueError) as exc:
+        _check_backend(args.backend)
+        return _show(args) if args.command == "show" else _generate(args)
+    except (CLIError, DifferentiationError, StandaloneError, NotImplementedError, TypeError,
+            ValueError) as exc:
         if args.traceback:
             raise
-        kind = "" if isinstance(exc, (CLIError, DifferentiationError)) else \
+        kind = "" if isinstance(exc, (CLIError, DifferentiationError, StandaloneError)) else \
             f"{type(exc).__name__}: "
-        print(f"s2sad: error: {kind}{exc}", file=sys.stderr)
+        message = " ".join(str(exc).split("\n")[:1]) if not isinstance(
+            exc, DifferentiationError) else str(exc)
+        print(f"s2sad: error: {kind}{message}", file=sys.stderr)
         return USAGE_ERROR
     except BrokenPipeError:  # `s2sad show ... | head`: stop quietly, like other tools
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

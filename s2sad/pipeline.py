@@ -47,6 +47,9 @@ class Spec:
     # the kinds of the positional arguments (``specialize.signature_of``, or the plain
     # values ``kinds`` reads); None: generic code
     signature: tuple | None = None
+    # the array library the module calls: the NumPy module's text converted once
+    # (``codegen/backends.py``); the transforms only ever see NumPy code
+    backend: str = "numpy"
 
 
 @dataclass
@@ -71,6 +74,13 @@ def generate(fn, spec: Spec) -> Generated:
     again and the entry replaced. Either way the bytes on disk pass the cache's own
     checks (``cache.py``), and a hit imports neither libcst nor black nor the rules.
     """
+    if spec.backend != "numpy":
+        from dataclasses import replace
+
+        from .codegen import backends
+
+        return backends.on_backend(generate(fn, replace(spec, backend="numpy")), spec.backend,
+                                   __version__ + _black_version() + _compiler_fingerprint())
     active = _ACTIVE.__dict__.setdefault("keys", set())
     key = (id(fn), spec)
     if key in active:  # its own code asks for it: without this, a recursion without end
@@ -458,6 +468,14 @@ def _sha(text: str) -> str:
 _PLAIN = frozenset({bool, int, float, complex, str, bytes, type(None)})
 _MAX_ITEMS = 64  # elements of a container described one by one
 _MAX_DEPTH = 16
+
+
+def source_files(fn) -> list[str]:
+    """The files of the user functions ``fn`` reaches by name (``_Walk``): what its
+    generated code is built from, for the header of ``s2sad generate``'s modules."""
+    walk = _walk_or_none(fn)
+    files = {f.__code__.co_filename for f in (walk.functions if walk is not None else ())}
+    return sorted(f for f in files if os.path.isfile(f))
 
 
 def _walk_or_none(fn) -> _Walk | None:

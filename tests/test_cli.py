@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -65,16 +66,27 @@ def run(capsys, *argv) -> tuple[int, str, str]:
     [],
     ["show"],
     ["frobnicate", "m:f"],
-    ["show", "m:f", "--transform", "nope"],
     ["show", "m:f", "--argnums", "a,b"],
     ["show", "m:f", "--argnums", "0,"],
-    ["generate", "m:f", "--backend", "fortran"],
 ])
 def test_usage_errors_exit_2(capsys, argv):
     code, out, err = run(capsys, *argv)
     assert code == 2
     assert "usage:" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["show", "m:f", "--transform", "nope"], "unknown transform 'nope'; one of grad, "),
+    (["generate", "m:f", "--transform", "grad,nope"], "unknown transform 'nope'"),
+    (["generate", "m:f", "--backend", "fortran"], "unknown backend 'fortran'; one of numpy, cupy"),
+    (["show", "m:f", "--transform", "grad,hessian"], "show takes one transform"),
+])
+def test_unknown_transform_or_backend_is_one_line(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert err.strip() == f"s2sad: error: {message}" or message in err
+    assert err.count("\n") == 1 and out == ""
 
 
 @pytest.mark.parametrize("target", ["nocolon", "mod:", ":func", "mod:1abc", "a..b:f", "m:f:g"])
@@ -161,7 +173,7 @@ def test_generate_writes_module(capsys, user_module, tmp_path):
                          "value_and_grad", "-o", str(tmp_path / "gen"))
     assert code == 0, err
     path = tmp_path / "gen" / f"{user_module}_loss_value_and_grad.py"
-    assert out.strip() == str(path)
+    assert out.startswith(f"[1/1] wrote {path} (value_and_grad of {user_module}:loss, ")
     text = path.read_text()
     assert "def " in text
     compile(text, str(path), "exec")
@@ -172,3 +184,88 @@ def test_unsupported_syntax_exits_2_with_location(capsys, user_module):
     assert code == 2
     assert f"{user_module}.py:" in err and "try" in err
     assert "Traceback" not in err
+
+
+def test_not_a_function_class_exits_2(capsys, user_module, tmp_path):
+    (tmp_path / f"{user_module}.py").write_text(textwrap.dedent(TINY) + "\nclass K:\n    pass\n")
+    code, _, err = run(capsys, "show", f"{user_module}:K")
+    assert code == 2 and "is a type, not a function" in err
+
+
+# --------------------------------------------------------------------------- standalone modules
+
+
+def _imported(text: str) -> set[str]:
+    """The modules a module's text imports (anywhere in it)."""
+    found = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "grad_and_value", "vjp", "jvp",
+                                       "jacfwd", "jacrev", "hessian", "hvp"])
+def test_every_transform_writes_a_module_without_s2sad(capsys, user_module, tmp_path, transform):
+    code, out, err = run(capsys, "generate", f"{user_module}:two", "--transform", transform,
+                         "-o", str(tmp_path / "gen"))
+    assert code == 0, err
+    text = (tmp_path / "gen" / f"{user_module}_two_{transform}.py").read_text()
+    assert "s2sad generate" in text and "sha256" in text  # the header
+    assert not [m for m in _imported(text) if m.split(".")[0] == "s2sad"]
+    assert _imported(text) <= {"__future__", "numpy", "types"}
+
+
+def test_several_targets_and_transforms_one_progress_line_each(capsys, user_module, tmp_path):
+    code, out, err = run(capsys, "generate", f"{user_module}:loss", f"{user_module}:two",
+                         "--transform", "grad,hessian", "-o", str(tmp_path / "gen"))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert [line.split(" ")[0] for line in lines] == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"]
+    assert "hessian of" in lines[1] and f"{user_module}:two" in lines[3]
+    assert len(list((tmp_path / "gen").glob("*.py"))) == 4
+
+
+def test_check_finds_stale_and_missing_files(capsys, user_module, tmp_path):
+    gen = str(tmp_path / "gen")
+    assert run(capsys, "generate", f"{user_module}:loss", "-o", gen)[0] == 0
+    code, out, err = run(capsys, "generate", f"{user_module}:loss", "-o", gen, "--check")
+    assert code == 0 and "up to date" in out, err
+    path = tmp_path / "gen" / f"{user_module}_loss_grad.py"
+    path.write_text(path.read_text().replace("_rt.seed", "_rt.seed "))
+    code, out, err = run(capsys, "generate", f"{user_module}:loss", f"{user_module}:two",
+                         "-o", gen, "--check")
+    assert code == 1
+    assert f"STALE {path}" in out and "MISSING" in out
+    assert "-    _bt" in out and "+    _bt" in out  # a unified diff
+    assert "rerun the same command without --check" in err
+    assert "_rt.seed " in path.read_text()  # --check writes nothing
+
+
+def test_show_prints_what_generate_writes(capsys, user_module, tmp_path):
+    code, shown, err = run(capsys, "show", f"{user_module}:two", "--transform", "jacrev")
+    assert code == 0, err
+    run(capsys, "generate", f"{user_module}:two", "--transform", "jacrev", "-o",
+        str(tmp_path / "gen"))
+    assert shown == (tmp_path / "gen" / f"{user_module}_two_jacrev.py").read_text()
+
+
+def test_cupy_backend_generates_without_cupy(capsys, user_module, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "cupy", None)  # import cupy fails
+    code, out, err = run(capsys, "generate", f"{user_module}:loss", "--backend", "cupy",
+                         "-o", str(tmp_path / "gen"))
+    assert code == 0, err
+    text = (tmp_path / "gen" / f"{user_module}_loss_grad_cupy.py").read_text()
+    assert "import cupy as cp" in text and "import numpy" not in text
+    assert "--backend cupy" in text and "import cupy as xp" in text  # the runtime twin
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--transform", "vjp", "--argnums", "1"], "vjp differentiates every positional argument"),
+    (["--transform", "hessian", "--has-aux"], "hessian does not take --has-aux"),
+])
+def test_options_that_do_not_apply_exit_2(capsys, user_module, argv, message):
+    code, _, err = run(capsys, "show", f"{user_module}:two", *argv)
+    assert code == 2 and message in err and "Traceback" not in err
