@@ -16,6 +16,7 @@ import weakref
 
 import numpy as np
 
+from .binding import bound_transform
 from .errors import DifferentiationError
 from .pipeline import Generated, Spec, generate
 
@@ -230,6 +231,17 @@ class Transformed:
     def __s2sad__(self) -> "Transformed":
         return self
 
+    def innermost(self):
+        """The user's function under this transform and those it transforms."""
+        fn = self._fn
+        return fn.innermost() if isinstance(fn, Transformed) else fn
+
+    def rebased(self, fn) -> "Transformed":
+        """The same transform (of the same transforms) of ``fn`` instead of the innermost
+        function: ``hessian(f)`` rebased onto ``g`` is ``hessian(g)``."""
+        inner = self._fn.rebased(fn) if isinstance(self._fn, Transformed) else fn
+        return Transformed(inner, self._spec, self._post, self._nested_spec, self._jit)
+
     @property
     def generated(self) -> Generated:
         return _generated(self._fn, self._spec)
@@ -352,6 +364,9 @@ def _reverse_transform(fn, transform: str, argnums, has_aux: bool, jit=None,
         entry = self._by_key.get(key)
         if entry is None:
             _check_differentiable(args, nums, transform)
+            bound = bound_transform(self, args, kwargs)  # functions passed (``act=np.tanh``)
+            if bound is not None:
+                return bound(*args, **kwargs)
             entry = self.remember(key, self.specialized_entry(args, kwargs))
         return fix(entry(*args, **kwargs), args)
 
@@ -624,6 +639,9 @@ def _jacobian(fn, transform: str, argnums, has_aux: bool, name: str | None = Non
     def post(self, args, kwargs):
         from . import runtime as _rt
 
+        bound = bound_transform(self, args, kwargs)  # functions passed (``act=np.tanh``)
+        if bound is not None:
+            return bound(*args, **kwargs)
         _check_differentiable(args, nums, name)
         for i in nums:
             if isinstance(args[i], (tuple, list, dict)):

@@ -302,3 +302,92 @@ def test_errors_name_the_users_function(body, message):
         s2sad.grad(body)(X)
     assert "LocalFunction" not in str(info.value)
     assert "test_python_coverage_more.py" in str(info.value)
+
+
+# --------------------------------------------------------------------------- functions passed
+# to the entry: the code is specialized to them, as a call from user code would be
+
+
+def activation_energy(x, act=np.tanh, scale=1.0):
+    return np.sum(act(x) * scale) + np.sum(x ** 2)
+
+
+def apply(fn, x):
+    return np.sum(fn(x) ** 2)
+
+
+def twice(fn, x):
+    return fn(fn(x))
+
+
+def cubed(y):
+    return y ** 3
+
+
+def rms(x):
+    return np.sqrt(np.mean(x ** 2))
+
+
+def with_a_sampler(x, sample):
+    return np.sum(x * sample(3))
+
+
+@pytest.mark.parametrize("f, args, kwargs, argnums", [
+    (activation_energy, (X,), {"act": np.sin}, 0),
+    (activation_energy, (X, np.arctan, 2.0), {}, 0),
+    (activation_energy, (X,), {"act": cubed, "scale": 0.5}, 0),
+    (apply, (np.cos, X), {}, 1),
+    (apply, (cubed, X), {}, 1),
+    (apply, (lambda y: np.exp(-y) * y, X), {}, 1),
+    (apply, (s2sad.grad(rms), X), {}, 1),
+    (twice, (np.sin, X[0]), {}, 1),
+], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
+def test_functions_passed_to_the_entry_specialize_its_code(f, args, kwargs, argnums):
+    def plain(*a):
+        return f(*a, **kwargs)
+
+    expected = numerical_grad(plain, args, argnums)
+    assert_tree_allclose(s2sad.grad(f, argnums=argnums)(*args, **kwargs), expected, rtol=1e-6,
+                         atol=1e-8)
+    value, g = s2sad.value_and_grad(f, argnums=argnums)(*args, **kwargs)
+    assert value == pytest.approx(plain(*args), rel=1e-12)
+    assert_tree_allclose(g, expected, rtol=1e-6, atol=1e-8)
+    if np.ndim(args[argnums]) == 1:
+        h = s2sad.hessian(f, argnums=argnums)(*args, **kwargs)
+        np.testing.assert_allclose(h, numerical_hessian(plain, args, argnums), rtol=1e-5,
+                                   atol=1e-5)
+        jac = s2sad.jacrev(f, argnums=argnums)(*args, **kwargs)
+        np.testing.assert_allclose(jac, expected, rtol=1e-6, atol=1e-8)
+
+
+def test_each_function_passed_gets_its_own_code(tmp_path, monkeypatch):
+    monkeypatch.setenv("S2SAD_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("S2SAD_NO_CACHE", raising=False)
+    g = s2sad.grad(apply, argnums=1)
+    for fn in (np.sin, np.cos, np.sin, cubed, np.tanh):
+        assert_tree_allclose(g(fn, X), numerical_grad(apply, (fn, X), 1), rtol=1e-6, atol=1e-8)
+
+
+def test_a_generators_method_passed_as_a_function_draws_from_it():
+    rs = np.random.RandomState(3)
+    g = s2sad.grad(with_a_sampler)(X, rs.randn)
+    assert_tree_allclose(g, np.random.RandomState(3).randn(3), rtol=1e-12)
+    assert rs.randn() == pytest.approx(_after_draws(3, 3))
+
+
+def _after_draws(seed, n):
+    rs = np.random.RandomState(seed)
+    rs.randn(n)
+    return rs.randn()
+
+
+def test_the_decorator_passes_functions_too():
+    loss = s2sad.differentiate(activation_energy)
+    assert_tree_allclose(loss.grad(X, act=np.sin),
+                         numerical_grad(lambda x: activation_energy(x, act=np.sin), (X,)),
+                         rtol=1e-6, atol=1e-8)
+
+
+def test_a_function_in_argnums_is_still_a_type_error():
+    with pytest.raises(TypeError, match="floating point"):
+        s2sad.grad(apply)(np.sin, X)

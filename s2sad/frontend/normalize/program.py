@@ -24,6 +24,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from ... import ir
 from ...errors import DifferentiationError
 from ...rules import registry
+from ..bound import BoundFunction, with_bound_params
 from ..fence import Fence, check
 from ..parse import MISSING, parse_def, read_function, read_lambda
 from .aliases import resolve_aliases
@@ -34,7 +35,7 @@ from ...custom import custom_jvp, custom_vjp
 from ...loops import Checkpointed
 from .lists import lists_as_values, reads_as_values
 from .loops import readable_loop
-from .lower import Lowerer
+from .lower import Lowerer, all_params
 
 _DTYPE_NAMES = {float: "float64", int: "int64", bool: "bool", complex: "complex128"}
 
@@ -86,8 +87,14 @@ class ProgramBuilder:
     def build(self, fn) -> ir.Program:
         if isinstance(fn, LocalFunction):  # a transform of a nested def: its key is its own
             self.sources.extend(fn.cache_key())
-        entry = self.function_name(fn, {})
+        statics = {}
+        if isinstance(fn, BoundFunction):  # ``grad(f)(x, act=np.tanh)``: code for np.tanh
+            fn, statics = fn.fn, dict(fn.statics)
+        entry = self.function_name(fn, statics)
         self.build_pending()
+        if statics:  # the generated entry takes the call's arguments as they are
+            self.functions[entry] = with_bound_params(
+                self.functions[entry], all_params(self._lowered[entry].fdef), statics)
         made = self._lowered[entry].returned_function
         if made is not None:  # ``grad(f)`` of a closure factory: no number to differentiate
             raise made.fence.error(made.node, f"`{_label(fn)}` returns a function "
