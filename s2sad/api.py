@@ -580,12 +580,11 @@ def jvp(fn, primals, tangents, has_aux=False, *, jit=None, backend="numpy"):
     _check_differentiable(primals, range(len(primals)), "jvp")
     primals, tangents = _with_defaults(fn, tuple(primals), tuple(tangents))
     spec = Spec("jvp", tuple(range(len(primals))), bool(has_aux), backend=backend)
-    if jit is None:
-        entry = _generated(fn, spec).entry
-    else:  # the code specialized to the arguments' kinds: what numba compiles best
-        signature = _plain_signature(primals + tangents)
-        entry = _jitted(fn, spec if None in signature else dataclasses.replace(
-            spec, signature=signature))
+    # the code specialized to the arguments' kinds (and what numba compiles best)
+    signature = _plain_signature(primals + tangents)
+    if None not in signature:
+        spec = dataclasses.replace(spec, signature=signature)
+    entry = _generated(fn, spec).entry if jit is None else _jitted(fn, spec)
     result = entry(*primals, *tangents)
     out, dout = result[0], match_tree(result[1], result[0])
     return (out, dout, result[2]) if has_aux else (out, dout)

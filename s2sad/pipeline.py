@@ -163,7 +163,7 @@ def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
     functions = emitter(program, spec, entry_name)
     if spec.signature is not None:
         functions = _specialized(_with_primal_callees(program, functions), entry_name,
-                                 kinds(spec.signature))
+                                 kinds(spec.signature), spec.transform == "jvp")
         functions = [accumulate.in_place(f) for f in functions]  # run, never read back
     functions = [simplify.release_dead(simplify.drop_repeated_comments(simplify.coalesce_copies(
         simplify.dead_code(simplify.fold_constants(f))))) for f in functions]
@@ -177,10 +177,12 @@ def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
     return printer.module(functions, header)
 
 
-def _specialized(functions: list[ir.Function], entry_name: str,
-                 signature: tuple) -> list[ir.Function]:
+def _specialized(functions: list[ir.Function], entry_name: str, signature: tuple,
+                 tangents: bool = False) -> list[ir.Function]:
     """The module's functions specialized to the entry's argument kinds and, from there,
-    each callee to the kinds its callers pass (``transforms/specialize_calls.py``)."""
+    each callee to the kinds its callers pass (``transforms/specialize_calls.py``). With
+    ``tangents`` (a jvp: primals, then one tangent each, of the same shapes: the API
+    checks) each tangent shares its primal's dimensions."""
     from . import ir
     from .transforms import specialize, specialize_calls
 
@@ -189,7 +191,11 @@ def _specialized(functions: list[ir.Function], entry_name: str,
     for name, default in fn.defaults:  # parameters left to their (constant) defaults
         if name in fn.params[len(signature):] and isinstance(default, ir.Const):
             kinds[name] = specialize.signature_of(default.value)
-    return specialize_calls.specialize_module(functions, entry_name, kinds)
+    same_shape = {}
+    if tangents and len(fn.params) % 2 == 0:
+        n = len(fn.params) // 2
+        same_shape = dict(zip(fn.params[n:], fn.params[:n]))
+    return specialize_calls.specialize_module(functions, entry_name, kinds, same_shape)
 
 
 _EXAMPLES = {"float": 1.5, "int": 1, "bool": True}

@@ -83,15 +83,21 @@ def _named(name: str, k: Kind | None) -> Kind | None:
                             for i, (_, one) in enumerate(k.dims)))
 
 
-def named_params(params: dict[str, Kind | None]) -> dict[str, Kind | None]:
-    """Parameters' kinds with a symbol per dimension, as ``infer`` takes them."""
-    return {p: k if k is _NOT_YET else _named(p, k) for p, k in params.items()}
+def named_params(params: dict[str, Kind | None],
+                 same_shape: dict[str, str] | None = None) -> dict[str, Kind | None]:
+    """Parameters' kinds with a symbol per dimension, as ``infer`` takes them; a parameter
+    in ``same_shape`` (a jvp's tangent -> its primal) shares the other one's symbols."""
+    same_shape = same_shape or {}
+    return {p: k if k is _NOT_YET else _named(same_shape.get(p, p), k)
+            for p, k in params.items()}
 
 
-def specialize(fn: ir.Function, params: dict[str, Kind], tuples=None) -> ir.Function:
+def specialize(fn: ir.Function, params: dict[str, Kind], tuples=None,
+               same_shape: dict[str, str] | None = None) -> ir.Function:
     """``fn`` with the helpers its parameters' kinds make no-ops replaced (see module doc);
-    ``tuples``: what is known of the tuples it reads (``specialize_calls.TupleFacts``)."""
-    kinds = infer(fn, named_params(params), tuples)
+    ``tuples``: what is known of the tuples it reads (``specialize_calls.TupleFacts``);
+    ``same_shape``: parameters known to have another one's shape (``named_params``)."""
+    kinds = infer(fn, named_params(params, same_shape), tuples)
     # a name ever set to None (a placeholder; an adjoint a branch never bound) may be None
     # where it is read: ``tree_add`` and ``zeros_like`` take None, ``+`` does not
     for s in ir.walk(fn.body):

@@ -152,10 +152,11 @@ MISSING = specialize._NOT_READ
 NOT_YET = specialize._NOT_YET
 
 
-def specialize_module(functions: list[ir.Function], entry: str,
-                      params: dict[str, Kind]) -> list[ir.Function]:
+def specialize_module(functions: list[ir.Function], entry: str, params: dict[str, Kind],
+                      same_shape: dict[str, str] | None = None) -> list[ir.Function]:
     """Every function reached from ``entry`` specialized to the kinds it is called with;
-    only the entry if the callees' results do not settle."""
+    only the entry if the callees' results do not settle. ``same_shape``: entry
+    parameters with another one's shape (a jvp's tangents, checked by the API)."""
     by_name = {f.name: f for f in functions}
     order = _callers_first(by_name, entry)
     results: dict[str, object] = {}
@@ -167,7 +168,8 @@ def specialize_module(functions: list[ir.Function], entry: str,
                 continue
             fn = by_name[name]
             facts = TupleFacts(structs_in[name], results)
-            kinds = specialize.infer(fn, specialize.named_params(kinds_in[name]), facts)
+            kinds = specialize.infer(fn, specialize.named_params(
+                kinds_in[name], same_shape if name == entry else None), facts)
             ret = fn.body[-1] if fn.body and isinstance(fn.body[-1], ir.Return) else None
             new_results[name] = facts.item_of(ret.value, kinds) if ret is not None else None
             for s in ir.walk(fn.body):
@@ -177,10 +179,12 @@ def specialize_module(functions: list[ir.Function], entry: str,
                             structs_in)
         if new_results == results:
             out = [specialize.specialize(f, kinds_in[f.name], TupleFacts(
-                structs_in[f.name], results)) if f.name in kinds_in else f for f in functions]
+                structs_in[f.name], results), same_shape if f.name == entry else None)
+                   if f.name in kinds_in else f for f in functions]
             return drop_unread_split_entries(out)
         results = new_results
-    return [specialize.specialize(f, params) if f.name == entry else f for f in functions]
+    return [specialize.specialize(f, params, None, same_shape) if f.name == entry else f
+            for f in functions]
 
 
 def _callers_first(by_name: dict[str, ir.Function], entry: str) -> list[str]:
