@@ -727,10 +727,16 @@ def vmap(fn, in_axes=0, out_axes=0, *, jit=None) -> Transformed:
     out_enc = _encoded_axes(out_axes, "out_axes")
     spec = Spec("vmap", (_generic_plan(fn, in_axes), out_enc))
 
+    inner = getattr(fn, "_vmap_of", None)  # vmap(vmap(f)): one batch of both axes' lanes
+
     def post(self, args, kwargs):
         if kwargs:
             raise TypeError(f"vmap: pass the arguments of {self.__name__} positionally "
                             f"(in_axes maps positional arguments; got {sorted(kwargs)})")
+        if inner is not None:
+            out = _flattened(self, inner, (in_axes, out_axes), args)
+            if out is not NotImplemented:
+                return out
         plan = _call_plan(in_axes, args)
         entries = self.__dict__.setdefault("_plans", {})
         entry = entries.get(plan)
@@ -739,7 +745,66 @@ def vmap(fn, in_axes=0, out_axes=0, *, jit=None) -> Transformed:
                 spec, argnums=(plan, out_enc)), jit)
         return entry(*args)
 
-    return Transformed(fn, spec, post, jit=jit)
+    transformed = Transformed(fn, spec, post, jit=jit)
+    transformed._vmap_of = (fn, in_axes, out_axes, jit)
+    return transformed
+
+
+def _flattened(self: Transformed, inner, outer, args):
+    """``vmap(vmap(f, ia, io), oa, oo)(*args)`` as one ``vmap(f)`` over ``K * k`` lanes
+    (NotImplemented where an axis is a pytree or an argument a container): each argument
+    mapped by both gets its two axes merged, one mapped by one of them is repeated (or
+    tiled) over the other's lanes; the result is split back and its axes placed.
+
+        x: (K, k, 3) mapped by both  ->  (K * k, 3);   w: (K, 3) by the outer only  ->
+        np.repeat(w, k, axis=0)  ->  (K * k, 3)
+    """
+    f, ia, io, jit = inner
+    oa, oo = outer
+    n = len(args)
+    ia = ia if isinstance(ia, tuple) else (ia,) * n
+    oa = oa if isinstance(oa, tuple) else (oa,) * n
+    if len(ia) != n or len(oa) != n or not all(isinstance(a, int) or a is None for a in (
+            ia + oa + (io, oo))) or any(isinstance(x, (tuple, list, dict)) for x in args):
+        return NotImplemented
+    from . import runtime as _rt
+
+    names = [f"{i}" for i in range(n)]
+    big = _rt.axis_size(names, args, oa)
+    lanes = [np.moveaxis(np.asarray(x), a, 0) if a is not None else x for x, a in zip(args, oa)]
+    views = [x[0] if a is not None and big else x for x, a in zip(lanes, oa)]
+    small = _rt.axis_size(names, views, ia)
+    flat = [_merged(x, o is not None, i, big, small) for x, o, i in zip(lanes, oa, ia)]
+    axes = tuple(None if o is None and i is None else 0 for o, i in zip(oa, ia))
+    plans = self.__dict__.setdefault("_flat", {})
+    if axes not in plans:
+        plans[axes] = vmap(f, axes, 0, jit=jit)
+    return _split_lanes(plans[axes](*flat), big, small, io, oo)
+
+
+def _merged(x, outer: bool, inner, big: int, small: int):
+    """``x`` (its outer lanes, if any, already on axis 0) with ``big * small`` lanes on
+    axis 0: the outer lane ``p`` and inner lane ``q`` at ``p * small + q``."""
+    if inner is None:
+        return np.repeat(x, small, axis=0) if outer else x
+    lane_ndim = np.ndim(x) - outer
+    x = np.moveaxis(x, inner % lane_ndim + outer, int(outer))
+    if outer:
+        return x.reshape((big * small,) + x.shape[2:])
+    return np.tile(x, (big,) + (1,) * (x.ndim - 1))
+
+
+def _split_lanes(out, big: int, small: int, io: int, oo: int):
+    """The merged result's leaves split back into outer and inner lanes, placed at the
+    inner (``io``, within an outer lane's result) and outer (``oo``) out axes."""
+    if isinstance(out, (tuple, list)):
+        items = [_split_lanes(v, big, small, io, oo) for v in out]
+        return type(out)(*items) if hasattr(out, "_fields") else type(out)(items)
+    if isinstance(out, dict):
+        return {k: _split_lanes(v, big, small, io, oo) for k, v in out.items()}
+    leaf = np.reshape(out, (big, small) + np.shape(out)[1:])
+    leaf = np.moveaxis(leaf, 1, 1 + io % (leaf.ndim - 1))
+    return np.moveaxis(leaf, 0, oo % leaf.ndim)
 
 
 def _vmap_entry(self: Transformed, spec: Spec, jit):

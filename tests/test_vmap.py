@@ -286,3 +286,52 @@ def test_vmap_of_scan_and_of_jvp_and_their_gradients(f, args):
     got = s2sad.vmap(s2sad.grad(f))(*args)
     want = np.stack([fd.numerical_grad(f, tuple(a[i] for a in args)) for i in range(K)])
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("f", [piecewise, newton_sqrt, loop_with_break, early_return],
+                         ids=lambda f: f.__name__)
+def test_vmap_of_vmap_and_of_per_example_gradients(f):
+    X = np.abs(R.standard_normal((3, 4))) * 2.0 + (0.1 if f is newton_sqrt else -1.0)
+    np.testing.assert_allclose(s2sad.vmap(s2sad.vmap(f))(X), [[f(v) for v in row] for row in X],
+                               rtol=1e-12)
+    got = s2sad.vmap(s2sad.vmap(s2sad.grad(f)), in_axes=1, out_axes=-1)(X)  # X[i, j] at [i, j]
+    np.testing.assert_allclose(got, [[s2sad.grad(f)(float(v)) for v in row] for row in X],
+                               rtol=1e-12)
+
+
+def test_vmap_of_vmap_with_broadcast_arguments_and_axes():
+    W, X = R.standard_normal((2, 3, 4)), R.standard_normal((4, 5))
+    inner = s2sad.vmap(matvec, in_axes=(None, 1), out_axes=1)  # over the columns of X
+    got = s2sad.vmap(inner, in_axes=(0, None))(W, X)
+    want = np.stack([np.stack([matvec(W[i], X[:, j]) for j in range(5)], axis=1)
+                     for i in range(2)])
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def _sum_of_mapped(W, xs):
+    return np.sum(s2sad.vmap(matvec, in_axes=(None, 0))(W, xs) ** 2)
+
+
+def _sum_of_piecewise(xs):
+    return np.sum(s2sad.vmap(piecewise)(xs) * xs)
+
+
+def test_grad_of_a_function_that_calls_vmap():
+    W, xs = R.standard_normal((3, 4)), R.standard_normal((5, 4))
+    fd.assert_tree_allclose(s2sad.grad(_sum_of_mapped, argnums=(0, 1))(W, xs),
+                            fd.numerical_grad(_sum_of_mapped, (W, xs), (0, 1)), rtol=1e-6,
+                            atol=1e-9)
+    xs = np.array([-1.5, -0.2, 0.3, 2.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the untaken arms' NaN never reaches the gradient
+        g = s2sad.grad(_sum_of_piecewise)(xs)
+    np.testing.assert_allclose(g, fd.numerical_grad(_sum_of_piecewise, (xs,)), rtol=1e-6)
+
+
+def test_vmap_of_a_function_that_calls_vmap():
+    Ws, xs = R.standard_normal((2, 3, 4)), R.standard_normal((5, 4))
+    got = s2sad.vmap(_sum_of_mapped, in_axes=(0, None))(Ws, xs)
+    np.testing.assert_allclose(got, [_sum_of_mapped(W, xs) for W in Ws], rtol=1e-12)
+    X = np.array([[-1.5, -0.2, 0.3, 2.5], [0.5, -2.0, 1.5, 0.1]])
+    np.testing.assert_allclose(s2sad.vmap(_sum_of_piecewise)(X),
+                               [_sum_of_piecewise(x) for x in X], rtol=1e-12)

@@ -374,7 +374,7 @@ def _load_rule_files() -> None:
     if not _loaded:
         _loaded = True
         from . import numpy, operators, math, runtime, generated_code  # noqa: F401  (registration)
-        from . import numpy_arrays, linalg, containers, loops  # noqa: F401
+        from . import numpy_arrays, linalg, containers, loops, batching  # noqa: F401
 
 
 def _load_scipy_rules(always: bool = False) -> bool:

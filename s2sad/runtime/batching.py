@@ -11,6 +11,7 @@ for any primitive: one call per lane, results stacked.
 from __future__ import annotations
 
 import builtins
+import math
 import operator
 
 import numpy as xp
@@ -29,18 +30,22 @@ class Unbatchable(Exception):
     expected, separated array indices); the caller runs one pass per lane instead."""
 
 
-def batch_size(v) -> int:
-    return xp.shape(v)[0]
+def batch_size(v, outer=0) -> int:
+    """The batch size of batched ``v``; ``outer``: batch axes in front of it (nested vmap)."""
+    return xp.shape(v)[outer]
 
 
-def vbatch(x, k):
-    """``x`` (the same in every lane) as a batched value: ``k`` copies along a new axis 0."""
+def vbatch(x, k, outer=0):
+    """``x`` (the same in every lane) as a batched value: ``k`` copies along a new axis 0
+    (after the ``outer`` batch axes of a nested vmap)."""
     if x is None:
         return None
     if isinstance(x, (tuple, list)):
-        return type(x)(vbatch(v, k) for v in x)
+        return type(x)(vbatch(v, k, outer) for v in x)
     arr = xp.asarray(x)
-    return xp.array(xp.broadcast_to(arr, (k,) + arr.shape))
+    shape = arr.shape[:outer] + (1,) + arr.shape[outer:]
+    return xp.array(xp.broadcast_to(xp.reshape(arr, shape), shape[:outer] + (k,) +
+                                    shape[outer + 1:]))
 
 
 def widen(x, k, frm, to):
@@ -65,12 +70,12 @@ def batched_array(x):
     return x
 
 
-def vgetitem(x, index):
+def vgetitem(x, index, outer=0):
     """``x[index]`` of a value whose every leaf is batched: containers are indexed as they
-    are, arrays past their batch axis."""
+    are, arrays past their batch axis (and the ``outer`` ones of a nested vmap)."""
     if isinstance(x, (tuple, list, dict)):
         return x[index]
-    return x[batch_index(index)]
+    return x[(slice(None),) * outer + batch_index(index)]
 
 
 def _lifted(a, rank):
@@ -96,9 +101,10 @@ def lift_b(a, *batched):
     return _lifted(a, max(xp.ndim(b) - 1 for b in batched))
 
 
-def batch_axes(a):
-    """Every axis of batched ``a`` but the batch axis (a reduction's ``axis=None``)."""
-    return tuple(range(1, xp.ndim(a)))
+def batch_axes(a, outer=0):
+    """Every axis of batched ``a`` but the batch axis (a reduction's ``axis=None``), as axes
+    of one lane of the ``outer`` batch axes in front of it (nested vmap)."""
+    return tuple(range(1, xp.ndim(a) - outer))
 
 
 def shift_axis(axis):
@@ -110,23 +116,23 @@ def shift_axis(axis):
     return axis + 1 if axis >= 0 else axis
 
 
-def batch_shape(a, shape):
+def batch_shape(a, shape, outer=0):
     """``(k,) + shape`` for reshaping batched ``a`` to the primal ``shape``."""
     if isinstance(shape, (int, xp.integer)):
         shape = (shape,)
-    return (xp.shape(a)[0],) + tuple(shape)
+    return (xp.shape(a)[outer],) + tuple(shape)
 
 
-def batch_transpose_axes(a, axes=None):
+def batch_transpose_axes(a, axes=None, outer=0):
     """``transpose(a, axes)`` of a lane as axes of the batched ``a`` (the batch axis stays)."""
     if axes is None:
-        return (0,) + tuple(range(xp.ndim(a) - 1, 0, -1))
+        return (0,) + tuple(range(xp.ndim(a) - 1 - outer, 0, -1))
     return (0,) + tuple(shift_axis(ax) for ax in axes)
 
 
-def batch_squeeze_axes(a):
+def batch_squeeze_axes(a, outer=0):
     """``squeeze(a)``: the unit axes of batched ``a`` other than the batch axis."""
-    return tuple(i for i, n in enumerate(xp.shape(a)) if i and n == 1)
+    return tuple(i for i, n in enumerate(xp.shape(a)[outer:]) if i and n == 1)
 
 
 def batch_index(index):
@@ -473,7 +479,7 @@ def jacobian_from_batched_columns(tangents, out, x):
     """``J`` (shape ``out.shape + x.shape``) from the batched tangent ``J e_k`` of every k."""
     array_like(out, "the function's output")
     out_shape, in_shape = xp.shape(out), xp.shape(x)
-    n = int(xp.prod(in_shape, dtype=int))
+    n = math.prod(in_shape)  # a host int (xp.prod would make it an array first)
     cols = xp.broadcast_to(tangents, (n,) + out_shape)
     return xp.reshape(xp.moveaxis(cols, 0, -1), out_shape + in_shape)
 
@@ -481,7 +487,7 @@ def jacobian_from_batched_columns(tangents, out, x):
 def jacobian_from_batched_rows(cotangents, out, x):
     """``J`` (shape ``out.shape + x.shape``) from the batched cotangent ``J^T e_k`` of every k."""
     out_shape, in_shape = xp.shape(out), xp.shape(x)
-    m = int(xp.prod(out_shape, dtype=int))
+    m = math.prod(out_shape)
     rows = xp.broadcast_to(cotangents, (m,) + in_shape)
     return xp.reshape(rows, out_shape + in_shape)
 
@@ -490,5 +496,7 @@ from .batching_vmap import *  # noqa: E402,F401,F403  (vmap's boundary and contr
 from .batching_vmap import __all__ as _VMAP_ALL  # noqa: E402
 from .batching_loops import *  # noqa: E402,F401,F403  (scan's helpers, lane by lane)
 from .batching_loops import __all__ as _LOOPS_ALL  # noqa: E402
+from .batching_nested import *  # noqa: E402,F401,F403  (batched code batched again)
+from .batching_nested import __all__ as _NESTED_ALL  # noqa: E402
 
-__all__ += _VMAP_ALL + _LOOPS_ALL
+__all__ += _VMAP_ALL + _LOOPS_ALL + _NESTED_ALL

@@ -17,7 +17,8 @@ import numpy as xp
 
 __all__ = [
     "encode_axes", "axis_size", "tree_to_front", "tree_to_front_vjp", "vmap_out",
-    "vmap_out_vjp", "vbatch_vjp", "lane_source", "any_lane", "all_lanes", "mask_lanes",
+    "vmap_out_vjp", "vbatch_vjp", "widen_vjp", "vmatmul_ct_a", "vmatmul_ct_b", "vgetitem_ct",
+    "vselect_t", "lane_source", "any_lane", "all_lanes", "mask_lanes",
     "mask_lanes_vjp", "vselect", "vselect_vjp", "vtrip_count", "max_trips", "vseed",
 ]
 
@@ -68,24 +69,28 @@ def _leaf_axes(x, axes, path: str):
     return [(path, x, axes)]
 
 
-def _axis(leaf, axis: int, where: str) -> int:
-    """``axis`` of ``leaf`` as a non-negative axis; ``ValueError`` when out of range."""
-    ndim = xp.ndim(leaf)
+def _axis(shape: tuple, axis: int, where: str) -> int:
+    """``axis`` of an array of ``shape`` as a non-negative axis; ``ValueError`` when out of
+    range."""
+    ndim = len(shape)
     if not -ndim <= axis < ndim:
         raise ValueError(f"vmap: in_axes gives {where} axis {axis}, but it has "
                          f"{'only ' if ndim else ''}{ndim} dimension{'s' * (ndim != 1)} "
-                         f"(shape {xp.shape(leaf)})")
+                         f"(shape {shape})")
     return axis % ndim
 
 
-def axis_size(names, args, axes) -> int:
+def axis_size(names, args, axes, outer=None) -> int:
     """The batch size: the length of every mapped axis, which must agree; ``ValueError``
-    naming the arguments and their sizes when they do not."""
+    naming the arguments and their sizes when they do not. ``outer``: the batch axes in
+    front of each argument (a vmap nested in a vmap), not counted by its axes."""
     sizes = []
-    for name, arg, tree in zip(names, args, axes):
+    for j, (name, arg, tree) in enumerate(zip(names, args, axes)):
+        lead = outer[j] if outer else 0
         for path, leaf, axis in _leaf_axes(arg, tree, name):
             if axis is not None:
-                sizes.append((path, axis, xp.shape(leaf)[_axis(leaf, axis, f"argument {path}")]))
+                shape = xp.shape(leaf)[lead:]  # one outer lane's
+                sizes.append((path, axis, shape[_axis(shape, axis, f"argument {path}")]))
     if not sizes:
         raise ValueError("vmap needs at least one mapped argument, but in_axes maps none "
                          "(every entry is None)")
@@ -106,12 +111,12 @@ def tree_to_front(x, axes, k, fill=False):
     return xp.moveaxis(xp.asarray(x), axes, 0)
 
 
-def tree_to_front_vjp(g, x, axes, fill=False):
+def tree_to_front_vjp(g, x, axes, k, fill=False):
     """The cotangent of ``x`` in ``tree_to_front(x, axes, k, fill)`` (axes moved back,
     broadcast leaves summed over the lanes)."""
     if isinstance(x, (tuple, list, dict)):
         fill = fill or isinstance(x, (list, dict))
-        return _rebuild(x, {key: tree_to_front_vjp(g[key], v, a, fill)
+        return _rebuild(x, {key: tree_to_front_vjp(g[key], v, a, k, fill)
                             for key, v, a in _children(x, axes)})
     if axes is None:
         return xp.sum(g, axis=0) if fill else g
@@ -123,34 +128,34 @@ def vbatch_leaf(x, k):
     return xp.broadcast_to(arr, (k,) + arr.shape)
 
 
-def vmap_out(out, axes, status, k):
-    """The batched result ``out`` (statuses ``status``) laid out as ``out_axes`` says: each
+def vmap_out(result, axes, status, k):
+    """The batched ``result`` (statuses ``status``) laid out as ``out_axes`` says: each
     leaf's lanes moved from axis 0 to its out axis; unbatched leaves are broadcast first,
     or returned as they are where the out axis is None."""
-    if isinstance(out, (tuple, list, dict)):
+    if isinstance(result, (tuple, list, dict)):
         items = {}
-        for key, v, a in _children(out, axes):
+        for key, v, a in _children(result, axes):
             s = status if not isinstance(status, tuple) else status[key]
             items[key] = vmap_out(v, a, s, k)
-        return _rebuild(out, items)
+        return _rebuild(result, items)
     if axes is None:
         if status not in (False, None):
             raise ValueError("vmap: out_axes is None for an output that depends on the "
                              "mapped arguments (only unmapped outputs may have out axis None)")
-        return out
+        return result
     if status is False:
-        out = vbatch_leaf(out, k)
-    return xp.moveaxis(out, 0, axes) if axes != 0 else out
+        result = vbatch_leaf(result, k)
+    return xp.moveaxis(result, 0, axes) if axes != 0 else result
 
 
-def vmap_out_vjp(g, out, axes, status):
-    """The cotangent of ``out`` in ``vmap_out(out, axes, status, k)``."""
-    if isinstance(out, (tuple, list, dict)):
+def vmap_out_vjp(g, result, axes, status, k):
+    """The cotangent of ``result`` in ``vmap_out(result, axes, status, k)``."""
+    if isinstance(result, (tuple, list, dict)):
         items = {}
-        for key, v, a in _children(out, axes):
+        for key, v, a in _children(result, axes):
             s = status if not isinstance(status, tuple) else status[key]
-            items[key] = vmap_out_vjp(g[key], v, a, s)
-        return _rebuild(out, items)
+            items[key] = vmap_out_vjp(g[key], v, a, s, k)
+        return _rebuild(result, items)
     if axes is None:
         return g
     g = xp.moveaxis(g, axes, 0) if axes != 0 else g
@@ -164,6 +169,42 @@ def vbatch_vjp(g, x):
     if isinstance(x, (tuple, list, dict)):
         return _rebuild(x, {key: vbatch_vjp(g[key], v) for key, v, _ in _children(x, None)})
     return xp.sum(g, axis=0)
+
+
+def widen_vjp(g, x, k, frm, to):
+    """The cotangent of ``x`` in ``widen(x, k, frm, to)``: lanes summed where it widened."""
+    if x is None or frm == to or (frm in (True, "list", "all") and to in (True, "list", "all")):
+        return g
+    if frm is False:
+        return vbatch_vjp(g, x)
+    frm_items = frm if isinstance(frm, tuple) else (frm,) * len(x)
+    to_items = to if isinstance(to, tuple) else (to,) * len(x)
+    return type(x)(widen_vjp(gi, xi, k, f, t) for gi, xi, f, t in zip(g, x, frm_items,
+                                                                      to_items))
+
+
+def vmatmul_ct_a(g, a, b, a_batched, b_batched):
+    """The cotangent of ``a`` in ``vmatmul(a, b, ...)``: each lane's ``g bᵀ``, summed over
+    the lanes when ``a`` is unbatched."""
+    from .batching import vmatmul_vjp_x
+
+    ct = vmatmul_vjp_x(g, a, b, True, a_batched, b_batched)
+    return ct if a_batched else xp.sum(ct, axis=0)
+
+
+def vmatmul_ct_b(g, a, b, a_batched, b_batched):
+    """The cotangent of ``b`` in ``vmatmul(a, b, ...)``: each lane's ``aᵀ g``."""
+    from .batching import vmatmul_vjp_y
+
+    ct = vmatmul_vjp_y(g, a, b, True, a_batched, b_batched)
+    return ct if b_batched else xp.sum(ct, axis=0)
+
+
+def vgetitem_ct(g, x, index):
+    """The cotangent of ``x`` in ``vgetitem(x, index)`` (every leaf of ``x`` batched)."""
+    from .batching import vgetitem_vjp
+
+    return vgetitem_vjp(g, x, index, True, "all")
 
 
 # ----------------------------------------------------------------- batched control flow
@@ -217,7 +258,8 @@ def mask_lanes_vjp(g, x, src, status):
         return _rebuild(x, items)
     if status is False or src is None:
         return g
-    out = xp.zeros(xp.shape(g), dtype=xp.result_type(g, float))
+    g = xp.asarray(g)
+    out = xp.zeros(g.shape, dtype=g.dtype if g.dtype.kind in "fc" else xp.float64)
     xp.add.at(out, src, g)
     return out
 
@@ -264,21 +306,35 @@ def _widened(v, c, status):
     return v
 
 
-def vselect_vjp(g, c, x, sx, side):
+def vselect_t(v, c, g, sx, side, other=0.0):
+    """The transpose of ``vselect_vjp(g, c, x, sx, side, other)`` in ``g``: ``v`` (shaped
+    like ``x``) broadcast to ``g``'s shape where that side was chosen, zero elsewhere."""
+    g = xp.asarray(g)
+    lanes = vselect(c, v, None, sx, False) if sx in (False, None) else v
+    lanes = xp.broadcast_to(_lifted_to(lanes, True, g.ndim - 1), g.shape)
+    if other is None:  # the select gave this side in every lane
+        return xp.array(lanes)
+    cond = xp.reshape(c, xp.shape(c) + (1,) * (g.ndim - 1))
+    return xp.where(cond if side else ~cond, lanes, xp.zeros((), dtype=lanes.dtype))
+
+
+def vselect_vjp(g, c, x, sx, side, other=0.0):
     """The cotangent of ``x`` (status ``sx``), the ``side`` (True: ``a``, False: ``b``)
-    operand of ``vselect(c, a, b, ...)``: ``g`` where that side was chosen, summed down
-    to ``x``'s shape."""
+    operand of ``vselect(c, a, b, ...)`` whose other operand is ``other``: ``g`` where
+    that side was chosen (every lane where ``other`` is None), summed down to ``x``'s
+    shape."""
     if x is None:
         return None
     if isinstance(x, (tuple, list, dict)) and sx is not True:
-        return _rebuild(x, {key: vselect_vjp(g[key], c, v, _item(sx, key), side)
+        return _rebuild(x, {key: vselect_vjp(g[key], c, v, _item(sx, key), side,
+                                             None if other is None else other[key])
                             for key, v, _ in _children(x, None)})
     from . import unbroadcast
     from .batching import vunbroadcast
 
     g = xp.asarray(g)
     cond = xp.reshape(c, xp.shape(c) + (1,) * (g.ndim - 1))
-    picked = xp.where(cond if side else ~cond, g, 0)
+    picked = g if other is None else xp.where(cond if side else ~cond, g, 0)
     if sx not in (False, None):
         return vunbroadcast(picked, x, True, True)
     return unbroadcast(xp.sum(picked, axis=0), x)

@@ -26,6 +26,7 @@ from __future__ import annotations
 from .. import ir
 from .batching_calls import CallBatching
 from .batching_control import ControlBatching, list_names
+from .batching_nested import NestedBatching
 from .batching_status import (ALL, ListOf, NotBatchable, Restart, capped, full, join,
                               join_items, printable)
 from .common import ProgramTransform
@@ -34,7 +35,7 @@ from .naming import Names
 __all__ = ["ALL", "ListOf", "NotBatchable", "BatchFunction", "BatchProgram"]
 
 
-class BatchFunction(CallBatching, ControlBatching):
+class BatchFunction(CallBatching, ControlBatching, NestedBatching):
     """One function batched for one pattern of argument statuses (see the module docstring)."""
 
     def __init__(self, prog: "BatchProgram", fn: ir.Function, statuses: tuple,

@@ -20,6 +20,7 @@ from functools import reduce
 from .. import ir
 from ..rules import registry
 from ..runtime.batching import shift_axis  # the same shift, on literal axes at compile time
+from .batching_nested import NESTED_KINDS
 from .batching_status import ALL, ListOf, NotBatchable, Restart, full, join, join_items, printable
 
 
@@ -61,6 +62,8 @@ class CallBatching:
         kind = rule.batching.kind if rule is not None and rule.batching else None
         if kind == "statuses":  # the helper takes every argument's status too (pytrees)
             return self.with_statuses(v, rule, rule.batching, out, line)
+        if kind in NESTED_KINDS:  # a helper of batched code, batched again
+            return self.nested(v, rule, statuses, out, line)
         if kind == "cotangent_twin":
             return self.cotangent_twin(v, rule, rule.batching)
         if kind == "same_shapes":  # leaf by leaf: batched where any operand is

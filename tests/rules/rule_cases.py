@@ -348,8 +348,10 @@ from cases_arrays import BINARY as _B1, CASES as _C1, UNARY as _U1  # noqa: E402
 from cases_linalg import BINARY as _B2, CASES as _C2, NORM_CASES, UNARY as _U2  # noqa: E402
 from cases_scipy import BINARY as _B3, CASES as _C3, UNARY as _U3  # noqa: E402
 from cases_containers import BINARY as _B5, CASES as _C5, UNARY as _U5  # noqa: E402
+from cases_batching import BINARY as _B6, CASES as _C6, UNARY as _U6  # noqa: E402
 
-for _u, _b, _c in ((_U1, _B1, _C1), (_U2, _B2, _C2), (_U3, _B3, _C3), (_U5, _B5, _C5)):
+for _u, _b, _c in ((_U1, _B1, _C1), (_U2, _B2, _C2), (_U3, _B3, _C3), (_U5, _B5, _C5),
+                   (_U6, _B6, _C6)):
     assert not (set(_u) & set(UNARY) or set(_b) & set(BINARY) or set(_c) & set(CASES))
     UNARY.update(_u)
     BINARY.update(_b)
