@@ -818,7 +818,8 @@ def _vmap_entry(self: Transformed, spec: Spec, jit):
         if marker in line:
             warnings.warn(PerLaneWarning(
                 f"vmap of {getattr(self._fn, '__qualname__', self._fn)}: "
-                f"{line.split(marker, 1)[1].strip()} has no batching rule and runs once per "
+                f"{line.split(marker, 1)[1].strip().rstrip(chr(34)).strip()} has no batching "
+                f"rule and runs once per "
                 f"lane (a Python loop over the batch)"), stacklevel=4)
     return gen.entry if jit is None else _jitted(self._fn, spec)
 
@@ -868,7 +869,7 @@ def _call_plan(in_axes, args: tuple) -> tuple:
         if len(in_axes) != len(args):
             raise ValueError(f"vmap: in_axes has {len(in_axes)} entries but the function was "
                              f"called with {len(args)} positional arguments; give one entry "
-                             f"per argument (None for those not mapped)")
+                             f"per argument (None where it is not mapped)")
         entries = in_axes
     else:
         entries = (in_axes,) * len(args)

@@ -335,3 +335,63 @@ def test_vmap_of_a_function_that_calls_vmap():
     X = np.array([[-1.5, -0.2, 0.3, 2.5], [0.5, -2.0, 1.5, 0.1]])
     np.testing.assert_allclose(s2sad.vmap(_sum_of_piecewise)(X),
                                [_sum_of_piecewise(x) for x in X], rtol=1e-12)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _product(x, y):
+    return x * y
+
+
+def _solve_twice(A, b):
+    return np.linalg.solve(A, b) * 2.0
+
+
+def _unwrapped(x):
+    return np.unwrap(x) + 1.0
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: s2sad.vmap(_product)(np.ones(3), np.ones(4)), ValueError,
+     "argument x has size 3 along axis 0, argument y has size 4 along axis 0"),
+    (lambda: s2sad.vmap(_product, in_axes=(0, 1))(np.ones(3), np.ones((2, 4))), ValueError,
+     "argument x has size 3 along axis 0, argument y has size 4 along axis 1"),
+    (lambda: s2sad.vmap(_product, in_axes=(0, 2))(np.ones(3), np.ones((3, 2))), ValueError,
+     r"in_axes gives argument y axis 2, but it has only 2 dimensions \(shape \(3, 2\)\)"),
+    (lambda: s2sad.vmap(_product, in_axes=(-3, 0))(np.ones((3, 2)), np.ones(3)), ValueError,
+     "in_axes gives argument x axis -3, but it has only 2 dimensions"),
+    (lambda: s2sad.vmap(_product)(1.5, np.ones(3)), ValueError,
+     r"argument x axis 0, but it has 0 dimensions \(shape \(\)\)"),
+    (lambda: s2sad.vmap(_product, in_axes=(0,))(np.ones(3), np.ones(3)), ValueError,
+     "in_axes has 1 entries but the function was called with 2 positional arguments"),
+    (lambda: s2sad.vmap(_product, in_axes=None)(np.ones(3), np.ones(3)), ValueError,
+     "at least one mapped argument"),
+    (lambda: s2sad.vmap(_product, out_axes=None)(np.ones(3), np.ones(3)), ValueError,
+     "out_axes is None for an output that depends on the mapped arguments"),
+    (lambda: s2sad.vmap(_product, in_axes=((0, 0), 0))((np.ones(3),), np.ones(3)), ValueError,
+     r"in_axes\[0\] is a tuple of 2 items but the argument is a tuple of 1 items"),
+    (lambda: s2sad.vmap(_product, in_axes="rows"), TypeError,
+     "in_axes must be an int, None or a tuple"),
+    (lambda: s2sad.vmap(_product, in_axes=(0, 1.5)), TypeError, r"in_axes\[1\] must be"),
+    (lambda: s2sad.vmap(_product)(np.ones(3), y=np.ones(3)), TypeError, "positionally"),
+    (lambda: s2sad.vmap(_unwrapped)(np.ones((4, 3))), s2sad.DifferentiationError,
+     "np.unwrap has no rule in s2sad, so it cannot run on a batch of lanes"),
+], ids=["sizes", "sizes-axes", "axis", "negative-axis", "scalar", "length", "none-mapped",
+        "out-none", "pytree", "type", "entry-type", "keywords", "no-rule"])
+def test_bad_input_is_a_clear_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_a_primitive_without_a_batching_rule_warns_once_naming_it_and_its_line():
+    A = np.stack([np.eye(3) * (i + 1.0) for i in range(4)])
+    b = R.standard_normal((4, 3))
+    v = s2sad.vmap(_solve_twice)
+    with pytest.warns(s2sad.PerLaneWarning) as record:
+        got = v(A, b)
+        v(A, b)  # the code is made once: one warning
+    assert len(record) == 1
+    message = str(record[0].message)
+    assert "np.linalg.solve" in message and "test_vmap.py:" in message and "once per lane" in message
+    np.testing.assert_allclose(got, oracle(_solve_twice, (A, b)), rtol=1e-12)

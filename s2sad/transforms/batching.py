@@ -259,8 +259,8 @@ class BatchProgram(ProgramTransform):
 
     def where(self, fn: ir.Function, line: int) -> str:
         """``file.py:12: the line``, or the function's name where no line is known."""
-        if not line:
-            return f"in {fn.name}"
+        if not line:  # a statement the front end made: the function's own line
+            return f"{fn.filename}:{fn.first_line} (in {fn.name})"
         text = self.source_line(fn, line)
         return f"{fn.filename}:{line}" + (f": {text}" if text else "")
 
