@@ -13,10 +13,11 @@ from .api import (  # noqa: E402
 )
 from .loops import checkpoint, fori_loop, scan, while_loop  # noqa: E402
 from .custom import custom_jvp, custom_vjp, defrule, stop_gradient  # noqa: E402
+from .implicit import fixed_point, root  # noqa: E402
 
 __all__ = [
     "DifferentiationError", "UnsupportedSyntaxError", "differentiate", "grad",
     "value_and_grad", "grad_and_value", "vjp", "jvp", "jacfwd", "jacrev", "hessian", "hvp",
     "source", "scan", "fori_loop", "while_loop", "checkpoint", "custom_vjp", "custom_jvp",
-    "defrule", "stop_gradient", "vmap", "PerLaneWarning",
+    "defrule", "stop_gradient", "root", "fixed_point", "vmap", "PerLaneWarning",
 ]

@@ -12,6 +12,7 @@ from .registry import batching, defrule, nondiff
 
 nondiff(_rt.scan_length, name="_rt.scan_length")
 nondiff(_rt.segment_length, name="_rt.segment_length")
+nondiff(_rt.converged, name="_rt.converged")
 
 
 @defrule(_rt.leaf_at, name="_rt.leaf_at", diff="xs", tags="linear container")
@@ -114,3 +115,26 @@ batching("statuses", "_rt.same_carry", params=("join",), helper="_rt.vsame_carry
 batching("statuses", "_rt.stack_steps", params=("item",), helper="_rt.vstack_steps")
 batching("statuses", "_rt.unstack_steps", params=("list",), helper="_rt.vunstack_steps")
 batching("statuses", "_rt.reverse_steps", params=("same",), helper="_rt.vreverse_steps")
+
+
+@defrule(_rt.newton_step, name="_rt.newton_step", diff="r", tags="linear")
+class newton_step:
+    # J^-1 r, linear in r; J is held fixed (implicit.py takes it with stop_gradient)
+    def signature(j, r): ...
+
+    def jvp_r(t, j, r):
+        return _rt.newton_step(j, t)
+
+    def vjp_r(g, j, r):
+        return _rt.newton_step_t(j, g)
+
+
+@defrule(_rt.newton_step_t, name="_rt.newton_step_t", diff="r", tags="linear")
+class newton_step_t:
+    def signature(j, r): ...
+
+    def jvp_r(t, j, r):
+        return _rt.newton_step_t(j, t)
+
+    def vjp_r(g, j, r):
+        return _rt.newton_step(j, g)

@@ -15,7 +15,7 @@ import numpy as xp
 
 __all__ = ["scan_length", "segment_length", "leaf_at", "leaf_at_vjp", "same_carry",
            "stack_steps", "unstack_steps", "reverse_steps", "join_segments",
-           "split_segments"]
+           "split_segments", "converged", "newton_step", "newton_step_t"]
 
 
 def _is_node(x) -> bool:
@@ -223,3 +223,25 @@ def split_segments(g, parts: list) -> list:
         out.append(_map(lambda leaf, a=start, b=start + n: leaf[a:b], g))
         start += n
     return out
+
+
+# --------------------------------------------------------------------------- equations (implicit.py)
+
+
+def converged(r, tol) -> bool:
+    """Whether every entry of the residual ``r`` is within ``tol`` of 0."""
+    return bool(xp.max(xp.abs(r)) <= tol)
+
+
+def newton_step(j, r):
+    """``J^-1 r``: ``r / J`` for a scalar unknown, ``solve(J, r)`` for a vector one."""
+    if xp.ndim(j) == 0:
+        return r / j
+    return xp.linalg.solve(j, r)
+
+
+def newton_step_t(j, g):
+    """``J^-T g``: the transpose of ``newton_step`` in ``r`` (its cotangent)."""
+    if xp.ndim(j) == 0:
+        return g / j
+    return xp.linalg.solve(xp.swapaxes(j, -1, -2), g)

@@ -329,6 +329,8 @@ CASES: dict[str, list[tuple[tuple, dict]]] = {
     "_rt.unstack_steps": [((gen(2, 3), [gen(3), gen(3)]), {})],
     "_rt.reverse_steps": [((gen(4, 2),), {}), (((gen(3), gen(3, 2)),), {})],
     "_rt.join_segments": [(([gen(2, 3), gen(1, 3)],), {})],
+    "_rt.newton_step": [((well(3), gen(3)), {}), ((np.float64(2.5), np.float64(0.7)), {})],
+    "_rt.newton_step_t": [((well(3), gen(3)), {}), ((np.float64(2.5), np.float64(0.7)), {})],
     "_rt.split_segments": [((gen(3, 3), [gen(2, 3), gen(1, 3)]), {})],
     "_rt.astype": [((gen(3), "float64"), {})],
     "_rt.copy_tape": [(([gen(2), gen(3)],), {})],
