@@ -182,3 +182,14 @@ def test_stop_gradient_zeroes_exactly_what_it_wraps():
     _, t = s2sad.jvp(stopped, (x, w), (np.ones(3), 1.0))
     assert t == pytest.approx(np.sum(x * w) + np.sum(x))
     assert s2sad.stop_gradient(x) is x
+
+
+def test_custom_rules_under_vmap():
+    xs = np.array([[0.01, 0.2, -0.05], [0.3, -0.02, 0.0]])
+    CALLS.clear()
+    per_example = s2sad.vmap(s2sad.grad(clipped_loss))(xs)
+    np.testing.assert_allclose(per_example, 10.0 * np.clip(20.0 * xs, -1.0, 1.0))
+    assert CALLS["clip_bwd"] >= 1  # the rule, batched: not a derivation of clip_gradient
+    got = s2sad.vmap(s2sad.grad(softplus_loss), in_axes=(0, None))(xs, 0.7)
+    want = np.stack([fd.numerical_grad(softplus_loss, (x, 0.7)) for x in xs])
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)
