@@ -865,6 +865,12 @@ def _generic_plan(fn, in_axes) -> tuple:
 def _call_plan(in_axes, args: tuple) -> tuple:
     """One encoded axes tree per argument, expanded to the argument's structure (an int
     given for a container applies to each of its leaves)."""
+    if type(in_axes) is int and all(type(a) is np.ndarray for a in args):
+        return (in_axes,) * len(args)  # the common cases first: a few hundred nanoseconds
+    if type(in_axes) is tuple and len(in_axes) == len(args) and all(
+            a is None or type(a) is int for a in in_axes) and all(
+            type(x) is np.ndarray or type(x) is float for x in args):
+        return in_axes
     if isinstance(in_axes, tuple):
         if len(in_axes) != len(args):
             raise ValueError(f"vmap: in_axes has {len(in_axes)} entries but the function was "

@@ -172,7 +172,8 @@ class add_at_end:
 
 
 # --------------------------------------------------------------------------- batching
-batching("same_shapes", "_rt.tree_add", "_rt.astype")
+batching("same_shapes", "_rt.astype")
+batching("same_shapes", "_rt.tree_add", helper="_rt.vtree_add")  # skips vmap's zero views
 batching("twin", "_rt.set_at", "_rt.with_item", params=("a", "v"), helper="_rt.vset_at")
 batching("first_twin", "_rt.zero_at", helper="_rt.vzero_at")
 batching("first_twin", "_rt.seed", helper="_rt.vseed")

@@ -84,6 +84,11 @@ def axis_size(names, args, axes, outer=None) -> int:
     """The batch size: the length of every mapped axis, which must agree; ``ValueError``
     naming the arguments and their sizes when they do not. ``outer``: the batch axes in
     front of each argument (a vmap nested in a vmap), not counted by its axes."""
+    if outer is None and all(type(a) is int for a in axes) and all(
+            type(x) is xp.ndarray for x in args):  # arrays mapped along axes in range
+        sizes = {x.shape[a] for x, a in zip(args, axes) if -x.ndim <= a < x.ndim}
+        if len(sizes) == 1 and all(-x.ndim <= a < x.ndim for x, a in zip(args, axes)):
+            return int(sizes.pop())
     sizes = []
     for j, (name, arg, tree) in enumerate(zip(names, args, axes)):
         lead = outer[j] if outer else 0
@@ -143,8 +148,10 @@ def vmap_out(result, axes, status, k):
             raise ValueError("vmap: out_axes is None for an output that depends on the "
                              "mapped arguments (only unmapped outputs may have out axis None)")
         return result
-    if status is False:
-        result = vbatch_leaf(result, k)
+    from .batching import is_lane_zeros
+
+    if status is False or is_lane_zeros(result):  # a cotangent never written: its own zeros
+        result = xp.array(vbatch_leaf(result, k) if status is False else result)
     return xp.moveaxis(result, 0, axes) if axes != 0 else result
 
 
@@ -354,8 +361,10 @@ def max_trips(n) -> int:
 
 def vseed(value):
     """``seed`` of a batched scalar output: ones, lane by lane (``seed`` checks each lane)."""
-    from . import seed
-
     value = xp.asarray(value)
-    seed(value[0] if value.ndim and value.shape[0] else xp.zeros(value.shape[1:], value.dtype))
+    if value.ndim != 1 or value.dtype.kind not in "fc":  # the lane's own error
+        from . import seed
+
+        seed(value[0] if value.ndim and value.shape[0] else xp.zeros(value.shape[1:],
+                                                                     value.dtype))
     return xp.ones(value.shape, dtype=value.dtype)

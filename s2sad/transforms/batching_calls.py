@@ -67,7 +67,7 @@ class CallBatching:
         if kind == "cotangent_twin":
             return self.cotangent_twin(v, rule, rule.batching)
         if kind == "same_shapes":  # leaf by leaf: batched where any operand is
-            return v, reduce(join, statuses)
+            return ir.replace(v, func=rule.batching.helper or v.func), reduce(join, statuses)
         if kind == "sequence" and all(st is False for st in statuses[1:]):
             return self.sequence_op(v, rule, statuses[0], out, line)
         if all(st in (False, True, ALL) for st in statuses) and ALL in statuses:
