@@ -10,6 +10,8 @@ wrong library:
 * reductions return 0-d device arrays, never Python or NumPy scalars;
 * ``cupy.add`` has no ``.at`` (CuPy before 13): scatter-adds must go through
   ``cupyx.scatter_add``; there is no ``cupy.errstate``;
+* reading a device value on the host (``bool``, ``float``, ``int``, ``.item()``,
+  ``.get()``) is a sync, recorded in ``SYNCS`` with the line that did it;
 * NumPy functions applied to a device array dispatch to CuPy (``__array_function__``,
   ``__array_ufunc__``) as with real CuPy, and each such call is recorded in
   ``DISPATCHED``: generated code must call ``cupy.*`` itself, so a test running it
@@ -28,6 +30,16 @@ import types
 import numpy as np
 
 DISPATCHED: list[str] = []
+SYNCS: list[str] = []  # "bool at file:line" for each device value read on the host
+
+
+def _sync(kind: str) -> None:
+    """Record a host sync with the first frame outside this file (the code that read)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame = frame.f_back
+    where = f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame else "?"
+    SYNCS.append(f"{kind} at {where}")
 
 _IMPLICIT = ("Implicit conversion to a NumPy array is not allowed. Please use `.get()` to "
              "construct a NumPy array explicitly.")
@@ -76,6 +88,7 @@ class ndarray:
         return _call(ufunc.__name__, ufunc, inputs, kwargs)
 
     def get(self):
+        _sync("get")
         return self._a.copy()
 
     # ---------------------------------------------------------------- attributes
@@ -84,6 +97,7 @@ class ndarray:
             raise AttributeError(name)
         value = getattr(self._a, name)
         if name in ("item", "tolist", "tobytes"):
+            _sync(name)
             return value
         if callable(value):
             return lambda *a, **k: _wrap(value(*_unwrap(a), **_unwrap(k)))
@@ -105,6 +119,7 @@ class ndarray:
         return "fake_cupy." + repr(self._a)
 
     def __format__(self, spec):
+        _sync("format")
         return format(self._a, spec)
 
     def __copy__(self):
@@ -113,20 +128,25 @@ class ndarray:
     def __deepcopy__(self, memo):
         return ndarray(self._a.copy())
 
-    # host syncs, as in CuPy
+    # host syncs, as in CuPy: each recorded in SYNCS (where the code read a device value)
     def __bool__(self):
+        _sync("bool")
         return bool(self._a)
 
     def __float__(self):
+        _sync("float")
         return float(self._a)
 
     def __int__(self):
+        _sync("int")
         return int(self._a)
 
     def __complex__(self):
+        _sync("complex")
         return complex(self._a)
 
     def __index__(self):
+        _sync("index")
         return operator.index(self._a)
 
 
@@ -184,7 +204,21 @@ def _wrap(x):
     return x
 
 
+# functions whose first argument is a sequence of arrays (CuPy reads those on the device)
+_SEQUENCES = frozenset({"concatenate", "stack", "hstack", "vstack", "dstack", "column_stack",
+                        "row_stack", "block", "broadcast_arrays", "meshgrid", "einsum", "ix_",
+                        "array", "asarray", "asanyarray", "ascontiguousarray", "choose",
+                        "select", "piecewise", "lexsort", "atleast_1d", "atleast_2d",
+                        "atleast_3d",
+                        # and those whose first argument is a shape
+                        "zeros", "ones", "empty", "full", "indices", "unravel_index",
+                        "ravel_multi_index"})
+
+
 def _call(name: str, func, args, kwargs):
+    if args and isinstance(args[0], (list, tuple)) and name not in _SEQUENCES | _HOST_RESULTS:
+        # CuPy takes arrays, not lists: host values given to a cupy.* reduction or sort
+        raise TypeError(f"Unsupported type {type(args[0])} (cupy.{name} of a host sequence)")
     result = func(*_unwrap(tuple(args)), **_unwrap(kwargs))
     return result if name in _HOST_RESULTS else _wrap(result)
 
@@ -351,6 +385,7 @@ def install() -> None:
         _SAVED.setdefault(name, sys.modules.get(name))
         sys.modules[name] = module
     DISPATCHED.clear()
+    SYNCS.clear()
 
 
 def uninstall() -> None:

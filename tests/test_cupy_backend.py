@@ -1,10 +1,14 @@
 """The CuPy backend without a GPU: every corpus function's CuPy module is generated, its
 text checked, and it is run with a NumPy-backed stand-in for ``cupy``/``cupyx``
-(``tests/fake_cupy.py``, which refuses host arrays as CuPy does); its numbers must be
-the NumPy backend's. Tests that need a real GPU are in ``test_cupy_gpu.py``.
+(``tests/fake_cupy.py``, which refuses host arrays as CuPy does and records every host
+sync); its numbers must be the NumPy backend's, straight-line code must never read a
+device value on the host, and control flow only where the code says so. Tests that
+need a real GPU are in ``test_cupy_gpu.py``.
 """
 
 from __future__ import annotations
+
+import linecache
 
 import numpy as np
 import pytest
@@ -82,9 +86,19 @@ def test_generated_code_calls_cupy_itself(c, args):
         pytest.skip(f"CuPy has no {LACKING[c.name]}")
     gen = s2sad.value_and_grad(c.fn, argnums=c.argnums, backend="cupy").generated
     fake_cupy.DISPATCHED.clear()
+    fake_cupy.SYNCS.clear()
     value, g = gen.entry(*fake_cupy.to_device(args))
+    syncs = list(fake_cupy.SYNCS)
     assert fake_cupy.DISPATCHED == []
     _same(value, c.fn(*args), rtol=1e-10)
+    if c in straight.CORPUS:  # straight-line code: no device value is read on the host
+        assert syncs == []
+    for sync in syncs:  # control flow: only where the code says so
+        where = sync.split(" at ")[1]
+        assert where.startswith("<s2sad-generated-"), sync  # never inside a runtime helper
+        filename, line = where.rsplit(":", 1)
+        assert linecache.getline(filename, int(line) - 1).strip().startswith("# host sync"), \
+            (sync, linecache.getline(filename, int(line)))
 
 
 @pytest.mark.parametrize("f", [pytest.param(f, id=f.__name__, marks=pytest.mark.xfail(

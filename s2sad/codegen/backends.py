@@ -16,9 +16,10 @@ calls          ``np.f``                              ``cp.f``; ``runtime/cupy_ta
                                                      ``scipy.*`` -> ``cupyx.scipy.*``
 missing        --                                    ``cupy_table.LACKING`` (``np.linalg.
                                                      multi_dot``, ...): refused, by name
-host syncs     --                                    a Python ``if``/``while`` whose test may be
-                                                     a device value copies it to the host: the
-                                                     line before says so
+host syncs     --                                    Python reading what may be a device value
+                                                     (``if``/``while`` tests, ``not``, ``and``,
+                                                     ``print``, ``float``) copies it to the
+                                                     host: the line before says so
 globals        as they are                           NumPy arrays copied to the device once,
                                                      when the module is loaded
 =============  ====================================  =========================================
@@ -86,28 +87,56 @@ def _note_backend(text: str) -> str:
     if not (first.startswith('"""') and first.endswith('"""') and len(first) > 6):
         return text
     note = ("CuPy backend: pass device arrays (cupy.asarray); results stay on the device.\n"
-            "A Python if/while on a device value syncs with the host (marked where it does).")
+            "Python reading a device value (an if/while test, not/and/or, print, float)\n"
+            "syncs with the host: each place it may is marked.")
     return f'{first[:-3]}\n\n{note}\n"""{newline}{rest}'
 
 
 def _comment_host_syncs(text: str) -> str:
-    """A comment above each ``if``/``while`` whose test may be a device value (CuPy copies
-    it to the host there: the only syncs in the code); tests that are host values by
-    their form (``x is None``, ``len(...)``, a loop counter's ``_rt.in_range``) have none."""
+    """A comment above each statement that may read a device value on the host (CuPy
+    copies it there: the only syncs in the code): an ``if``/``while`` test, ``not x``,
+    ``a and b``, ``print``/``float``/``int``/``.item()``, an f-string. Tests that are host
+    values by their form (``x is None``, ``len(...)``, a loop counter's ``_rt.in_range``)
+    have none."""
     lines = text.split("\n")
-    marks: list[tuple[int, int, str]] = []
+    marks: dict[int, tuple[int, str]] = {}
     for node in ast.walk(ast.parse(text)):
-        if isinstance(node, (ast.If, ast.While)) and not _host_test(node.test):
-            line = lines[node.lineno - 1]
-            indent = len(line) - len(line.lstrip())
-            test = ast.get_source_segment(text, node.test) or "the test"
-            test = test if len(test) <= 40 and "\n" not in test else "the test"
-            marks.append((node.lineno - 1, indent, f"# host sync: {test} is read on the host"))
-    for row, indent, comment in sorted(marks, reverse=True):
-        if lines[row].lstrip().startswith("elif "):  # no line may sit between a block and elif
+        if isinstance(node, (ast.If, ast.While)):
+            read = None if _host_test(node.test) else node.test
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Expr)):
+            read = _host_read(node.value) if node.value is not None else None
+        else:
             continue
+        if read is None or lines[node.lineno - 1].lstrip().startswith("elif "):
+            continue  # nothing may sit between a block and its ``elif``
+        what = ast.get_source_segment(text, read) or ""
+        what = what if len(what) <= 40 and "\n" not in what else "a device value"
+        line = lines[node.lineno - 1]
+        marks[node.lineno - 1] = (len(line) - len(line.lstrip()),
+                                  f"# host sync: {what} is read on the host")
+    for row in sorted(marks, reverse=True):
+        indent, comment = marks[row]
         lines.insert(row, " " * indent + comment)
     return "\n".join(lines)
+
+
+_READS = frozenset({"print", "float", "int", "bool", "complex", "str", "repr", "format",
+                    "_rt.item"})
+_READ_METHODS = frozenset({"item", "tolist", "format", "get"})
+
+
+def _host_read(value: ast.expr) -> ast.expr | None:
+    """The part of a statement's value that Python reads on the host, if any."""
+    for node in ast.walk(value):
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and \
+                not _host_test(node.operand):
+            return node
+        if isinstance(node, ast.BoolOp) or isinstance(node, ast.JoinedStr):
+            return node
+        if isinstance(node, ast.Call) and (ast.unparse(node.func) in _READS or (
+                isinstance(node.func, ast.Attribute) and node.func.attr in _READ_METHODS)):
+            return node
+    return None
 
 
 def _host_test(test: ast.expr) -> bool:

@@ -16,6 +16,7 @@ Array code goes through ``xp`` (numpy; the CuPy backend rebinds it).
 
 from __future__ import annotations
 
+import itertools
 import string
 
 import numpy as xp
@@ -414,13 +415,14 @@ def transpose_vjp(g, axes=None):
     if axes is None:
         return xp.transpose(g)
     nd = xp.ndim(g)
-    return xp.transpose(g, tuple(int(i) for i in xp.argsort([ax % nd for ax in axes])))
+    inverse = sorted(range(len(axes)), key=lambda i: axes[i] % nd)  # host ints, no array
+    return xp.transpose(g, tuple(inverse))
 
 
 def _split(g, arrays, axis, shapes_in):
     """``g`` cut along ``axis`` into pieces of ``shapes_in``'s sizes, reshaped like ``arrays``."""
     sizes = [s[axis] for s in shapes_in]
-    cuts = [int(c) for c in xp.cumsum(sizes)[:-1]]
+    cuts = list(itertools.accumulate(sizes))[:-1]  # host ints: no array round trip
     parts = [xp.reshape(p, xp.shape(a)) for p, a in zip(xp.split(g, cuts, axis=axis), arrays)]
     return type(arrays)(parts) if isinstance(arrays, (list, tuple)) else parts
 
