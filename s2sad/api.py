@@ -713,7 +713,7 @@ class PerLaneWarning(UserWarning):
     the batch): right, but slow. Issued once per primitive and line, when the code is made."""
 
 
-def vmap(fn, in_axes=0, out_axes=0, *, jit=None) -> Transformed:
+def vmap(fn, in_axes=0, out_axes=0, *, jit=None, backend="numpy") -> Transformed:
     """``fn`` mapped over an axis of its arguments, as generated batched code (JAX semantics).
 
     ``in_axes``: an int, None (broadcast) or a tuple with one entry per positional argument,
@@ -725,9 +725,11 @@ def vmap(fn, in_axes=0, out_axes=0, *, jit=None) -> Transformed:
     jit = _check_jit(jit)
     in_axes = _checked_in_axes(in_axes)
     out_enc = _encoded_axes(out_axes, "out_axes")
-    spec = Spec("vmap", (_generic_plan(fn, in_axes), out_enc))
+    spec = Spec("vmap", (_generic_plan(fn, in_axes), out_enc),
+                backend=_check_backend(backend, jit))
 
     inner = getattr(fn, "_vmap_of", None)  # vmap(vmap(f)): one batch of both axes' lanes
+    inner = inner if backend == "numpy" else None  # (merging lanes runs on NumPy arrays)
 
     def post(self, args, kwargs):
         if kwargs:

@@ -233,3 +233,19 @@ def test_jit_numba_does_not_combine_with_cupy():
     pytest.importorskip("numba")
     with pytest.raises(ValueError, match="does not combine with backend='cupy'"):
         s2sad.grad(straight.rosenbrock, jit="numba", backend="cupy")
+
+
+@pytest.mark.parametrize("fn", [straight.rosenbrock, straight.softmax_entropy])
+def test_vmap_of_grad(fn):
+    x = np.random.default_rng(7).normal(size=(6, 5))
+    expected = s2sad.vmap(s2sad.grad(fn))(x)
+    f = s2sad.vmap(s2sad.grad(fn), backend="cupy")
+    _assert_cupy_text(f.source)
+    _same(f(fake_cupy.to_device(x)), expected)
+
+
+def test_vmap_of_a_branch_selects_per_example():
+    x = np.array([1.3, -0.7, 0.2])
+    expected = s2sad.vmap(s2sad.grad(control.relu_branch))(x)
+    got = s2sad.vmap(s2sad.grad(control.relu_branch), backend="cupy")(fake_cupy.to_device(x))
+    _same(got, expected)
