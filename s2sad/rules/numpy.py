@@ -891,6 +891,19 @@ batching("leading", "np.linalg.det", "np.linalg.inv")  # NumPy's linalg stacks m
 batching("sequence", "np.concatenate", "np.stack")
 batching("sequence", "np.hstack", helper="_rt.vhstack")
 batching("sequence", "np.vstack", helper="_rt.vvstack")
+# twins of runtime/batching_numpy.py: shape queries are the same in every lane ("none"),
+# np.array/asarray stack a list of lanes, products and solves align their operands' lanes
+batching("statuses", "np.shape", params=("none",), helper="_rt.vshape")
+batching("statuses", "np.ndim", params=("none",), helper="_rt.vndim")
+batching("statuses", "np.size", params=("none",), helper="_rt.vsize")
+batching("statuses", "np.array", params=("array",), helper="_rt.varray")
+batching("statuses", "np.asarray", params=("array",), helper="_rt.vasarray")
+batching("statuses", "np.einsum", params=("array",), helper="_rt.veinsum")
+batching("twin", "np.dot", params=("a", "b"), helper="_rt.vdot")
+batching("twin", "np.outer", params=("a", "b"), helper="_rt.vouter")
+batching("twin", "np.linalg.solve", params=("a", "b"), helper="_rt.vsolve")
+batching("twin", "np.linalg.norm", params=("x",), helper="_rt.vnorm")
+batching("twin", "np.broadcast_to", params=("array",), helper="_rt.vbroadcast_to")
 
 
 # --------------------------------------------------------------------------- shared memory

@@ -221,3 +221,4 @@ batching("matmul", "matmul")
 batching("elementwise", "and_", helper="np.logical_and")
 batching("elementwise", "or_", helper="np.logical_or")
 batching("elementwise", "not_", helper="np.logical_not")
+batching("statuses", "len", params=("none",), helper="_rt.vlen")  # a lane's length

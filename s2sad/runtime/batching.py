@@ -178,8 +178,12 @@ def _resolve(name: str):
             head, *rest = name.split(".")
             if head == "np":
                 fn = xp
-            else:  # _rt
+            elif head == "_rt":
                 from .. import runtime as fn
+            else:  # a library's function with a user rule (s2sad.defrule): its module
+                import importlib
+
+                fn = importlib.import_module(head)
             for part in rest:
                 fn = getattr(fn, part)
         _RESOLVED[name] = fn
@@ -541,5 +545,7 @@ from .batching_loops import *  # noqa: E402,F401,F403  (scan's helpers, lane by 
 from .batching_loops import __all__ as _LOOPS_ALL  # noqa: E402
 from .batching_nested import *  # noqa: E402,F401,F403  (batched code batched again)
 from .batching_nested import __all__ as _NESTED_ALL  # noqa: E402
+from .batching_numpy import *  # noqa: E402,F401,F403  (NumPy functions no tag covers)
+from .batching_numpy import __all__ as _NUMPY_ALL  # noqa: E402
 
-__all__ += _VMAP_ALL + _LOOPS_ALL + _NESTED_ALL
+__all__ += _VMAP_ALL + _LOOPS_ALL + _NESTED_ALL + _NUMPY_ALL

@@ -181,7 +181,7 @@ class CallBatching:
     def with_statuses(self, v: ir.Call, rule, b, out: list, line: int):
         """``helper(*args, statuses=...)``, the status of each positional argument; its
         result's status is named by ``b.params[0]``: "same" (the first argument's), "join"
-        (every argument's, joined), "item"
+        (every argument's, joined), "array" (a batched array), "item"
         (the items of the list it takes), "list" (a list of such items), "all" (every leaf
         batched), "none" (the same in every lane)."""
         statuses = [self.st(a) for a in v.args]
@@ -189,6 +189,7 @@ class CallBatching:
             ("statuses", ir.Const(tuple(printable(st) for st in statuses))),))
         first = statuses[0]
         result = {"same": first, "none": False, "all": True if first is True else ALL,
+                  "array": True,
                   "join": reduce(join, statuses),
                   "item": first.item if isinstance(first, ListOf) else first,
                   "list": ListOf(full(first))}[b.params[0]]
