@@ -494,7 +494,7 @@ class assumed_matrix_vjp:
 nondiff(_rt.flip_trans, name="_rt.flip_trans", signature=lambda trans: None)
 
 # --------------------------------------------------------------------------- batching
-# (logsumexp runs once per lane: its weights ``b`` may be the batched argument)
+# (logsumexp has a twin: its weights ``b`` may be the batched argument)
 batching("reduction", "scipy.special.softmax", "scipy.special.log_softmax")
 batching("twin", "scipy.special.logsumexp", params=("a", "b"), helper="_rt.vlogsumexp")
 batching("leading", "_rt.tri_part", "_rt.transpose_if", "_rt.assumed_matrix",
