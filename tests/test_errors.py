@@ -239,13 +239,14 @@ def test_library_function_without_rule_is_named_not_read():
     assert "special.struve" in msg and "no derivative rule" in msg, msg
 
 
-def test_function_passed_at_run_time_to_the_differentiated_function():
-    """A function value must be known when the code is generated: passing one as an argument
-    of the differentiated function itself is refused at the line that calls it."""
+def test_function_passed_inside_a_container_to_the_differentiated_function():
+    """A function value must be known when the code is generated: one passed as an argument
+    gets code of its own (tests/test_python_coverage_more.py), one inside a container is
+    runtime data, refused at the line that calls it."""
 
-    def apply_act(x, act):
-        return np.sum(act(x))
+    def apply_first(x, acts):
+        return np.sum(acts[0](x))
 
     with pytest.raises(UnsupportedSyntaxError) as info:
-        s2sad.grad(apply_act)(np.array([0.5, 1.0]), np.tanh)
-    assert "act" in str(info.value) and "compile time" in str(info.value)
+        s2sad.grad(apply_first)(np.array([0.5, 1.0]), [np.tanh])
+    assert "acts[0]" in str(info.value) and "compile time" in str(info.value)
