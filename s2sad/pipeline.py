@@ -153,7 +153,7 @@ def _entry_name(program: ir.Program, spec: Spec) -> str:
 def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
     """The generated module's text for ``spec`` (deterministic)."""
     from .codegen import printer
-    from .transforms import accumulate, list_pops, simplify
+    from .transforms import accumulate, list_pops, simplify, tape
 
     emitter = _emitters()[spec.transform]
     if spec.signature is not None:  # grad of a few scalars through loops: forward mode
@@ -165,6 +165,8 @@ def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
         functions = _specialized(_with_primal_callees(program, functions), entry_name,
                                  kinds(spec.signature), spec.transform == "jvp")
         functions = [accumulate.in_place(f) for f in functions]  # run, never read back
+    else:  # values recorded for nothing (a loop no derivative flows through) are not taped
+        functions = [tape.drop_unread_entries(f) for f in functions]
     functions = [simplify.release_dead(simplify.drop_repeated_comments(simplify.coalesce_copies(
         simplify.dead_code(simplify.fold_constants(f))))) for f in functions]
     if spec.signature is not None:  # after copies are coalesced: the steps read directly
