@@ -203,7 +203,9 @@ def _plain_signature(args) -> tuple:
     out = []
     for a in args:
         t = type(a)
-        if t is np.ndarray and a.dtype.kind in "biuf":
+        # a CuPy array has the kind of a NumPy array of its dtype and shape: its module is
+        # the NumPy module's text converted (codegen/backends.py)
+        if (t is np.ndarray or t.__module__ == "cupy") and a.dtype.kind in "biuf":
             out.append(("array", a.dtype.str, tuple(n == 1 for n in a.shape)))
         elif t is float or t is int or t is bool:
             out.append(t.__name__)

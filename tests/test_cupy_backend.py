@@ -249,3 +249,16 @@ def test_vmap_of_a_branch_selects_per_example():
     expected = s2sad.vmap(s2sad.grad(control.relu_branch))(x)
     got = s2sad.vmap(s2sad.grad(control.relu_branch), backend="cupy")(fake_cupy.to_device(x))
     _same(got, expected)
+
+
+def test_device_arrays_get_specialized_modules():
+    """A CuPy array has the kind of a NumPy array of its dtype and shape, so calls run the
+    module specialized to it (fewer helper calls), converted like any other."""
+    from s2sad.api import _plain_signature
+
+    x = fake_cupy.to_device(np.array([0.3, -1.2, 0.8]))
+    assert _plain_signature((x, 2.0)) == (("array", "<f8", (False,)), "float")
+    f = s2sad.grad(straight.rosenbrock, backend="cupy")
+    _same(f(x), s2sad.grad(straight.rosenbrock)(x.get()))
+    (signature,) = f.__dict__["_specialized"]
+    assert signature == (("array", "<f8", (False,)),)
