@@ -220,10 +220,12 @@ def fold_constants(fn: ir.Function) -> ir.Function:
     """Evaluate arithmetic on literals and strength-reduce small powers.
 
     ``_t3 = 2 - 1; _t4 = x ** _t3`` -> ``_t4 = x``; ``y = x ** 2`` -> ``y = x * x``;
-    ``_rt.pow_base(x, 2)`` -> ``x``.
+    ``_rt.pow_base(x, 2)`` -> ``x``; ``_t7 = -g; _t8 = _t7 * 0.5`` -> ``_t8 = g * -0.5``
+    (one array operation fewer; a sign flip is exact).
     """
     counts = _defs(fn.body)
     known: dict[str, ir.Const] = {}
+    negated = _single_use_negations(fn, counts)
 
     def value(a):
         return known.get(a.id, a) if isinstance(a, ir.Name) else a
@@ -245,6 +247,12 @@ def fold_constants(fn: ir.Function) -> ir.Function:
                 return args[0]
             if args[1].value == 2:
                 return ir.Call("mul", (args[0], args[0]))
+        if e.func == "mul" and len(args) == 2:
+            for k in (0, 1):
+                a, c = args[k], args[1 - k]
+                if isinstance(a, ir.Name) and a.id in negated and isinstance(
+                        c, ir.Const) and type(c.value) in (int, float):
+                    return ir.Call("mul", (negated[a.id], ir.Const(-c.value)))
         if e.func == "_rt.pow_base" and isinstance(args[1], ir.Const) and type(
                 args[1].value) in (int, float) and args[1].value != 0:
             return args[0]  # the base itself wherever the exponent is not 0
@@ -262,6 +270,28 @@ def fold_constants(fn: ir.Function) -> ir.Function:
         return tuple(out)
 
     return ir.replace(fn, body=sweep(fn.body))
+
+
+def _single_use_negations(fn: ir.Function, counts: dict[str, int]) -> dict[str, ir.Name]:
+    """``t -> a`` for each temporary ``t = -a`` bound once and read once (so the reader may
+    take the sign instead, and ``dead_code`` drop ``t``)."""
+    reads: dict[str, int] = {}
+    for st in ir.walk(fn.body):
+        for a in (ir.atoms_of(st.value) if isinstance(st, (ir.Assign, ir.ExprStmt, ir.Return))
+                  else ()):
+            if isinstance(a, ir.Name):
+                reads[a.id] = reads.get(a.id, 0) + 1
+        for n in ir.stmt_reads(st) if not isinstance(st, (ir.Assign, ir.ExprStmt,
+                                                          ir.Return)) else ():
+            reads[n] = reads.get(n, 0) + 1
+    out = {}
+    for st in ir.walk(fn.body):
+        if (isinstance(st, ir.Assign) and isinstance(st.value, ir.Call) and st.value.func == "neg"
+                and len(st.value.args) == 1 and isinstance(st.value.args[0], ir.Name)
+                and counts.get(st.target) == 1 and reads.get(st.target) == 1
+                and st.target.startswith("_") and st.target not in fn.params):
+            out[st.target] = st.value.args[0]
+    return out
 
 
 def release_dead(fn: ir.Function) -> ir.Function:
