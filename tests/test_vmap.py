@@ -114,6 +114,13 @@ def power_loop(x, n):
     return s
 
 
+def indexed_loop(x, n):
+    s = 0.0
+    for i in range(n):
+        s = s + np.sin(x[i]) * x[i]
+    return s
+
+
 def loop_with_break(x):
     s = 0.0
     for i in range(20):
@@ -187,6 +194,7 @@ def _cases():
         Case(power_loop, (R.standard_normal(K), np.array([0, 1, 3, 2, 6]))),
         Case(power_loop, (R.standard_normal(K), 4), (0, None)),
         Case(loop_with_break, (np.linspace(0.1, 2.0, K),)),
+        Case(indexed_loop, (R.standard_normal((K, 6)), np.array([0, 2, 6, 3, 1]))),
         Case(early_return, (mixed,)),
         Case(vector_branch, (R.standard_normal((K, 3)) + np.array([[1], [-1], [1], [-1], [1]]),)),
         Case(params_dict, ({"w": R.standard_normal(3), "b": R.standard_normal((K, 3))},
@@ -244,13 +252,18 @@ def test_per_example_gradients_match_finite_differences(f, xs):
     np.testing.assert_allclose(got, [s2sad.grad(f)(float(x)) for x in xs], rtol=1e-12)
 
 
-def test_power_loop_gradient_with_a_trip_count_per_example():
-    xs, ns = R.standard_normal(K), np.array([0, 1, 3, 2, 6])
-    got = s2sad.vmap(s2sad.grad(power_loop))(xs, ns)
-    want = [s2sad.grad(power_loop)(float(x), int(n)) for x, n in zip(xs, ns)]
-    np.testing.assert_allclose(got, want, rtol=1e-12)
-    np.testing.assert_allclose(got, [fd.numerical_grad(power_loop, (float(x), int(n)))
-                                     for x, n in zip(xs, ns)], rtol=1e-6, atol=1e-8)
+@pytest.mark.parametrize("f, xs", [(power_loop, R.standard_normal(K)),
+                                   (indexed_loop, R.standard_normal((K, 6)))],
+                         ids=["power", "indexed"])
+def test_loop_gradients_with_a_trip_count_per_example(f, xs):
+    ns = np.array([0, 1, 3, 2, 6])  # the reverse loop runs right-aligned: each lane's last trips
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = s2sad.vmap(s2sad.grad(f))(xs, ns)
+    np.testing.assert_allclose(got, [s2sad.grad(f)(x, int(n)) for x, n in zip(xs, ns)],
+                               rtol=1e-12)
+    np.testing.assert_allclose(got, [fd.numerical_grad(f, (x, int(n))) for x, n in zip(xs, ns)],
+                               rtol=1e-6, atol=1e-8)
 
 
 def logistic_loss(w, x, y):

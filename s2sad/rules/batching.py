@@ -142,6 +142,29 @@ class vgetitem_ct:
         return _rt.vgetitem(g, index)
 
 
+@defrule(_rt.vindex, name="_rt.vindex", diff="x", tags="linear")
+class vindex:
+    # each lane's own item: its cotangent added back at that lane's index
+    def signature(x, index, x_b, flags): ...
+
+    def jvp_x(t, index, x_b, flags):
+        return _rt.vindex(t, index, x_b, flags)
+
+    def vjp_x(g, x, index, x_b, flags):
+        return _rt.vindex_ct(g, x, index, x_b, flags)
+
+
+@defrule(_rt.vindex_ct, name="_rt.vindex_ct", diff="v", tags="linear")
+class vindex_ct:
+    def signature(v, x, index, x_b, flags): ...
+
+    def jvp_v(t, x, index, x_b, flags):
+        return _rt.vindex_ct(t, x, index, x_b, flags)
+
+    def vjp_v(g, index, x_b, flags):
+        return _rt.vindex(g, index, x_b, flags)
+
+
 # --------------------------------------------------------------------------- products
 
 

@@ -20,7 +20,7 @@ __all__ = [
     "Unbatchable", "array_like", "batch_size", "vbatch", "widen", "batched_array", "vgetitem", "lift", "lift_b", "batch_axes", "shift_axis", "batch_shape",
     "batch_transpose_axes", "batch_squeeze_axes", "batch_index", "lift_into", "vmap_call",
     "vhstack", "vvstack", "vmatmul", "vmatmul_vjp_x", "vmatmul_vjp_y", "vunbroadcast", "vbroadcast_like", "vgetitem_vjp", "vsum_vjp", "vmean_vjp",
-    "vreshape_like", "vset_at", "vzero_at", "lane_zeros", "is_lane_zeros", "vtree_add", "basis_stack", "jacobian_from_batched_columns",
+    "vreshape_like", "vset_at", "vzero_at", "vindex", "vindex_ct", "vset_index", "lane_zeros", "is_lane_zeros", "vtree_add", "basis_stack", "jacobian_from_batched_columns",
     "jacobian_from_batched_rows",
 ]
 
@@ -358,7 +358,39 @@ def vbroadcast_like(t, out, t_batched, out_batched):
     return xp.broadcast_to(t, t.shape[:1] + shape)
 
 
-def vgetitem_vjp(g, x, index, g_b=True, x_b=False):
+def _lane_index(index, flags):
+    """``index`` (its items flagged in ``flags`` one integer per lane) as an index of the
+    batched array pairing lane ``p`` with its own items: ``(arange(k), ...)``."""
+    items = index if type(index) is tuple else (index,)
+    if any(not f and type(it) is xp.ndarray and it.ndim for it, f in zip(items, flags)):
+        raise Unbatchable("an array index beside one that differs across the batch")
+    k = xp.shape(next(it for it, f in zip(items, flags) if f))[0]
+    return (xp.arange(k),) + items, k
+
+
+def vindex(x, index, x_b, flags):
+    """``x[index]`` lane by lane, where the items ``flags`` marks hold one index per lane."""
+    lanes, k = _lane_index(index, flags)
+    x = xp.asarray(x)
+    if not x_b:
+        x = xp.broadcast_to(x, (k,) + x.shape)
+    return x[lanes]
+
+
+def vindex_ct(g, x, index, x_b, flags):
+    """The cotangent of ``x`` in ``vindex(x, index, x_b, flags)``: each lane's ``g`` added
+    at its own index (summed over the lanes for an unbatched ``x``)."""
+    out = vgetitem_vjp(g, x, index, True, x_b, index_flags=flags)
+    return out if x_b else xp.sum(out, axis=0)
+
+
+def vset_index(a, index, v, flags, v_b):
+    """``a[index] = v`` lane by lane, in place (``a`` batched; ``flags`` as for ``vindex``)."""
+    lanes, _ = _lane_index(index, flags)
+    a[lanes] = _lifted(v, xp.ndim(a[lanes]) - 1) if v_b else v
+
+
+def vgetitem_vjp(g, x, index, g_b=True, x_b=False, index_flags=None):
     """``getitem_vjp(g, x, index)`` lane by lane: zeros shaped like a lane of ``x`` with
     each lane's ``g`` added at ``index``. ``g_b``/``x_b`` are batching statuses (a
     container's may be a tuple of statuses, or "all"); every leaf of the result is batched."""
@@ -367,6 +399,8 @@ def vgetitem_vjp(g, x, index, g_b=True, x_b=False):
     k = _lanes_of(None, *((v, b) for v, b in ((g, g_b), (x, x_b)) if b is True))
     if k is None:
         k = _first_lanes(g, g_b) or _first_lanes(x, x_b)
+    if k is None and index_flags is not None:
+        k = _lane_index(index, index_flags)[1]
     if isinstance(x, (dict, tuple, list)):
         out = _batched_zeros(x, x_b, k)
         out[index] = g if g_b not in (False, None) else vbatch(g, k)
@@ -375,6 +409,10 @@ def vgetitem_vjp(g, x, index, g_b=True, x_b=False):
         return out
     x = xp.asarray(x)
     out = xp.zeros((k,) + x.shape[bool(x_b):], dtype=_float_dtype(x, g))
+    if index_flags is not None:  # each lane's own index: repeats cannot meet across lanes
+        lanes, _ = _lane_index(index, index_flags)
+        xp.add.at(out, lanes, g if g_b else xp.broadcast_to(g, (k,) + xp.shape(g)))
+        return out
     bindex = batch_index(index)
     if not g_b:
         g = xp.broadcast_to(g, (k,) + xp.shape(g))

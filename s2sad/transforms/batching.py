@@ -26,6 +26,7 @@ from __future__ import annotations
 from .. import ir
 from .batching_calls import CallBatching
 from .batching_control import ControlBatching, list_names
+from .batching_index import IndexBatching
 from .batching_nested import NestedBatching
 from .batching_status import (ALL, ListOf, NotBatchable, Restart, capped, full, join,
                               join_items, printable)
@@ -35,7 +36,7 @@ from .naming import Names
 __all__ = ["ALL", "ListOf", "NotBatchable", "BatchFunction", "BatchProgram"]
 
 
-class BatchFunction(CallBatching, ControlBatching, NestedBatching):
+class BatchFunction(CallBatching, ControlBatching, NestedBatching, IndexBatching):
     """One function batched for one pattern of argument statuses (see the module docstring)."""
 
     def __init__(self, prog: "BatchProgram", fn: ir.Function, statuses: tuple,
@@ -78,10 +79,8 @@ class BatchFunction(CallBatching, ControlBatching, NestedBatching):
             if a.id in self.lists:
                 return ListOf(self.lists[a.id])
             return self.status.get(a.id, False)
-        if isinstance(a, ir.Index):
-            if any(self.st(x) for x in ir.atoms_of(a)):
-                raise NotBatchable("a subscript depends on a batched value")
-            return False
+        if isinstance(a, ir.Index):  # an index with a batched item: True (batching_index.py)
+            return any(bool(self.st(x)) for x in ir.atoms_of(a))
         return False
 
     def temp(self, value: ir.Expr, out: list, line: int, base: str = "_v") -> ir.Name:
@@ -156,7 +155,8 @@ class BatchFunction(CallBatching, ControlBatching, NestedBatching):
 
     def subscript(self, v: ir.Subscript, out: list, line: int):
         st = self.st(v.value)
-        self.st(v.index)
+        if self.st(v.index):
+            return self.lane_subscript(v, st, out, line)
         if st is False:
             return v, False
         if isinstance(st, ListOf):  # an item, or a slice of the list
@@ -195,7 +195,8 @@ class BatchFunction(CallBatching, ControlBatching, NestedBatching):
         return ir.UserCall(name, (ir.Name(self.k),) + v.args, v.kwargs), result
 
     def setitem(self, s: ir.SetItem) -> list[ir.Stmt]:
-        self.st(s.index)
+        if self.st(s.index):
+            return self.lane_setitem(s)
         t, v = self.status.get(s.target, False), self.st(s.value)
         if t is False and v is False:
             return [s]

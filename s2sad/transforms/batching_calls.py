@@ -66,6 +66,9 @@ class CallBatching:
             return self.nested(v, rule, statuses, out, line)
         if kind == "cotangent_twin":
             return self.cotangent_twin(v, rule, rule.batching)
+        if any(isinstance(a, ir.Index) and self.st(a) for a in v.args):
+            raise NotBatchable(f"{v.func} at an index that differs across the batch "
+                               f"({self.prog.where(self.fn, self.line)})")
         if kind == "same_shapes":  # leaf by leaf: batched where any operand is
             return ir.replace(v, func=rule.batching.helper or v.func), reduce(join, statuses)
         if kind == "sequence" and all(st is False for st in statuses[1:]):
@@ -175,8 +178,10 @@ class CallBatching:
         statuses = [self.st(self.as_atom(bound[p])) for p in b.params]
         primal = statuses[1]
         result = True if primal is True else full(primal) if isinstance(primal, tuple) else ALL
-        return ir.Call(b.helper, args + tuple(ir.Const(printable(st)) for st in statuses)), \
-            result
+        kwargs = tuple(("index_flags", ir.Const(self.lane_flags(a))) for a in args
+                       if isinstance(a, ir.Index) and self.st(a))  # each lane's own index
+        return ir.Call(b.helper, args + tuple(ir.Const(printable(st)) for st in statuses),
+                       kwargs), result
 
     def with_statuses(self, v: ir.Call, rule, b, out: list, line: int):
         """``helper(*args, statuses=...)``, the status of each positional argument; its
