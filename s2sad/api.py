@@ -746,7 +746,7 @@ def vmap(fn, in_axes=0, out_axes=0, *, jit=None, backend="numpy") -> Transformed
         entry = entries.get(plan)
         if entry is None:
             entry = entries[plan] = _vmap_entry(self, dataclasses.replace(
-                spec, argnums=(plan, out_enc)), jit)
+                spec, argnums=(plan, out_enc)), jit, args)
         return entry(*args)
 
     transformed = Transformed(fn, spec, post, jit=jit)
@@ -811,21 +811,53 @@ def _split_lanes(out, big: int, small: int, io: int, oo: int):
     return np.moveaxis(leaf, 0, oo % leaf.ndim)
 
 
-def _vmap_entry(self: Transformed, spec: Spec, jit):
+_PER_LANE = "Per lane (no batching rule): "  # how the entry's docstring lists them
+
+
+def _vmap_entry(self: Transformed, spec: Spec, jit, args: tuple):
     """The generated entry for one plan; one ``PerLaneWarning`` per primitive it runs
-    once per lane (listed in the entry's docstring, so a cached module warns too)."""
+    once per lane (listed in the entry's docstring, so a cached module warns too).
+
+    A transformed function (``vmap(grad(f))``) is batched from its code specialized to
+    one lane's argument kinds where that batches without a per-lane loop (leaner: shapes
+    known, fewer helpers), else from its generic code."""
     import warnings
 
-    gen = _generated(self._fn, spec)
-    marker = "Per lane (no batching rule): "
+    gen = None
+    lane = _lane_entry(self._fn, spec.argnums[0], args) if jit is None else None
+    if lane is not None:
+        try:
+            gen = _generated(lane, spec)
+        except DifferentiationError:
+            gen = None
+        if gen is not None and _PER_LANE in gen.source:
+            gen = None
+    gen = gen or _generated(self._fn, spec)
     for line in gen.source.splitlines():
-        if marker in line:
+        if _PER_LANE in line:
             warnings.warn(PerLaneWarning(
                 f"vmap of {getattr(self._fn, '__qualname__', self._fn)}: "
-                f"{line.split(marker, 1)[1].strip().rstrip(chr(34)).strip()} has no batching "
-                f"rule and runs once per "
-                f"lane (a Python loop over the batch)"), stacklevel=4)
+                f"{line.split(_PER_LANE, 1)[1].strip().rstrip(chr(34)).strip()} has no "
+                f"batching rule and runs once per lane (a Python loop over the batch)"),
+                stacklevel=4)
     return gen.entry if jit is None else _jitted(self._fn, spec)
+
+
+def _lane_entry(fn, plan: tuple, args: tuple):
+    """The code of a transformed ``fn`` specialized to the kinds of one lane of ``args``
+    (None for a plain function, a pytree plan or an empty batch)."""
+    if not isinstance(getattr(fn, "__s2sad__", None), Transformed) or fn._jit is not None:
+        return None
+    lane = []
+    for x, axes in zip(args, plan):
+        if axes is None:
+            lane.append(x)
+        elif type(axes) is int and type(x) is np.ndarray and x.ndim and x.shape[axes]:
+            lane.append(np.take(x, 0, axis=axes))
+        else:
+            return None
+    entry = fn.specialized_entry(tuple(lane), {})
+    return None if entry is fn.entry else entry
 
 
 def _checked_in_axes(in_axes):

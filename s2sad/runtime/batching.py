@@ -102,6 +102,9 @@ def lift(a, *unbatched):
 
 def lift_b(a, *batched):
     """Batched ``a`` aligned against other batched operands (primal ranks compared)."""
+    if len(batched) == 1 and type(a) is xp.ndarray and type(batched[0]) is xp.ndarray and (
+            a.ndim >= batched[0].ndim):
+        return a  # the common case, first
     return _lifted(a, max(map(_ndim, batched)) - 1)
 
 
@@ -311,11 +314,12 @@ def _matmul_vjp(table, name, g, x, y, flags, batched_by):
     that make it differ across lanes (else it is broadcast to every lane)."""
     g_b, x_b, y_b = flags
     formula = _MATMUL_VJP_X if table == "x" else _MATMUL_VJP_Y
-    rule = formula.get((xp.ndim(x) - x_b, xp.ndim(y) - y_b))
+    rule = formula.get((_ndim(x) - x_b, _ndim(y) - y_b))
     if rule is None:
         return vmap_call(name, flags, g, x, y)
-    k = _lanes_of(None, (g, g_b), (x, x_b), (y, y_b))
-    return _batched_result(rule(g, x, y, g_b), k, batched_by)
+    if batched_by:
+        return rule(g, x, y, g_b)
+    return _batched_result(rule(g, x, y, g_b), _lanes_of(None, (x, x_b), (y, y_b)), False)
 
 
 def vmatmul_vjp_x(g, x, y, g_b=True, x_b=False, y_b=False):
@@ -445,22 +449,32 @@ def _batched_zeros(x, status, k):
         return [_batched_zeros(v, _item_status(status, i, x), k) for i, v in enumerate(x)]
     if x is None:
         return None
+    if type(x) is xp.ndarray:
+        dtype = x.dtype if x.dtype.kind in "fc" else xp.dtype(xp.float64)
+        return lane_zeros(x.shape[1:] if status not in (False, None) else x.shape, dtype, k)
     z = zeros_like(x)
-    if type(z) is not xp.ndarray:
-        return z if status not in (False, None) else vbatch(z, k)
-    return lane_zeros(z.shape[1:] if status not in (False, None) else z.shape, z.dtype, k)
+    return z if status not in (False, None) else vbatch(z, k)
 
 
 _ZEROS: dict = {}  # dtype -> a 0-d zero: broadcast views of it are cotangents known to be 0
 
 
+_ZERO_VIEWS: dict = {}  # (shape, dtype, k) -> its view (read-only: safe to share)
+
+
 def lane_zeros(shape, dtype, k):
     """A zero cotangent of ``k`` lanes of ``shape`` that costs no memory: a read-only view
     of one zero, which ``vtree_add`` skips and ``vmap_out`` copies before returning it."""
-    zero = _ZEROS.get(dtype)
-    if zero is None:
-        zero = _ZEROS[dtype] = xp.zeros((), dtype=dtype)
-    return xp.broadcast_to(zero, (k,) + tuple(shape))
+    key = (tuple(shape), dtype, k)
+    view = _ZERO_VIEWS.get(key)
+    if view is None:
+        zero = _ZEROS.get(dtype)
+        if zero is None:
+            zero = _ZEROS[dtype] = xp.zeros((), dtype=dtype)
+        if len(_ZERO_VIEWS) > 256:  # many shapes: start over rather than grow
+            _ZERO_VIEWS.clear()
+        view = _ZERO_VIEWS[key] = xp.broadcast_to(zero, (k,) + key[0])
+    return view
 
 
 def is_lane_zeros(a) -> bool:

@@ -361,8 +361,8 @@ def max_trips(n) -> int:
 
 def vseed(value):
     """``seed`` of a batched scalar output: ones, lane by lane (``seed`` checks each lane)."""
-    value = xp.asarray(value)
-    if value.ndim != 1 or value.dtype.kind not in "fc":  # the lane's own error
+    if type(value) is not xp.ndarray or value.ndim != 1 or value.dtype.kind not in "fc":
+        value = xp.asarray(value)  # the lane's own error
         from . import seed
 
         seed(value[0] if value.ndim and value.shape[0] else xp.zeros(value.shape[1:],

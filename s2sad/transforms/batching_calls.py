@@ -28,6 +28,11 @@ class CallBatching:
     """Needs ``st``, ``temp``, ``widen``, ``append_item``, ``lists``, ``k`` (see above)."""
 
     def call(self, target: str, v: ir.Call, out: list, line: int):
+        if v.func in ("_rt.ct_mul", "mul") and len(v.args) == 2:  # seed * partial: partial
+            for one, other in (v.args, v.args[::-1]):
+                if isinstance(one, ir.Name) and one.id in self.ones and isinstance(
+                        other, ir.Name):
+                    return other, self.st(other)
         if v.func in ("_rt.append", "_rt.appended"):
             lst, item = v.args
             if target in self.lists:  # the list and the grown one hold the same items
