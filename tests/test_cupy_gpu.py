@@ -92,3 +92,38 @@ def test_bench_cupy_runs_on_the_stand_in():
                           timeout=600, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "rosenbrock n=2e+03" in proc.stdout and "mlp " in proc.stdout
+
+
+def _installed_cupy():
+    """The real CuPy module (no device needed to read its namespace), or None."""
+    if getattr(sys.modules.get("cupy"), "__fake__", False):
+        return None
+    try:
+        import cupy
+    except Exception:  # noqa: BLE001 - not installed, or its CUDA libraries are missing
+        return None
+    return cupy
+
+
+@pytest.mark.skipif(_installed_cupy() is None, reason="needs CuPy installed (no GPU needed)")
+def test_table_agrees_with_the_installed_cupy():
+    """Every NumPy function with a rule exists in CuPy unless the table says it lacks it;
+    every name the table says CuPy lacks is really absent."""
+    from s2sad.rules import registry
+    from s2sad.runtime import cupy_table
+
+    cupy = _installed_cupy()
+
+    def has(name: str) -> bool:
+        obj = cupy
+        for part in name.split("."):
+            if not hasattr(obj, part):
+                return False
+            obj = getattr(obj, part)
+        return True
+
+    names = {r.name[3:] for r in registry.all_rules() if r.name.startswith("np.")}
+    missing = {n for n in names if not has(n) and n not in cupy_table.LACKING
+               and n not in cupy_table.RENAMED}
+    assert not missing, f"add to cupy_table.LACKING (or RENAMED): {sorted(missing)}"
+    assert not {n for n in cupy_table.LACKING if has(n)}

@@ -11,8 +11,10 @@ per module, by ``to_cupy``:
 Only tokens of code are touched (``tokenize``): comments and strings, where the user's
 own source is quoted, keep their ``np.``. The table lists every NumPy name whose CuPy
 counterpart is not ``cupy.<same name>``; ``LACKING`` the ones CuPy does not have at all
-(checked against the CuPy 14 namespace, and against any installed CuPy by the tests).
-Stdlib only: the runtime imports nothing of the compiler.
+(read from the CuPy 14 namespace; ``tests/test_cupy_gpu.py`` checks every NumPy
+function with a rule against an installed CuPy). SciPy calls go to ``cupyx.scipy``
+(``to_cupy_scipy``), less ``LACKING_SCIPY``. Stdlib only: the runtime imports nothing
+of the compiler.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ import tokenize
 
 # NumPy name (after the namespace) -> the CuPy call that does the same
 RENAMED: dict[str, str] = {
-    # scatter-add with repeated indices: cupy.add.at exists only from CuPy 13;
-    # cupyx.scatter_add is the same operation on every CuPy since 4
+    # scatter-add with repeated indices: cupy.add.at is recent (CuPy 14 has it, older
+    # ones do not); cupyx.scatter_add is the same operation in every CuPy
     "add.at": "cupyx.scatter_add",
     # floating-point error state: CuPy keeps its own (a GPU never raises FP signals)
     "errstate": "cupyx.errstate",
