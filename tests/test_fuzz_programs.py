@@ -137,12 +137,6 @@ def test_reverse_of_a_condition_reassigned_in_its_arm(folder, name, x):
     np.testing.assert_allclose(s2sad.grad(fn)(x), numerical_grad(fn, (x,), 0), atol=1e-7)
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError, reason=(
-    "batched forward over reverse marks the cotangent of np.array's argument as a list "
-    "(status 'list' for _rt.array_vjp's result), but np.array of an array gives an array: "
-    "the next vmap_call splits lanes of an ndarray as a list and fails in runtime/batching.py "
-    "_lane: 'numpy.float64' object cannot be interpreted as an integer (transforms/batching.py "
-    "or the np.array rule)"))
 def test_hessian_through_np_array_of_an_array(folder):
     m = module_from(folder, "array_of_array", """
         import numpy as np
