@@ -167,11 +167,12 @@ def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
         functions = [accumulate.in_place(f) for f in functions]  # run, never read back
     else:  # values recorded for nothing (a loop no derivative flows through) are not taped
         functions = [tape.drop_unread_entries(f) for f in functions]
-    functions = [simplify.release_dead(simplify.drop_repeated_comments(simplify.dead_code(
-        simplify.fold_constants(simplify.coalesce_copies(simplify.dead_code(
-            simplify.fold_constants(f))))))) for f in functions]  # again: copies made one
+    functions = [simplify.drop_repeated_comments(simplify.dead_code(simplify.fold_constants(
+        simplify.coalesce_copies(simplify.dead_code(simplify.fold_constants(f))))))
+        for f in functions]  # folded again: coalescing copies makes more pairs meet
     if spec.signature is not None:  # after copies are coalesced: the steps read directly
-        functions = [list_pops.pop_in_place(f) for f in functions]
+        functions = [list_pops.pop_in_place(accumulate.in_place_runs(f)) for f in functions]
+    functions = [simplify.release_dead(f) for f in functions]
     functions = _with_primal_callees(program, functions)
     fn = program.entry_function()
     where = fn.filename if fn.filename.startswith("<") else pathlib.Path(fn.filename).name

@@ -317,3 +317,40 @@ def test_no_transform_reads_add_at_as_a_value():
         s2sad.grad(uses_add_at)(np.ones(3))
     with pytest.raises(s2sad.DifferentiationError, match="_rt.add_at has no derivative rule"):
         s2sad.jvp(uses_add_at, (np.ones(3),), (np.ones(3),))
+
+
+# --------------------------------------------------------------------------- straight-line runs
+
+
+def _scatter(target, g, index):
+    return ir.Assign(target, ir.Call("_rt.getitem_vjp", (ir.Name(g), ir.Name("x"), index)))
+
+
+def test_straight_line_scatters_add_in_place():
+    from s2sad.transforms.accumulate import in_place_runs
+
+    head, tail = ir.Index((ir.Slice(None, ir.Const(-1)),)), ir.Index((ir.Slice(ir.Const(1)),))
+    body = (_scatter("bx", "g1", head), _scatter("_t1", "g2", tail),
+            ir.Assign("bx", ir.Call("add", (ir.Name("bx"), ir.Name("_t1")))),
+            ir.Return(ir.Name("bx")))
+    fn = ir.Function("f", ("x", "g1", "g2"), body)
+    out = in_place_runs(fn)
+    assert out.body[1] == ir.Assign("bx", ir.Call("_rt.add_at", (
+        ir.Name("bx"), ir.Name("bx"), ir.Name("x"), tail, ir.Name("g2"))))
+    # read in between (someone else may hold it): left alone
+    seen = ir.Function("f", ("x", "g1", "g2"), body[:1] + (
+        ir.Assign("keep", ir.Name("bx")),) + body[1:])
+    assert in_place_runs(seen) == seen
+
+
+def rosenbrock_like(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def test_straight_line_run_numbers():
+    x = np.linspace(-1.0, 1.0, 7)
+    src = _generated(rosenbrock_like, Spec("grad", 0, signature=(signature_of(x),))).source
+    assert src.count("_rt.add_at(") == 2
+    grad = s2sad.grad(rosenbrock_like)
+    np.testing.assert_array_equal(grad(x), grad.entry(x))
+    np.testing.assert_allclose(grad(x), fd.numerical_grad(rosenbrock_like, (x,)), rtol=1e-6)

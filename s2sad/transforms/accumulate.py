@@ -72,6 +72,41 @@ def in_place(fn: ir.Function) -> ir.Function:
     return fn if body == fn.body else ir.replace(fn, body=body)
 
 
+def in_place_runs(fn: ir.Function) -> ir.Function:
+    """The same outside loops: a scatter-add into an adjoint that holds an array this code
+    just made (by a scatter, nothing having read it since) adds in place::
+
+        bx = _rt.getitem_vjp(g1, x, np.s_[:-1])        bx = _rt.getitem_vjp(g1, x, np.s_[:-1])
+        _t42 = _rt.getitem_vjp(g2, x, np.s_[1:])   ->  bx = _rt.add_at(bx, bx, x, np.s_[1:], g2)
+        bx = bx + _t42
+
+    (``add_at`` with an accumulator adds into it: no zeros of ``x``'s size, no new sum)."""
+    reads = _read_counts(fn.body)
+    body = _runs(fn.body, reads)
+    return fn if body == fn.body else ir.replace(fn, body=body)
+
+
+def _runs(body: tuple[ir.Stmt, ...], reads: dict[str, int]) -> tuple:
+    owned: set[str] = set()  # adjoints bound to a fresh scatter nobody has read yet
+    out: list[ir.Stmt] = []
+    k = 0
+    while k < len(body):
+        s = body[k]
+        site = _site(s, body[k + 1], reads) if k + 1 < len(body) else None
+        if site is not None and site.adjoint in owned:
+            out.append(site.add_at(site.adjoint))  # ``bx = _rt.add_at(bx, bx, x, idx, g)``
+            k += 2
+            continue
+        touched = {n for st in ir.walk((s,)) for n in ir.stmt_reads(st) | ir.stmt_writes(st)}
+        owned -= touched
+        if isinstance(s, ir.Assign) and isinstance(s.value, ir.Call) and (
+                s.value.func in _SCATTERS) and s.target not in ir.names_read(s.value):
+            owned.add(s.target)
+        out.append(ir.map_bodies(s, lambda b: _runs(b, reads)))
+        k += 1
+    return tuple(out)
+
+
 def _body(body: tuple[ir.Stmt, ...], reads: dict[str, int], names: Names) -> tuple:
     out: list[ir.Stmt] = []
     for s in body:
