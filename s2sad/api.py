@@ -112,6 +112,8 @@ def match_tree(g, like):
         return type(like)(match_tree(a, b) for a, b in zip(g, like))
     if isinstance(like, dict):
         return {k: match_tree(g[k], v) for k, v in like.items()}
+    if hasattr(g, "__dask_graph__"):  # a lazy (Dask) gradient stays lazy: never computed here
+        return _lazy_like(g, like)
     if isinstance(like, np.generic):  # before float: np.float64 is a float subclass
         return like.dtype.type(g)
     if isinstance(like, float):
@@ -125,6 +127,15 @@ def match_tree(g, like):
 
         return match_device_array(g, like)
     return g
+
+
+def _lazy_like(g, like):
+    """A Dask gradient with its argument's shape and dtype, as lazy operations (a Python
+    float's gradient is a 0-d float64 array: ``dask.compute`` gives the number)."""
+    shape, dtype = np.shape(like), getattr(like, "dtype", np.dtype(np.float64))
+    if g.shape == shape and g.dtype == dtype:
+        return g
+    return np.broadcast_to(g, shape).astype(dtype)  # NumPy's API, Dask's lazy arrays
 
 
 def align_tree(tree, like, what: str = "tree", like_what: str = "its primal", path: str = ""):

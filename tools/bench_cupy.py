@@ -30,14 +30,13 @@ sys.path.insert(0, str(ROOT / "tests"))  # the corpus' functions, as the tests r
 from corpus.straight import mlp_loss, rosenbrock  # noqa: E402
 
 
-def _option(name: str, default: int) -> int:
-    for i, arg in enumerate(sys.argv):
-        if arg == name and i + 1 < len(sys.argv):
-            return int(float(sys.argv[i + 1]))
-    return default
+def _option(name: str, default: float) -> float:
+    """``--name VALUE`` from the command line (``default`` when absent)."""
+    args = sys.argv[1:]
+    return float(args[args.index(name) + 1]) if name in args[:-1] else default
 
 
-N = _option("--n", 100_000 if T.QUICK else 10_000_000)
+N = int(_option("--n", 100_000 if T.QUICK else 10_000_000))
 MLP = (512, 16, 8, 4) if T.QUICK else (65_536, 512, 1024, 10)  # examples, in, hidden, out
 
 

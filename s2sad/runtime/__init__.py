@@ -48,11 +48,12 @@ def ct_mul(v, partial):
     out = v * partial
     if type(out) is float:
         return 0.0 if v == 0 and not (out - out == 0) else out  # out - out: NaN for inf/NaN
-    # NumPy: skip the select when every product is finite (a cheap test on the host);
-    # on a GPU (xp = cupy) that test would copy a flag to the host: always select there
-    if xp.__name__ == "numpy" and xp.isfinite(out).all():
+    # a NumPy array: skip the select when every product is finite (a cheap test on the
+    # host); on a GPU (xp = cupy) that test would copy a flag to the host, on a Dask array
+    # compute the graph: always select there
+    if type(out) is xp.ndarray and xp.__name__ == "numpy" and xp.isfinite(out).all():
         return out
-    return xp.where(xp.asarray(v) == 0, xp.zeros((), dtype=xp.result_type(out)), out)
+    return xp.where(xp.equal(v, 0), xp.zeros((), dtype=xp.result_type(out)), out)
 
 
 def stop_gradient(x):
@@ -142,7 +143,8 @@ def seed(value):
             f"returned {what}; use jacrev or vjp for non-scalar outputs")
     if isinstance(value, (float, complex)) and not isinstance(value, bool):
         return 1.0
-    dtype = xp.asarray(value).dtype
+    dtype = value.dtype if isinstance(getattr(value, "dtype", None), xp.dtype) else \
+        xp.asarray(value).dtype  # a Dask array's own: asarray would compute it
     if dtype.kind not in "fc":
         raise TypeError(
             f"grad requires a real floating-point scalar output, but the function returned "

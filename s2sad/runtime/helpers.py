@@ -47,9 +47,18 @@ __all__ = [
 
 def _float_dtype(*values):
     """The floating dtype a derivative of ``values`` has (float64 for ints and bools)."""
-    dt = xp.result_type(*[v if isinstance(v, (float, int, bool)) else xp.asarray(v).dtype
+    dt = xp.result_type(*[v if isinstance(v, (float, int, bool)) else _array(v).dtype
                           for v in values if v is not None])
     return dt if dt.kind in "fc" else xp.dtype(xp.float64)
+
+
+def _array(v):
+    """``v`` itself when it is an array of some library (a NumPy, CuPy or Dask array: it
+    has ``ndim`` and a dtype), else ``xp.asarray(v)``: a Dask array is never gathered
+    into one NumPy array here (which ``asarray`` would do, computing it)."""
+    if isinstance(getattr(v, "dtype", None), xp.dtype) and hasattr(v, "ndim"):
+        return v
+    return xp.asarray(v)
 
 
 # the package defines these before it imports this module (at its end)
@@ -112,6 +121,10 @@ def sum_vjp(g, a, axis=None, keepdims=False):
     shape = xp.shape(a)
     if not keepdims and shape and (axis is not None or xp.ndim(g) < len(shape)):
         g = xp.expand_dims(g, _axes(axis, len(shape)))
+    if type(a) is not xp.ndarray and type(g) is not type(a) and hasattr(a, "__array_function__"):
+        # ``a`` of another library (a Dask array): broadcast in its terms, or a host array
+        # of ``a``'s size would be built into its graph
+        g = xp.asarray(g, like=a)
     return xp.broadcast_to(g, shape)
 
 
@@ -131,7 +144,7 @@ def mean_vjp(g, a, axis=None, keepdims=False):
 
 def extremum_vjp(g, a, value, axis=None, keepdims=False):
     """Cotangent of ``max``/``min``: split evenly among the elements that attain ``value``."""
-    a = xp.asarray(a)
+    a = _array(a)
     if not keepdims and axis is not None:
         value = xp.expand_dims(value, _axes(axis, a.ndim))
         g = xp.expand_dims(g, _axes(axis, a.ndim))
@@ -312,7 +325,7 @@ def matmul_vjp_x(g, x, y):
     """Cotangent of ``x`` in ``x @ y`` (handles 1-d operands and batching)."""
     if xp.ndim(x) == 0 or xp.ndim(y) == 0:  # np.dot with a number (Python floats stay weak)
         return _unbroadcast(xp.multiply(g, y), x)
-    x, y, g = xp.asarray(x), xp.asarray(y), xp.asarray(g)
+    x, y, g = _array(x), _array(y), _array(g)
     if y.ndim == 1:
         gy = g[..., None] * y if x.ndim > 1 else g * y
         return _unbroadcast(gy, x)
@@ -325,7 +338,7 @@ def matmul_vjp_y(g, x, y):
     """Cotangent of ``y`` in ``x @ y`` (handles 1-d operands and batching)."""
     if xp.ndim(x) == 0 or xp.ndim(y) == 0:
         return _unbroadcast(xp.multiply(g, x), y)
-    x, y, g = xp.asarray(x), xp.asarray(y), xp.asarray(g)
+    x, y, g = _array(x), _array(y), _array(g)
     if x.ndim == 1:
         gx = x[:, None] * g[..., None, :] if y.ndim > 1 else g * x
         return _unbroadcast(gx, y)
