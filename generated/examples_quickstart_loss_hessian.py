@@ -334,7 +334,11 @@ def _runtime():
             )
         if isinstance(value, (float, complex)) and not isinstance(value, bool):
             return 1.0
-        dtype = xp.asarray(value).dtype
+        dtype = (
+            value.dtype
+            if isinstance(getattr(value, "dtype", None), xp.dtype)
+            else xp.asarray(value).dtype
+        )  # a Dask array's own: asarray would compute it
         if dtype.kind not in "fc":
             raise TypeError(
                 f"grad requires a real floating-point scalar output, but the function returned "
@@ -365,6 +369,14 @@ def _runtime():
             return f"a bool ({type(value).__module__}.{type(value).__name__}: {value})"
         return f"a {type(value).__module__}.{type(value).__name__} ({value!r})"
 
+    def _array(v):
+        """``v`` itself when it is an array of some library (a NumPy, CuPy or Dask array: it
+        has ``ndim`` and a dtype), else ``xp.asarray(v)``: a Dask array is never gathered
+        into one NumPy array here (which ``asarray`` would do, computing it)."""
+        if isinstance(getattr(v, "dtype", None), xp.dtype) and hasattr(v, "ndim"):
+            return v
+        return xp.asarray(v)
+
     def _axes(axis, ndim):
         if axis is None:
             return tuple(range(ndim))
@@ -376,6 +388,14 @@ def _runtime():
         shape = xp.shape(a)
         if not keepdims and shape and (axis is not None or xp.ndim(g) < len(shape)):
             g = xp.expand_dims(g, _axes(axis, len(shape)))
+        if (
+            type(a) is not xp.ndarray
+            and type(g) is not type(a)
+            and hasattr(a, "__array_function__")
+        ):
+            # ``a`` of another library (a Dask array): broadcast in its terms, or a host array
+            # of ``a``'s size would be built into its graph
+            g = xp.asarray(g, like=a)
         return xp.broadcast_to(g, shape)
 
     def count(a, axis=None):
@@ -394,7 +414,7 @@ def _runtime():
         """Cotangent of ``y`` in ``x @ y`` (handles 1-d operands and batching)."""
         if xp.ndim(x) == 0 or xp.ndim(y) == 0:
             return _unbroadcast(xp.multiply(g, x), y)
-        x, y, g = xp.asarray(x), xp.asarray(y), xp.asarray(g)
+        x, y, g = _array(x), _array(y), _array(g)
         if x.ndim == 1:
             gx = x[:, None] * g[..., None, :] if y.ndim > 1 else g * x
             return _unbroadcast(gx, y)
@@ -455,6 +475,13 @@ def _runtime():
 
     def lift_b(a, *batched):
         """Batched ``a`` aligned against other batched operands (primal ranks compared)."""
+        if (
+            len(batched) == 1
+            and type(a) is xp.ndarray
+            and type(batched[0]) is xp.ndarray
+            and (a.ndim >= batched[0].ndim)
+        ):
+            return a  # the common case, first
         return _lifted(a, max(map(_ndim, batched)) - 1)
 
     _BUILTINS = {
@@ -608,11 +635,14 @@ def _runtime():
         that make it differ across lanes (else it is broadcast to every lane)."""
         g_b, x_b, y_b = flags
         formula = _MATMUL_VJP_X if table == "x" else _MATMUL_VJP_Y
-        rule = formula.get((xp.ndim(x) - x_b, xp.ndim(y) - y_b))
+        rule = formula.get((_ndim(x) - x_b, _ndim(y) - y_b))
         if rule is None:
             return vmap_call(name, flags, g, x, y)
-        k = _lanes_of(None, (g, g_b), (x, x_b), (y, y_b))
-        return _batched_result(rule(g, x, y, g_b), k, batched_by)
+        if batched_by:
+            return rule(g, x, y, g_b)
+        return _batched_result(
+            rule(g, x, y, g_b), _lanes_of(None, (x, x_b), (y, y_b)), False
+        )
 
     def vmatmul_vjp_y(g, x, y, g_b=True, x_b=False, y_b=False):
         """``matmul_vjp_y`` (cotangent of ``y`` in ``x @ y``) lane by lane (see ``vmatmul_vjp_x``)."""

@@ -214,7 +214,11 @@ def _runtime():
             )
         if isinstance(value, (float, complex)) and not isinstance(value, bool):
             return 1.0
-        dtype = xp.asarray(value).dtype
+        dtype = (
+            value.dtype
+            if isinstance(getattr(value, "dtype", None), xp.dtype)
+            else xp.asarray(value).dtype
+        )  # a Dask array's own: asarray would compute it
         if dtype.kind not in "fc":
             raise TypeError(
                 f"grad requires a real floating-point scalar output, but the function returned "
@@ -245,6 +249,14 @@ def _runtime():
             return f"a bool ({type(value).__module__}.{type(value).__name__}: {value})"
         return f"a {type(value).__module__}.{type(value).__name__} ({value!r})"
 
+    def _array(v):
+        """``v`` itself when it is an array of some library (a NumPy, CuPy or Dask array: it
+        has ``ndim`` and a dtype), else ``xp.asarray(v)``: a Dask array is never gathered
+        into one NumPy array here (which ``asarray`` would do, computing it)."""
+        if isinstance(getattr(v, "dtype", None), xp.dtype) and hasattr(v, "ndim"):
+            return v
+        return xp.asarray(v)
+
     def _axes(axis, ndim):
         if axis is None:
             return tuple(range(ndim))
@@ -256,6 +268,14 @@ def _runtime():
         shape = xp.shape(a)
         if not keepdims and shape and (axis is not None or xp.ndim(g) < len(shape)):
             g = xp.expand_dims(g, _axes(axis, len(shape)))
+        if (
+            type(a) is not xp.ndarray
+            and type(g) is not type(a)
+            and hasattr(a, "__array_function__")
+        ):
+            # ``a`` of another library (a Dask array): broadcast in its terms, or a host array
+            # of ``a``'s size would be built into its graph
+            g = xp.asarray(g, like=a)
         return xp.broadcast_to(g, shape)
 
     def count(a, axis=None):
@@ -274,7 +294,7 @@ def _runtime():
         """Cotangent of ``y`` in ``x @ y`` (handles 1-d operands and batching)."""
         if xp.ndim(x) == 0 or xp.ndim(y) == 0:
             return _unbroadcast(xp.multiply(g, x), y)
-        x, y, g = xp.asarray(x), xp.asarray(y), xp.asarray(g)
+        x, y, g = _array(x), _array(y), _array(g)
         if x.ndim == 1:
             gx = x[:, None] * g[..., None, :] if y.ndim > 1 else g * x
             return _unbroadcast(gx, y)

@@ -149,6 +149,14 @@ def _runtime():
             return {k: tree_add(a[k], b[k]) for k in a}
         return a + b
 
+    def _array(v):
+        """``v`` itself when it is an array of some library (a NumPy, CuPy or Dask array: it
+        has ``ndim`` and a dtype), else ``xp.asarray(v)``: a Dask array is never gathered
+        into one NumPy array here (which ``asarray`` would do, computing it)."""
+        if isinstance(getattr(v, "dtype", None), xp.dtype) and hasattr(v, "ndim"):
+            return v
+        return xp.asarray(v)
+
     def _axes(axis, ndim):
         if axis is None:
             return tuple(range(ndim))
@@ -160,6 +168,14 @@ def _runtime():
         shape = xp.shape(a)
         if not keepdims and shape and (axis is not None or xp.ndim(g) < len(shape)):
             g = xp.expand_dims(g, _axes(axis, len(shape)))
+        if (
+            type(a) is not xp.ndarray
+            and type(g) is not type(a)
+            and hasattr(a, "__array_function__")
+        ):
+            # ``a`` of another library (a Dask array): broadcast in its terms, or a host array
+            # of ``a``'s size would be built into its graph
+            g = xp.asarray(g, like=a)
         return xp.broadcast_to(g, shape)
 
     def count(a, axis=None):
@@ -180,7 +196,7 @@ def _runtime():
             xp.ndim(x) == 0 or xp.ndim(y) == 0
         ):  # np.dot with a number (Python floats stay weak)
             return _unbroadcast(xp.multiply(g, y), x)
-        x, y, g = xp.asarray(x), xp.asarray(y), xp.asarray(g)
+        x, y, g = _array(x), _array(y), _array(g)
         if y.ndim == 1:
             gy = g[..., None] * y if x.ndim > 1 else g * y
             return _unbroadcast(gy, x)
@@ -196,7 +212,7 @@ def _runtime():
         """Cotangent of ``y`` in ``x @ y`` (handles 1-d operands and batching)."""
         if xp.ndim(x) == 0 or xp.ndim(y) == 0:
             return _unbroadcast(xp.multiply(g, x), y)
-        x, y, g = xp.asarray(x), xp.asarray(y), xp.asarray(g)
+        x, y, g = _array(x), _array(y), _array(g)
         if x.ndim == 1:
             gx = x[:, None] * g[..., None, :] if y.ndim > 1 else g * x
             return _unbroadcast(gx, y)
