@@ -11,16 +11,18 @@ for any primitive: one call per lane, results stacked.
 from __future__ import annotations
 
 import builtins
-import math
 import operator
 
 import numpy as xp
 
 __all__ = [
-    "Unbatchable", "array_like", "batch_size", "vbatch", "widen", "batched_array", "vgetitem", "lift", "lift_b", "batch_axes", "shift_axis", "batch_shape",
+    "Unbatchable", "array_like", "batch_size", "vbatch", "widen", "batched_array",
+    "vgetitem", "lift", "lift_b", "batch_axes", "shift_axis", "batch_shape",
     "batch_transpose_axes", "batch_squeeze_axes", "batch_index", "lift_into", "vmap_call",
-    "vhstack", "vvstack", "vmatmul", "vmatmul_vjp_x", "vmatmul_vjp_y", "vunbroadcast", "vbroadcast_like", "vgetitem_vjp", "vsum_vjp", "vmean_vjp",
-    "vreshape_like", "vset_at", "vzero_at", "vindex", "vindex_ct", "vset_index", "lane_zeros", "is_lane_zeros", "vtree_add", "basis_stack", "jacobian_from_batched_columns",
+    "vhstack", "vvstack", "vmatmul", "vmatmul_vjp_x", "vmatmul_vjp_y", "vunbroadcast",
+    "vbroadcast_like", "vgetitem_vjp", "vsum_vjp", "vmean_vjp", "vreshape_like", "vset_at",
+    "vzero_at", "vindex", "vindex_ct", "vset_index", "lane_zeros", "is_lane_zeros",
+    "vtree_add", "basis_stack", "jacobian_from_batched_columns",
     "jacobian_from_batched_rows",
 ]
 
@@ -551,53 +553,31 @@ def vzero_at(a, index):
     return out
 
 
-# ----------------------------------------------------------------- Jacobians in one pass
-
-
-def array_like(value, what: str):
-    """``value`` itself if a Jacobian can be taken of it (an array or a number), else a clear
-    ``TypeError`` (containers and other objects have no Jacobian here yet)."""
-    if isinstance(value, (xp.ndarray, xp.generic, bool, int, float, complex)):
-        return value
-    raise TypeError(f"a Jacobian needs an array or a number as {what}, but got a "
-                    f"{type(value).__name__}; take the Jacobian of each array (e.g. of "
-                    f"lambda x: f(x)[0]) or use vjp/jvp for containers")
-
-
-def basis_stack(x):
-    """The standard basis of ``x``'s space as one batched tangent, shape ``(x.size,) + x.shape``."""
-    array_like(x, "the function's output")
-    if isinstance(x, (bool, int, float)):
-        return xp.ones((1,))
-    arr = xp.asarray(x)
-    dtype = arr.dtype if arr.dtype.kind in "fc" else xp.float64
-    return xp.reshape(xp.eye(arr.size, dtype=dtype), (arr.size,) + arr.shape)
-
-
-def jacobian_from_batched_columns(tangents, out, x):
-    """``J`` (shape ``out.shape + x.shape``) from the batched tangent ``J e_k`` of every k."""
-    array_like(out, "the function's output")
-    out_shape, in_shape = xp.shape(out), xp.shape(x)
-    n = math.prod(in_shape)  # a host int (xp.prod would make it an array first)
-    cols = xp.broadcast_to(tangents, (n,) + out_shape)
-    return xp.reshape(xp.moveaxis(cols, 0, -1), out_shape + in_shape)
-
-
-def jacobian_from_batched_rows(cotangents, out, x):
-    """``J`` (shape ``out.shape + x.shape``) from the batched cotangent ``J^T e_k`` of every k."""
-    out_shape, in_shape = xp.shape(out), xp.shape(x)
-    m = math.prod(out_shape)
-    rows = xp.broadcast_to(cotangents, (m,) + in_shape)
-    return xp.reshape(rows, out_shape + in_shape)
-
-
-from .batching_vmap import *  # noqa: E402,F401,F403  (vmap's boundary and control flow)
+# the helpers of the files below, bound here by name (the standalone modules of
+# ``s2sad generate`` follow one level of star imports: runtime -> batching)
+from .batching_vmap import (  # noqa: E402,F401  (vmap's boundary and control flow)
+    encode_axes, axis_size, tree_to_front, tree_to_front_vjp, vmap_out, vmap_out_vjp,
+    vbatch_vjp, widen_vjp, vmatmul_ct_a, vmatmul_ct_b, vgetitem_ct, vselect_t, lane_source,
+    any_lane, all_lanes, mask_lanes, mask_lanes_vjp, vselect, vselect_vjp, vtrip_count,
+    max_trips, vseed,
+)
+from .batching_loops import (  # noqa: E402,F401  (scan's helpers, lane by lane)
+    vscan_length, vleaf_at, vleaf_at_vjp, vsame_carry, vstack_steps, vunstack_steps,
+    vreverse_steps,
+)
+from .batching_nested import (  # noqa: E402,F401  (batched code batched again)
+    lift_lead, matmul_levels, vselect_lead, vlane_source, vany_lane, vmask_lanes, vmax_trips,
+)
+from .batching_jacobians import (  # noqa: E402,F401  (Jacobians in one pass)
+    array_like, basis_stack, jacobian_from_batched_columns, jacobian_from_batched_rows,
+)
+from .batching_numpy import (  # noqa: E402,F401  (NumPy functions no tag covers)
+    vlen, vshape, vndim, vsize, varray, vasarray, vdot, vouter, veinsum, vnorm, vsolve,
+    vbroadcast_to, vlogsumexp,
+)
 from .batching_vmap import __all__ as _VMAP_ALL  # noqa: E402
-from .batching_loops import *  # noqa: E402,F401,F403  (scan's helpers, lane by lane)
 from .batching_loops import __all__ as _LOOPS_ALL  # noqa: E402
-from .batching_nested import *  # noqa: E402,F401,F403  (batched code batched again)
 from .batching_nested import __all__ as _NESTED_ALL  # noqa: E402
-from .batching_numpy import *  # noqa: E402,F401,F403  (NumPy functions no tag covers)
 from .batching_numpy import __all__ as _NUMPY_ALL  # noqa: E402
 
 __all__ += _VMAP_ALL + _LOOPS_ALL + _NESTED_ALL + _NUMPY_ALL
