@@ -28,11 +28,36 @@ class CallBatching:
     """Needs ``st``, ``temp``, ``widen``, ``append_item``, ``lists``, ``k`` (see above)."""
 
     def call(self, target: str, v: ir.Call, out: list, line: int):
-        if v.func in ("_rt.ct_mul", "mul") and len(v.args) == 2:  # seed * partial: partial
+        """The batched form of ``target = v`` and its status."""
+        special = self.folded_seed(v) or self.list_call(target, v, out, line)
+        if special is not None:
+            return special
+        statuses = [self.st(a) for a in v.args]
+        kw_statuses = [self.st(a) for _, a in v.kwargs]
+        if not any(statuses) and not any(kw_statuses):
+            return v, False
+        if v.func == "tuple":
+            return v, tuple(statuses)
+        if any(kw_statuses):
+            raise NotBatchable(f"{v.func} with a batched keyword argument")
+        if v.func == "list":  # a list of lanes: every item widened to one status
+            item = reduce(join, (full(st) for st in statuses))
+            args = [self.widened(a, st, item, out, line) for a, st in zip(v.args, statuses)]
+            return ir.Call("list", tuple(args)), ListOf(item)
+        return self.ruled_call(v, registry.find(v.func), statuses, out, line)
+
+    def folded_seed(self, v: ir.Call):
+        """``seed * partial`` (``ct_mul`` or ``*``) is ``partial``: vmap's seed is 1 in every
+        lane (``self.ones``), so the product need not be computed."""
+        if v.func in ("_rt.ct_mul", "mul") and len(v.args) == 2:
             for one, other in (v.args, v.args[::-1]):
                 if isinstance(one, ir.Name) and one.id in self.ones and isinstance(
                         other, ir.Name):
                     return other, self.st(other)
+        return None
+
+    def list_call(self, target: str, v: ir.Call, out: list, line: int):
+        """Tape operations (push, pop, copy): their items keep one status per list."""
         if v.func in ("_rt.append", "_rt.appended"):
             lst, item = v.args
             if target in self.lists:  # the list and the grown one hold the same items
@@ -51,19 +76,10 @@ class CallBatching:
             return v, self.st(v.args[0])
         if v.func == "list" and not v.args:
             return v, self.st(ir.Name(target))
-        statuses = [self.st(a) for a in v.args]
-        kw_statuses = [self.st(a) for _, a in v.kwargs]
-        if not any(statuses) and not any(kw_statuses):
-            return v, False
-        if v.func == "tuple":
-            return v, tuple(statuses)
-        if any(kw_statuses):
-            raise NotBatchable(f"{v.func} with a batched keyword argument")
-        if v.func == "list":  # a list of lanes: every item widened to one status
-            item = reduce(join, (full(st) for st in statuses))
-            args = [self.widened(a, st, item, out, line) for a, st in zip(v.args, statuses)]
-            return ir.Call("list", tuple(args)), ListOf(item)
-        rule = registry.find(v.func)
+        return None
+
+    def ruled_call(self, v: ir.Call, rule, statuses: list, out: list, line: int):
+        """A primitive call with batched arguments, as its rule's batching kind says."""
         kind = rule.batching.kind if rule is not None and rule.batching else None
         if kind == "statuses":  # the helper takes every argument's status too (pytrees)
             return self.with_statuses(v, rule, rule.batching, out, line)
@@ -79,17 +95,20 @@ class CallBatching:
         if kind == "sequence" and all(st is False for st in statuses[1:]):
             return self.sequence_op(v, rule, statuses[0], out, line)
         if all(st in (False, True, ALL) for st in statuses) and ALL in statuses:
-            # an operand known to be an array only at run time: checked there, then batched
-            args = list(v.args)
-            for i, st in enumerate(statuses):
-                if st == ALL:
-                    args[i] = self.temp(ir.Call("_rt.batched_array", (v.args[i],)), out, line,
-                                        "_a")
-                    self.status[args[i].id] = True
-            v, statuses = ir.replace(v, args=tuple(args)), [st in (True, ALL) for st in statuses]
+            v, statuses = self.as_arrays(v, statuses, out, line)
         if any(st not in (False, True) for st in statuses):
             return self.fallback(v, statuses), True
         return self.primitive(v, rule, statuses, out, line)
+
+    def as_arrays(self, v: ir.Call, statuses: list, out: list, line: int):
+        """Operands known to be arrays only at run time (``ALL``): checked there, then
+        batched arrays."""
+        args = list(v.args)
+        for i, st in enumerate(statuses):
+            if st == ALL:
+                args[i] = self.temp(ir.Call("_rt.batched_array", (v.args[i],)), out, line, "_a")
+                self.status[args[i].id] = True
+        return ir.replace(v, args=tuple(args)), [st in (True, ALL) for st in statuses]
 
     def widened(self, a, st, to, out: list, line: int):
         """An atom holding ``a`` (status ``st``) widened to status ``to``."""
@@ -129,7 +148,6 @@ class CallBatching:
         as its rule's ``batching`` declares (``rules/registry.py``); else one call per lane."""
         b = rule.batching if rule is not None else None
         kind = b.kind if b is not None else None
-        first_only = batched[0] and not any(batched[1:])
         if kind == "elementwise":  # a helper, if any, is the lane-by-lane form (``not``)
             v = ir.replace(v, func=b.helper or v.func)
             return self.elementwise(v, batched, out, line), True
@@ -142,36 +160,44 @@ class CallBatching:
             args = tuple(self.as_atom(bound[p]) for p in rule.signature.parameters)
             flags = [self.st(self.as_atom(bound[p])) is True for p in b.params]
             return ir.Call(b.helper, args + tuple(ir.Const(x) for x in flags)), True
-        if first_only and kind == "first_twin":
-            return ir.Call(b.helper, v.args, v.kwargs), True
-        if first_only and kind == "leading":
-            return v, True
-        if first_only and kind == "reduction":
-            return self.with_axis(v, 1, "axis", out, line, all_axes="_rt.batch_axes"), True
-        if first_only and kind == "axis_required" and self.axis_of(v, 1, "axis") != ir.Const(
-                None):
-            return self.with_axis(v, 1, "axis", out, line), True
-        if first_only and kind == "axes":
-            params = list(rule.signature.parameters)
-            bound = rule.bind(v.args, dict(v.kwargs))
-            args = [v.args[0]] + [self.shift(self.as_atom(bound[p]), out, line)
-                                  if p in b.params else self.as_atom(bound[p])
-                                  for p in params[1:]]
-            return ir.Call(v.func, tuple(args)), True
-        if first_only and kind == "default_axes":
-            return self.default_axes(v, b, out, line), True
-        if first_only and kind == "reshape":
-            shape = v.args[1] if len(v.args) > 1 else dict(v.kwargs).get("shape", ir.Const(-1))
-            new = self.temp(ir.Call("_rt.batch_shape", (v.args[0], shape)), out, line, "_shape")
-            return ir.Call("np.reshape", (v.args[0], new)), True
+        if batched[0] and not any(batched[1:]):
+            done = self.first_batched(v, rule, kind, out, line)
+            if done is not None:
+                return done, True
         if v.func == "dict":
             raise NotBatchable("a dict of batched values")
         if rule is None:  # a library function s2sad knows nothing of: no lane can be run
             raise NotBatchable(f"{v.func} has no rule in s2sad, so it cannot run on a batch of "
                                f"lanes ({self.prog.where(self.fn, self.line)})")
-        if rule is not None and "container" in rule.tags:
+        if "container" in rule.tags:
             return self.fallback(v, batched, container=True), ListOf(True)
         return self.fallback(v, batched), True
+
+    def first_batched(self, v: ir.Call, rule, kind, out: list, line: int):
+        """The batched call when only the first argument is batched (axes shifted past the
+        batch axis...), or None where the kind has no such form."""
+        b = rule.batching if rule is not None else None
+        if kind == "first_twin":
+            return ir.Call(b.helper, v.args, v.kwargs)
+        if kind == "leading":
+            return v
+        if kind == "reduction":
+            return self.with_axis(v, 1, "axis", out, line, all_axes="_rt.batch_axes")
+        if kind == "axis_required" and self.axis_of(v, 1, "axis") != ir.Const(None):
+            return self.with_axis(v, 1, "axis", out, line)
+        if kind == "axes":
+            params = list(rule.signature.parameters)
+            bound = rule.bind(v.args, dict(v.kwargs))
+            return ir.Call(v.func, (v.args[0],) + tuple(
+                self.shift(self.as_atom(bound[p]), out, line) if p in b.params
+                else self.as_atom(bound[p]) for p in params[1:]))
+        if kind == "default_axes":
+            return self.default_axes(v, b, out, line)
+        if kind == "reshape":
+            shape = v.args[1] if len(v.args) > 1 else dict(v.kwargs).get("shape", ir.Const(-1))
+            new = self.temp(ir.Call("_rt.batch_shape", (v.args[0], shape)), out, line, "_shape")
+            return ir.Call("np.reshape", (v.args[0], new))
+        return None
 
     def cotangent_twin(self, v: ir.Call, rule, b):
         """A cotangent helper whose primal (``b.params[1]``) may be a container: the helper
