@@ -402,11 +402,14 @@ def vgetitem_vjp(g, x, index, g_b=True, x_b=False, index_flags=None):
     container's may be a tuple of statuses, or "all"); every leaf of the result is batched."""
     from .helpers import _float_dtype
 
-    k = _lanes_of(None, *((v, b) for v, b in ((g, g_b), (x, x_b)) if b is True))
+    k = _lanes_of(None, *((v, b) for v, b in ((g, g_b), (x, x_b)) if b is True
+                          and type(v) is xp.ndarray))
     if k is None:
         k = _first_lanes(g, g_b) or _first_lanes(x, x_b)
     if k is None and index_flags is not None:
         k = _lane_index(index, index_flags)[1]
+    if k is None:  # no leaf tells the lanes (a None cotangent): one pass per lane instead
+        raise Unbatchable("the cotangent of a container item with no lanes to count")
     if isinstance(x, (dict, tuple, list)):
         out = _batched_zeros(x, x_b, k)
         out[index] = g if g_b not in (False, None) else vbatch(g, k)
@@ -431,7 +434,8 @@ def vgetitem_vjp(g, x, index, g_b=True, x_b=False, index_flags=None):
 
 def _first_lanes(tree, status):
     """The batch size from the first batched leaf of ``tree`` (status ``status``), or None."""
-    if tree is None or status in (False, None):
+    if tree is None or status in (False, None) or not isinstance(
+            tree, (tuple, list, dict, xp.ndarray)):
         return None
     if isinstance(tree, (tuple, list, dict)) and status is not True:
         keys = list(tree) if isinstance(tree, dict) else range(len(tree))
