@@ -231,3 +231,19 @@ def test_header_names_the_command_and_source_hash(tmp_path):
     digest = standalone.source_digest([str(REPO / "examples" / "quickstart.py")])
     assert f"from examples/quickstart.py (sha256 {digest})" in doc
     assert "loss_value_and_grad(w, b, X, y) -> (value, gradient with respect to w, b)" in doc
+
+
+def test_every_runtime_helper_can_be_copied():
+    """The section for all of s2sad.runtime's helpers at once runs (and, for CuPy,
+    compiles): nested star imports followed, relative imports resolved, and two files'
+    private helpers of one name (``_axis``) kept apart by renaming one."""
+    import s2sad.runtime as rt
+
+    names = [n for n, v in vars(rt).items() if not n.startswith("_") and callable(v)
+             and getattr(v, "__module__", "").startswith("s2sad.runtime")]
+    text = runtime_inline.runtime_section(names)
+    namespace: dict = {}
+    exec(compile(text, "<section>", "exec"), namespace)
+    assert set(names) <= set(vars(namespace["_rt"]))
+    assert "def _axis_arrays(" in text or "def _axis_batching_vmap(" in text
+    compile(runtime_inline.runtime_section(names, "cupy"), "<cupy section>", "exec")

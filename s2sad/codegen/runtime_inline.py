@@ -19,10 +19,15 @@ module's functions; it returns a ``SimpleNamespace`` of the ones the module call
 
     _rt = _runtime()
 
-Relative imports inside a helper's body (``from .helpers import _axes``) are dropped:
-the name is a helper of the same scope. ``from .. import runtime as fn`` (helpers that
-resolve a primitive's name at run time) reads the module's ``_rt``; every ``"_rt.<name>"``
-string in the code it runs is then a helper of ``_rt`` too.
+One scope for all the files: a name is the helper's own, except where two files have
+different helpers of one name (``_axis``), the second is renamed ``_axis_<file>``; a
+helper read under another name (``from . import unbroadcast as _unbroadcast``) is read
+by its section name. Those are the only edits to the copied lines (each at the
+``ast.Name`` it is). Relative imports inside a helper's body (``from .helpers import
+_axes``) are dropped: the name is a helper of the same scope. ``from .. import runtime
+as fn`` (helpers that resolve a primitive's name at run time) reads the module's
+``_rt``; every ``"_rt.<name>"`` string in the code it runs is then a helper of ``_rt``.
+Star imports are followed, nested too (``runtime/__init__`` -> ``batching`` -> ...).
 """
 
 from __future__ import annotations
@@ -50,19 +55,21 @@ class _Item:
     """One top-level statement of a runtime file that the section copies."""
 
     module: str  # "s2sad.runtime.helpers"
-    name: str  # the name it binds, the same in the section
+    name: str  # the name it binds in its file
     node: ast.stmt
     eager: set[tuple[str, str]] = field(default_factory=set)  # read when it runs (module, name)
     lazy: set[tuple[str, str]] = field(default_factory=set)  # read when a helper is called
     body_imports: list[tuple[str, str, str]] = field(default_factory=list)  # (as, from, name)
+    flat: str = ""  # its name in the section: ``name``, or ``name_<file>`` on a clash
+    renames: dict[str, str] = field(default_factory=dict)  # names it reads -> section names
 
 
 @dataclass
 class _Section:
     imports: dict[str, None] = field(default_factory=dict)  # import lines, in order
     imported: set[str] = field(default_factory=set)  # the names they bind
-    items: dict[str, _Item] = field(default_factory=dict)  # name -> item
-    aliases: dict[str, str] = field(default_factory=dict)  # ``_unbroadcast = unbroadcast``
+    items: dict[str, _Item] = field(default_factory=dict)  # section name -> item
+    flat: dict[tuple[str, str], str | None] = field(default_factory=dict)  # (file, name) ->
     exported: dict[str, str] = field(default_factory=dict)  # _rt name -> section name
 
 
@@ -106,6 +113,11 @@ def _star_modules(module: str) -> tuple[str, ...]:
                  if isinstance(n, ast.ImportFrom) and any(a.name == "*" for a in n.names))
 
 
+def _provides(module: str, name: str) -> bool:
+    """Whether ``module`` binds ``name`` itself or through its own star imports (nested)."""
+    return name in _bindings(module) or any(_provides(s, name) for s in _star_modules(module))
+
+
 def _absolute(module: str, level: int, name: str | None) -> str:
     """The absolute name of a relative import ``from <level dots><name> import ...``."""
     package = module if module == PACKAGE else module.rpartition(".")[0]
@@ -126,55 +138,64 @@ def _import_line(node: ast.stmt, name: str) -> str:
 # --------------------------------------------------------------------------- resolving
 
 
-def _resolve(section: _Section, module: str, name: str, seen: set) -> str | None:
+def _resolve(section: _Section, module: str, name: str) -> str | None:
     """Add what ``name`` means in ``module`` to ``section``; its name in the section
-    (None for a builtin or a name of no runtime file)."""
-    if (module, name) in seen:
-        return name if name in section.items or name in section.aliases or \
-            name in section.imported else None
-    seen.add((module, name))
+    (None for a builtin or a name of no runtime file). Relative imports resolve to the
+    item they import: no alias statement, the readers use the item's section name."""
+    key = (module, name)
+    if key in section.flat:
+        return section.flat[key]
+    section.flat[key] = None  # until resolved (a cycle of imports resolves to nothing)
     node = _bindings(module).get(name)
     if node is None:
         for star in _star_modules(module):
-            if name in _bindings(star) and not name.startswith("_"):
-                return _resolve(section, star, name, seen)
+            if not name.startswith("_") and _provides(star, name):
+                section.flat[key] = _resolve(section, star, name)
+                return section.flat[key]
         return None  # a builtin (or a comprehension's variable)
     if isinstance(node, ast.ImportFrom) and node.level:
         alias = next(a for a in node.names if (a.asname or a.name) == name)
         source = _absolute(module, node.level, node.module)
-        return _alias(section, source, alias.name, name, module, seen)
+        section.flat[key] = _imported(section, source, alias.name, module)
+        return section.flat[key]
     if isinstance(node, (ast.Import, ast.ImportFrom)):
         section.imports.setdefault(_import_line(node, name))
-        section.imported.add(name)
+        section.flat[key] = name
         return name
     item = _item(module, name, node)
-    _claim(section, item)
+    section.flat[key] = item.flat = _claim(section, item)
     for dep_module, dep in sorted(item.eager | item.lazy):
-        _resolve(section, dep_module, dep, seen)
+        real = _resolve(section, dep_module, dep)
+        if real is not None and real != dep:
+            item.renames[dep] = real
     for bound, source, imported in item.body_imports:
         if (source, imported) != ("s2sad", "runtime"):  # that one reads the module's _rt
-            _alias(section, source, imported, bound, module, seen)
-    return name
+            real = _imported(section, source, imported, module)
+            if real != bound:
+                item.renames[bound] = real
+    return item.flat
 
 
-def _alias(section, source: str, imported: str, bound: str, module: str, seen) -> str:
-    """``bound`` for ``from <source> import <imported> as <bound>`` in ``module``."""
-    real = _resolve(section, source, imported, seen)
+def _imported(section: _Section, source: str, imported: str, module: str) -> str:
+    """The section name of ``from <source> import <imported>`` in ``module``."""
+    real = _resolve(section, source, imported)
     if real is None:
         raise StandaloneError(f"{source} has no {imported} (imported by {module})")
-    if real != bound:
-        section.aliases[bound] = real
-    return bound
+    return real
 
 
-def _claim(section: _Section, item: _Item) -> None:
-    """Put ``item`` in the section under its own name (two runtime files with different
-    helpers of one name would need renaming: refused, so a test finds it)."""
-    held = section.items.get(item.name)
-    if held is not None and (held.module, held.node.lineno) != (item.module, item.node.lineno):
-        raise StandaloneError(f"runtime name clash: {item.name} in {held.module} and "
-                              f"{item.module}")
-    section.items[item.name] = item
+def _claim(section: _Section, item: _Item) -> str:
+    """Put ``item`` in the section; its section name: its own, or, when another runtime
+    file's helper holds that name already, the name followed by its file's
+    (``_axis_batching_vmap``)."""
+    flat = item.name
+    if flat in section.items:
+        flat = f"{item.name}_{item.module.rpartition('.')[2]}"
+        if any(a.arg == item.name for a in ast.walk(item.node) if isinstance(a, ast.arg)):
+            raise StandaloneError(f"cannot rename {item.module}.{item.name}: a parameter "
+                                  f"has its name")
+    section.items[flat] = item
+    return flat
 
 
 def _item(module: str, name: str, node: ast.stmt) -> _Item:
@@ -226,11 +247,11 @@ def _globals_of(table: symtable.SymbolTable) -> set[str]:
 def collect(names) -> _Section:
     """The section for the ``_rt`` names ``names``, closed under what it copies reads
     (including ``"_rt.<name>"`` strings, which ``vmap_call`` resolves at run time)."""
-    section, seen = _Section(), set()
+    section = _Section()
     pending = sorted(set(names))
     while pending:
         for name in pending:
-            real = _resolve(section, PACKAGE, name, seen)
+            real = _resolve(section, PACKAGE, name)
             if real is None:
                 raise StandaloneError(f"the generated code calls _rt.{name}, which "
                                       f"s2sad.runtime does not have")
@@ -260,10 +281,7 @@ def runtime_section(names, backend: str = "numpy") -> str:
     imports = sorted(section.imports, key=lambda line: (line.startswith("from"), line))
     body = ["    " + line for line in head + imports] + [""]
     for name in _ordered(section):
-        if name in section.aliases:
-            body.append(f"    {name} = {section.aliases[name]}")
-        else:
-            body.append(_item_text(section.items[name]))
+        body.append(_item_text(section.items[name]))
     pairs = ", ".join(f"{k}={v}" for k, v in sorted(section.exported.items()))
     body.append(f"    return SimpleNamespace({pairs})")
     text = "def _runtime():\n" + "\n".join(body) + "\n\n\n_rt = _runtime()\n"
@@ -276,8 +294,8 @@ def _module_rank(module: str) -> int:
 
 
 def _ordered(section: _Section) -> list[str]:
-    """Items and aliases in source order, except that what a statement reads when it runs
-    (a constant's value, a default, an alias's target) comes first."""
+    """Items in source order, except that what a statement reads when it runs (a
+    constant's value, a default, a base class) comes first."""
     done: set[str] = set()
     out: list[str] = []
 
@@ -285,19 +303,15 @@ def _ordered(section: _Section) -> list[str]:
         if name in done or name in stack:  # a cycle: source order decides
             return
         stack.add(name)
-        if name in section.aliases:
-            visit(section.aliases[name], stack)
-        else:
-            for _, dep in sorted(section.items[name].eager):
-                if dep in section.items or dep in section.aliases:
-                    visit(dep, stack)
+        for key in sorted(section.items[name].eager):
+            dep = section.flat.get(key)
+            if dep in section.items:
+                visit(dep, stack)
         done.add(name)
         out.append(name)
 
     items = section.items
     for name in sorted(items, key=lambda n: (_module_rank(items[n].module), items[n].node.lineno)):
-        visit(name, set())
-    for name in sorted(section.aliases):
         visit(name, set())
     return out
 
@@ -310,7 +324,7 @@ def _item_text(item: _Item) -> str:
     lines = text.splitlines(keepends=True)
     node = item.node
     first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-    chunk = lines[first - 1:node.end_lineno]
+    chunk = _renamed(item, lines[first - 1:node.end_lineno], first)
     replaced: dict[int, str | None] = {}
     for sub, alone in _body_import_nodes(node):
         indent = " " * sub.col_offset
@@ -330,6 +344,28 @@ def _item_text(item: _Item) -> str:
                 continue
         out.append(line if (k + first) in keep or not line.strip() else "    " + line)
     return "".join(out).rstrip("\n") + "\n"
+
+
+def _renamed(item: _Item, chunk: list[str], first: int) -> list[str]:
+    """The item's lines with the names it reads (``item.renames``), and its own when it
+    was renamed, spelled as in the section (each ``ast.Name`` at its position)."""
+    spots: list[tuple[int, int, int, str]] = []  # row in chunk, start, end, new text
+    for n in ast.walk(item.node):
+        if isinstance(n, ast.Name) and n.id in item.renames:
+            spots.append((n.lineno - first, n.col_offset, n.end_col_offset, item.renames[n.id]))
+    if item.flat != item.name:
+        node = item.node
+        row = node.lineno - first
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            col = chunk[row].index(f" {item.name}", node.col_offset) + 1
+            spots.append((row, col, col + len(item.name), item.flat))
+        else:  # an assignment: its target is a Name, renamed with the reads above
+            spots += [(t.lineno - first, t.col_offset, t.end_col_offset, item.flat)
+                      for t in ast.walk(node) if isinstance(t, ast.Name) and t.id == item.name]
+    out = list(chunk)
+    for row, start, end, text in sorted(spots, reverse=True):
+        out[row] = out[row][:start] + text + out[row][end:]
+    return out
 
 
 def _body_import_nodes(node: ast.stmt) -> list[tuple[ast.ImportFrom, bool]]:
