@@ -233,22 +233,21 @@ def _runtime():
     def matmul_vjp_y(g, x, y):
         """Cotangent of ``y`` in ``x @ y`` (handles 1-d operands and batching)."""
         if xp.ndim(x) == 0 or xp.ndim(y) == 0:
-            return _unbroadcast(xp.multiply(g, x), y)
+            return unbroadcast(xp.multiply(g, x), y)
         x, y, g = _array(x), _array(y), _array(g)
         if x.ndim == 1:
             gx = x[:, None] * g[..., None, :] if y.ndim > 1 else g * x
-            return _unbroadcast(gx, y)
+            return unbroadcast(gx, y)
         if y.ndim == 1:
             return (
-                _unbroadcast(xp.swapaxes(x, -1, -2) @ g[..., :, None], y[:, None])[
+                unbroadcast(xp.swapaxes(x, -1, -2) @ g[..., :, None], y[:, None])[
                     ..., 0
                 ]
                 if g.ndim > 1
                 else x.T @ g
             )
-        return _unbroadcast(xp.swapaxes(x, -1, -2) @ g, y)
+        return unbroadcast(xp.swapaxes(x, -1, -2) @ g, y)
 
-    _unbroadcast = unbroadcast
     return SimpleNamespace(
         matmul_vjp_y=matmul_vjp_y,
         mean_vjp=mean_vjp,
