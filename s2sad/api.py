@@ -743,6 +743,7 @@ def vmap(fn, in_axes=0, out_axes=0, *, jit=None, backend="numpy") -> Transformed
 
     inner = getattr(fn, "_vmap_of", None)  # vmap(vmap(f)): one batch of both axes' lanes
     inner = inner if backend == "numpy" else None  # (merging lanes runs on NumPy arrays)
+    entries: dict = {}  # plan -> generated entry
 
     def post(self, args, kwargs):
         if kwargs:
@@ -753,7 +754,6 @@ def vmap(fn, in_axes=0, out_axes=0, *, jit=None, backend="numpy") -> Transformed
             if out is not NotImplemented:
                 return out
         plan = _call_plan(in_axes, args)
-        entries = self.__dict__.setdefault("_plans", {})
         entry = entries.get(plan)
         if entry is None:
             entry = entries[plan] = _vmap_entry(self, dataclasses.replace(
@@ -762,6 +762,7 @@ def vmap(fn, in_axes=0, out_axes=0, *, jit=None, backend="numpy") -> Transformed
 
     transformed = Transformed(fn, spec, post, jit=jit)
     transformed._vmap_of = (fn, in_axes, out_axes, jit)
+    transformed._plans = entries
     return transformed
 
 
@@ -912,12 +913,14 @@ def _generic_plan(fn, in_axes) -> tuple:
 def _call_plan(in_axes, args: tuple) -> tuple:
     """One encoded axes tree per argument, expanded to the argument's structure (an int
     given for a container applies to each of its leaves)."""
-    if type(in_axes) is int and all(type(a) is np.ndarray for a in args):
-        return (in_axes,) * len(args)  # the common cases first: a few hundred nanoseconds
-    if type(in_axes) is tuple and len(in_axes) == len(args) and all(
-            a is None or type(a) is int for a in in_axes) and all(
-            type(x) is np.ndarray or type(x) is float for x in args):
-        return in_axes
+    for x in args:  # the common cases first: arrays and floats, axes ints or None
+        if type(x) is not np.ndarray and type(x) is not float:
+            break
+    else:
+        if type(in_axes) is int and float not in map(type, args):
+            return (in_axes,) * len(args)
+        if type(in_axes) is tuple and len(in_axes) == len(args) and _flat_axes(in_axes):
+            return in_axes
     if isinstance(in_axes, tuple):
         if len(in_axes) != len(args):
             raise ValueError(f"vmap: in_axes has {len(in_axes)} entries but the function was "
@@ -928,6 +931,12 @@ def _call_plan(in_axes, args: tuple) -> tuple:
         entries = (in_axes,) * len(args)
     return tuple(_encoded_axes(_expanded(a, x, f"in_axes[{i}]"), "in_axes")
                  for i, (a, x) in enumerate(zip(entries, args)))
+
+
+@functools.lru_cache(maxsize=256)
+def _flat_axes(in_axes: tuple) -> bool:
+    """Whether every entry of ``in_axes`` is an int or None (no pytree to expand)."""
+    return all(a is None or (type(a) is int) for a in in_axes)
 
 
 def _expanded(axes, arg, path: str):

@@ -417,3 +417,12 @@ def test_a_primitive_without_a_batching_rule_warns_once_naming_it_and_its_line()
     message = str(record[0].message)
     assert "np.kron" in message and "test_vmap.py:" in message and "once per lane" in message
     np.testing.assert_allclose(got, oracle(_kron_twice, (A, b)), rtol=1e-12)
+
+
+def _vector_output(x):
+    return x * 2.0
+
+
+def test_per_example_gradient_of_a_vector_output_is_the_error_grad_gives():
+    with pytest.raises(ValueError, match="shape"):
+        s2sad.vmap(s2sad.grad(_vector_output))(np.ones((4, 3)))

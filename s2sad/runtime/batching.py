@@ -563,7 +563,7 @@ from .batching_vmap import (  # noqa: E402,F401  (vmap's boundary and control fl
     encode_axes, axis_size, tree_to_front, tree_to_front_vjp, vmap_out, vmap_out_vjp,
     vbatch_vjp, widen_vjp, vmatmul_ct_a, vmatmul_ct_b, vgetitem_ct, vselect_t, lane_source,
     any_lane, all_lanes, mask_lanes, mask_lanes_vjp, vselect, vselect_vjp, vtrip_count,
-    max_trips, vseed,
+    max_trips, vseed, vseed_check,
 )
 from .batching_loops import (  # noqa: E402,F401  (scan's helpers, lane by lane)
     vscan_length, vleaf_at, vleaf_at_vjp, vsame_carry, vstack_steps, vunstack_steps,

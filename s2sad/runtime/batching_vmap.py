@@ -20,6 +20,7 @@ __all__ = [
     "vmap_out_vjp", "vbatch_vjp", "widen_vjp", "vmatmul_ct_a", "vmatmul_ct_b", "vgetitem_ct",
     "vselect_t", "lane_source", "any_lane", "all_lanes", "mask_lanes",
     "mask_lanes_vjp", "vselect", "vselect_vjp", "vtrip_count", "max_trips", "vseed",
+    "vseed_check",
 ]
 
 _TAGS = {tuple: "tuple", list: "list", dict: "dict"}
@@ -84,11 +85,16 @@ def axis_size(names, args, axes, outer=None) -> int:
     """The batch size: the length of every mapped axis, which must agree; ``ValueError``
     naming the arguments and their sizes when they do not. ``outer``: the batch axes in
     front of each argument (a vmap nested in a vmap), not counted by its axes."""
-    if outer is None and all(type(a) is int for a in axes) and all(
-            type(x) is xp.ndarray for x in args):  # arrays mapped along axes in range
-        sizes = {x.shape[a] for x, a in zip(args, axes) if -x.ndim <= a < x.ndim}
-        if len(sizes) == 1 and all(-x.ndim <= a < x.ndim for x, a in zip(args, axes)):
-            return int(sizes.pop())
+    if outer is None:  # the common case first: arrays mapped along axes in range, agreeing
+        size = None
+        for x, a in zip(args, axes):
+            if type(x) is not xp.ndarray or type(a) is not int or not -x.ndim <= a < x.ndim or (
+                    size is not None and x.shape[a] != size):
+                break
+            size = x.shape[a]
+        else:
+            if size is not None:
+                return size
     sizes = []
     for j, (name, arg, tree) in enumerate(zip(names, args, axes)):
         lead = outer[j] if outer else 0
@@ -357,6 +363,12 @@ def vtrip_count(start, stop, step):
 def max_trips(n) -> int:
     """The trips a batched loop runs: the most any lane needs (0 for no lanes)."""
     return int(xp.max(n)) if xp.size(n) else 0
+
+
+def vseed_check(value) -> None:
+    """What ``vseed`` checks, without the ones: each lane's output is one number."""
+    if type(value) is not xp.ndarray or value.ndim != 1 or value.dtype.kind not in "fc":
+        vseed(value)
 
 
 def vseed(value):

@@ -60,7 +60,7 @@ class BatchFunction(CallBatching, ControlBatching, NestedBatching, IndexBatching
         self.k = self.names.exact("_k")
         self.status: dict[str, object] = dict(zip(self.fn.params, self.statuses))
         self.tapes = list_names(self.fn)
-        self.ones: set[str] = set()  # names holding vmap's seed, 1 in every lane
+        self.ones: dict = {}  # names holding vmap's seed (1 in every lane) -> the output
         self.result: object = False
         # a list parameter that receives batched items: its earlier items are widened too
         body = [self.promote(p) for p, st in self.status.items()
@@ -149,9 +149,9 @@ class BatchFunction(CallBatching, ControlBatching, NestedBatching, IndexBatching
             status = ListOf(ALL)
         out.append(ir.replace(s, value=v))
         if isinstance(v, ir.Call) and v.func == "_rt.vseed":
-            self.ones.add(s.target)  # the seed of every lane: 1 (see CallBatching.call)
+            self.ones[s.target] = v.args[0]  # the seed of every lane: 1 (CallBatching.call)
         else:
-            self.ones.discard(s.target)
+            self.ones.pop(s.target, None)
         if s.target in self.lists and not isinstance(status, ListOf):
             out.append(self.promote(s.target, s.line))  # items pushed before are widened too
         self.status[s.target] = (ListOf(self.lists[s.target]) if s.target in self.lists

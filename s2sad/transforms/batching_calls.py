@@ -29,7 +29,7 @@ class CallBatching:
 
     def call(self, target: str, v: ir.Call, out: list, line: int):
         """The batched form of ``target = v`` and its status."""
-        special = self.folded_seed(v) or self.list_call(target, v, out, line)
+        special = self.folded_seed(v, out, line) or self.list_call(target, v, out, line)
         if special is not None:
             return special
         statuses = [self.st(a) for a in v.args]
@@ -46,13 +46,16 @@ class CallBatching:
             return ir.Call("list", tuple(args)), ListOf(item)
         return self.ruled_call(v, registry.find(v.func), statuses, out, line)
 
-    def folded_seed(self, v: ir.Call):
+    def folded_seed(self, v: ir.Call, out: list, line: int):
         """``seed * partial`` (``ct_mul`` or ``*``) is ``partial``: vmap's seed is 1 in every
-        lane (``self.ones``), so the product need not be computed."""
+        lane (``self.ones``), so the product need not be computed; the output is still
+        checked to be one number per lane (``_rt.vseed_check``, kept by dead-code removal)."""
         if v.func in ("_rt.ct_mul", "mul") and len(v.args) == 2:
             for one, other in (v.args, v.args[::-1]):
                 if isinstance(one, ir.Name) and one.id in self.ones and isinstance(
                         other, ir.Name):
+                    out.append(ir.ExprStmt(ir.Call("_rt.vseed_check", (self.ones[one.id],)),
+                                           line))
                     return other, self.st(other)
         return None
 
