@@ -933,10 +933,9 @@ def _call_plan(in_axes, args: tuple) -> tuple:
                  for i, (a, x) in enumerate(zip(entries, args)))
 
 
-@functools.lru_cache(maxsize=256)
 def _flat_axes(in_axes: tuple) -> bool:
     """Whether every entry of ``in_axes`` is an int or None (no pytree to expand)."""
-    return all(a is None or (type(a) is int) for a in in_axes)
+    return all(a is None or type(a) is int for a in in_axes)
 
 
 def _expanded(axes, arg, path: str):
