@@ -42,15 +42,14 @@ from .runtime import stop_gradient
 __all__ = ["custom_vjp", "custom_jvp", "defrule", "stop_gradient"]
 
 
-class _Custom:
-    """A user function with a derivative rule of its own; calls run the function."""
+class Marked:
+    """A user function marked for the transforms (``label`` says how); calls run it."""
 
-    kind = ""
+    label = ""
 
     def __init__(self, fn):
         if not callable(fn):
-            raise TypeError(f"s2sad.custom_{self.kind} takes a function, not "
-                            f"{type(fn).__name__}")
+            raise TypeError(f"s2sad.{self.label} takes a function, not {type(fn).__name__}")
         functools.update_wrapper(self, fn, updated=())
         self.fn = fn
 
@@ -58,7 +57,17 @@ class _Custom:
         return self.fn(*args, **kwargs)
 
     def __repr__(self):
-        return f"<s2sad custom_{self.kind} of {getattr(self.fn, '__qualname__', self.fn)}>"
+        return f"<s2sad {self.label} of {getattr(self.fn, '__qualname__', self.fn)}>"
+
+
+class _Custom(Marked):
+    """A user function with a derivative rule of its own."""
+
+    kind = ""
+
+    @property
+    def label(self) -> str:
+        return f"custom_{self.kind}"
 
 
 class custom_vjp(_Custom):

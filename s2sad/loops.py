@@ -20,28 +20,18 @@ k-th carry is kept and each segment is taped only while its adjoint runs.
 
 from __future__ import annotations
 
-import functools
 import inspect
 
 from . import runtime as _rt
+from .custom import Marked
 
 __all__ = ["scan", "fori_loop", "while_loop", "checkpoint"]
 
 
-class Checkpointed:
+class Checkpointed(Marked):
     """``fn`` marked for recomputation in the reverse sweep; calls run ``fn`` unchanged."""
 
-    def __init__(self, fn):
-        if not callable(fn):
-            raise TypeError(f"s2sad.checkpoint takes a function, not {type(fn).__name__}")
-        functools.update_wrapper(self, fn, updated=())
-        self.fn = fn
-
-    def __call__(self, *args, **kwargs):
-        return self.fn(*args, **kwargs)
-
-    def __repr__(self):
-        return f"<s2sad checkpoint of {getattr(self.fn, '__qualname__', self.fn)}>"
+    label = "checkpoint"
 
 
 def checkpoint(fn):

@@ -87,7 +87,8 @@ def drop_unread_split(fwd: ir.Function, bwd: ir.Function) -> tuple[ir.Function, 
     in its residual tuple; ``bwd`` copies it and pops. A name ``bwd`` never reads after
     popping it is pushed and popped for nothing: both sides drop it."""
     name = "_tape"
-    if not _fills_only(fwd, name) or not _empties_only(bwd, name):
+    if not (_fills_only(fwd, name) and _empties_only(bwd, name)
+            and _hands_over(fwd, bwd, name)):
         return fwd, bwd
     live = live_after(bwd)
     pops: dict[tuple[str, str], list[bool]] = {}
@@ -99,6 +100,30 @@ def drop_unread_split(fwd: ir.Function, bwd: ir.Function) -> tuple[ir.Function, 
         return fwd, bwd
     return (ir.replace(fwd, body=_without(fwd.body, dead, {name})),
             ir.replace(bwd, body=_without(bwd.body, dead, {name})))
+
+
+def _hands_over(fwd: ir.Function, bwd: ir.Function, name: str) -> bool:
+    """Whether ``bwd`` pops the very tape ``fwd`` fills: ``fwd`` returns ``(out, residuals)``
+    with the tape at some position ``k`` of the residuals, and ``bwd`` unpacks position ``k``
+    of its first parameter as the tape (the protocol of ``ReverseProgram.split``). Names
+    alone do not prove it (a jvp of a split function has other parameters)."""
+    defs: dict[str, object] = {}
+    for s in ir.walk(fwd.body):
+        if isinstance(s, ir.Assign):  # a name bound twice has no single value to read
+            defs[s.target] = None if s.target in defs else s.value
+    ret = fwd.body[-1] if fwd.body else None
+    pair = defs.get(ret.value.id) if isinstance(ret, ir.Return) and isinstance(
+        ret.value, ir.Name) else None
+    if not (isinstance(pair, ir.Call) and pair.func == "tuple" and len(pair.args) == 2
+            and isinstance(pair.args[1], ir.Name)):
+        return False
+    pack = defs.get(pair.args[1].id)
+    if not (isinstance(pack, ir.Call) and pack.func == "tuple" and ir.Name(name) in pack.args):
+        return False
+    k = pack.args.index(ir.Name(name))
+    unpack = ir.Subscript(ir.Name(bwd.params[0]), ir.Index((ir.Const(k),))) if bwd.params else None
+    return any(isinstance(s, ir.Assign) and s.target == name and s.value == unpack
+               for s in ir.walk(bwd.body))
 
 
 def _fills_only(fn: ir.Function, name: str) -> bool:

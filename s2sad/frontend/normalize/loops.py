@@ -20,6 +20,7 @@ import inspect
 
 from ... import ir, loops
 from ... import runtime as _rt
+from .closures import LocalFunction
 from .expressions import StaticValue
 
 _BODIES = {"scan": (("f", 2, "(carry, x)"),),
@@ -77,7 +78,7 @@ def _check_body(b, low, node, kind: str, value, what: str, n: int, params: str) 
     """A ``TypeError`` at the call unless ``value`` is a function taking ``n`` arguments."""
     fn = value.value if isinstance(value, StaticValue) else None
     label = "condition" if what == "cond" else "body"
-    if fn is None or not callable(fn) and not hasattr(fn, "node"):
+    if fn is None or not (callable(fn) or isinstance(fn, LocalFunction)):
         raise TypeError(str(low.error(node, f"s2sad.{kind}: the {label} must be a function "
                                             f"of {params} known at compile time (a nested "
                                             f"def, a lambda or a module-level function)")))
