@@ -27,9 +27,7 @@ def miss_grad(v0, target):
     # line 37: return np.sum(offset**2)
     _bt2 = _rt.sum_vjp(_bt3, _t2, None, False)
     del _bt3, _t2
-    _t7 = offset
-    _t8 = 2 * _t7
-    del _t7
+    _t8 = 2 * offset
     _t9 = _bt2 * _t8
     del _bt2, _t8
     boffset = _rt.unbroadcast(_t9, offset)

@@ -41,9 +41,7 @@ def loss_grad(w, b, X, y):
     del _t12, _t7
     _bt6 = _rt.sum_vjp(_bt7, _t6, None, False)
     del _bt7, _t6
-    _t17 = w
-    _t18 = 2 * _t17
-    del _t17
+    _t18 = 2 * w
     _t19 = _bt6 * _t18
     del _bt6, _t18
     bw = _rt.unbroadcast(_t19, w)

@@ -45,21 +45,18 @@ def loss_bwd(_res1, _g1):
     w = _res1[11]
     y = _res1[12]
     z = _res1[13]
-    _bt9 = _g1
     # line 28: return nll + 0.5 * L2 * np.sum(w**2)
-    bnll = _rt.unbroadcast(_bt9, nll)
+    bnll = _rt.unbroadcast(_g1, nll)
     del nll
-    _bt8 = _rt.unbroadcast(_bt9, _t8)
-    del _bt9, _t8
+    _bt8 = _rt.unbroadcast(_g1, _t8)
+    del _t8
     _t12 = _bt8 * _t5
     del _bt8, _t5
     _bt7 = _rt.unbroadcast(_t12, _t7)
     del _t12, _t7
     _bt6 = _rt.sum_vjp(_bt7, _t6, None, False)
     del _bt7, _t6
-    _t17 = w
-    _t18 = 2 * _t17
-    del _t17
+    _t18 = 2 * w
     _t19 = _bt6 * _t18
     del _bt6, _t18
     bw = _rt.unbroadcast(_t19, w)

@@ -168,7 +168,8 @@ def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
     else:  # values recorded for nothing (a loop no derivative flows through) are not taped
         functions = [tape.drop_unread_entries(f) for f in functions]
     functions = [simplify.drop_repeated_comments(simplify.dead_code(simplify.fold_constants(
-        simplify.coalesce_copies(simplify.dead_code(simplify.fold_constants(f))))))
+        simplify.coalesce_copies(simplify.dead_code(simplify.propagate_copies(
+            simplify.fold_constants(f)))))))
         for f in functions]  # folded again: coalescing copies makes more pairs meet
     if spec.signature is not None:  # after copies are coalesced: the steps read directly
         functions = [list_pops.pop_in_place(accumulate.in_place_runs(f)) for f in functions]

@@ -28,3 +28,70 @@ def test_a_negation_read_twice_stays():
     fn2 = _fn(ir.Assign("_t1", ir.Call("neg", (N("g"),))),
               ir.Assign("b", ir.Call("mul", (N("_t1"), N("h")))), ir.Return(N("b")))
     assert simplify.fold_constants(fn2) == fn2
+
+
+def _loop(*body) -> ir.For:
+    return ir.For("i", C(0), C(3), C(1), tuple(body))
+
+
+def test_a_scaling_read_once_folds_into_the_next_constant_when_exact():
+    fn = _fn(ir.Assign("_t1", ir.Call("mul", (C(2), N("g")))),
+             ir.Assign("b", ir.Call("mul", (N("_t1"), C(100.0)))),
+             ir.Return(N("b")))
+    out = simplify.dead_code(simplify.fold_constants(fn))
+    assert out.body == (ir.Assign("b", ir.Call("mul", (N("g"), C(200.0)))), ir.Return(N("b")))
+    # neither factor a power of two: (g * 3) * 0.1 is not g * 0.3 in floating point
+    fn2 = _fn(ir.Assign("_t1", ir.Call("mul", (C(3.0), N("g")))),
+              ir.Assign("b", ir.Call("mul", (N("_t1"), C(0.1)))), ir.Return(N("b")))
+    assert simplify.fold_constants(fn2) == fn2
+
+
+def test_a_negation_times_a_scaling_moves_the_sign_into_the_constant():
+    # _t1 = -g; _t2 = 2 * h; b = _t1 * _t2  ->  _t2 = h * -2; b = g * _t2
+    fn = _fn(ir.Assign("_t1", ir.Call("neg", (N("g"),))),
+             ir.Assign("_t2", ir.Call("mul", (C(2), N("h")))),
+             ir.Assign("b", ir.Call("mul", (N("_t1"), N("_t2")))),
+             ir.Return(N("b")))
+    out = simplify.dead_code(simplify.fold_constants(fn))
+    assert out.body == (ir.Assign("_t2", ir.Call("mul", (N("h"), C(-2)))),
+                        ir.Assign("b", ir.Call("mul", (N("g"), N("_t2")))), ir.Return(N("b")))
+    # and a negation of a scaling is the scaling with the sign
+    fn2 = _fn(ir.Assign("_t2", ir.Call("mul", (C(2), N("h")))),
+              ir.Assign("b", ir.Call("neg", (N("_t2"),))), ir.Return(N("b")))
+    assert simplify.dead_code(simplify.fold_constants(fn2)).body == (
+        ir.Assign("b", ir.Call("mul", (N("h"), C(-2)))), ir.Return(N("b")))
+
+
+def test_a_scaling_whose_operand_is_rebound_before_its_reader_stays():
+    # in a loop: _t1 = 2 * h; h = pop(); b = _t1 * 3.0 must read the old h
+    body = (ir.Assign("_t1", ir.Call("mul", (C(2), N("h")))),
+            ir.Assign("h", ir.Call("_rt.pop", (N("tape"),))),
+            ir.Assign("b", ir.Call("mul", (N("_t1"), C(4.0)))))
+    fn = _fn(_loop(*body), ir.Return(N("b")))
+    assert simplify.fold_constants(fn) == fn
+
+
+def test_copies_of_stable_names_are_read_through():
+    fn = _fn(ir.Assign("_t1", ir.Call("mul", (N("g"), N("h")))),
+             ir.Assign("_t2", N("_t1")),
+             ir.Assign("_t3", N("g")),
+             ir.Assign("b", ir.Call("add", (N("_t2"), N("_t3")))),
+             ir.Return(N("b")))
+    out = simplify.propagate_copies(fn)
+    assert out.body == (ir.Assign("_t1", ir.Call("mul", (N("g"), N("h")))),
+                        ir.Assign("b", ir.Call("add", (N("_t1"), N("g")))), ir.Return(N("b")))
+
+
+def test_copies_that_may_differ_from_their_source_stay():
+    # in a loop, a copy not directly after its source's binding may hold last step's value
+    # (from the second step on, x reads the _t1 of the step before)
+    loop = _loop(ir.Assign("_t1", ir.Call("mul", (N("g"), N("i")))),
+                 ir.Assign("x", ir.Call("add", (N("_t2"), C(1.0)))),
+                 ir.Assign("_t2", N("_t1")))
+    fn = _fn(loop, ir.Return(N("x")))
+    assert simplify.propagate_copies(fn) == fn
+    # a source bound twice, and an adjoint over a plain temporary (coalesce_copies' job)
+    fn2 = _fn(ir.Assign("u", N("g")), ir.Assign("u", N("h")), ir.Assign("_t1", N("u")),
+              ir.Assign("_t9", ir.Call("neg", (N("g"),))), ir.Assign("_bt1", N("_t9")),
+              ir.Return(N("_t1")))
+    assert simplify.propagate_copies(fn2) == fn2

@@ -74,8 +74,9 @@ def test_a_new_size_reuses_the_specialization():
 
 def test_signature_kinds():
     assert signature_of(1.5) == FLOAT
-    assert signature_of(np.float64(1.5)) == Kind(None, ())
-    assert signature_of(np.ones((4, 1))) == Kind(None, ((None, False), (None, True)))
+    assert signature_of(np.float64(1.5)) == Kind(None, (), dtype="<f8")
+    assert signature_of(np.ones((4, 1))) == Kind(None, ((None, False), (None, True)), dtype="<f8")
+    assert signature_of(np.ones(3, np.float32)).dtype == "<f4"
     assert signature_of([np.ones(2)]) is None
     assert signature_of(np.array(["a"])) is None
 

@@ -7,10 +7,13 @@ and empty branches/loops.
 
 from __future__ import annotations
 
+import math
 import operator
+import re
 
 from .. import ir
 from ..rules import registry
+from .templates import substitute
 
 IMPURE = {"_rt.append", "_rt.pop"}
 SYNTAX = {"tuple", "list", "dict"}  # built by the printer, not called
@@ -165,6 +168,76 @@ def _rebuild(nodes: list[_Node]) -> tuple:
         isinstance(x, ir.Comment) and (i + 1 == len(out) or isinstance(out[i + 1], ir.Comment))))
 
 
+_TEMP = re.compile(r"_b?t\d+$")  # the compiler's temporaries and their adjoints
+_PLAIN = re.compile(r"_t\d+$")
+
+
+def propagate_copies(fn: ir.Function) -> ir.Function:
+    """``_t14 = _t5; _bt5 = 2 * _t14`` -> ``_bt5 = 2 * _t5``: a temporary bound once to a copy
+    of a name is read as that name, where the two hold the same object wherever the
+    temporary is read: the source is a parameter never rebound, or is bound once itself,
+    at the top level or directly before the copy (a loop rebinds both, one after the
+    other, with no read in between). Python copies alias, so no value changes."""
+    counts = _defs(fn.body)
+
+    def stable(name: str) -> bool:
+        return counts.get(name) == 1 or (name in fn.params and name not in counts)
+
+    rename: dict[str, ir.Name] = {}
+
+    def find(body, top: bool):
+        prev = None
+        for s in body:
+            if (isinstance(s, ir.Assign) and isinstance(s.value, ir.Name) and _TEMP.match(s.target)
+                    # an adjoint's name over a plain temporary's (``coalesce_copies`` merges
+                    # ``_t12 = expr; _bt10 = _t12``)
+                    and not (s.target.startswith("_bt") and _PLAIN.match(s.value.id))
+                    and counts.get(s.target) == 1 and s.target not in fn.params
+                    and stable(s.value.id) and (top or s.value.id in fn.params or (
+                        isinstance(prev, ir.Assign) and prev.target == s.value.id))):
+                rename[s.target] = rename.get(s.value.id, s.value)
+            for b in _bodies(s):
+                find(b, False)
+            prev = s
+
+    find(fn.body, True)
+    if not rename:
+        return fn
+
+    def sweep(body):
+        out = []
+        for s in body:
+            if isinstance(s, ir.Assign) and s.target in rename:
+                continue
+            out.append(ir.map_bodies(_renamed(s, rename), sweep))
+        return tuple(out)
+
+    return ir.replace(fn, body=sweep(fn.body))
+
+
+def _renamed(s: ir.Stmt, rename: dict[str, ir.Name]) -> ir.Stmt:
+    """``s`` reading ``rename[n]`` for each name ``n`` it reads itself."""
+    if not ir.stmt_reads(s) & rename.keys():
+        return s
+    atom = lambda a: rename.get(a.id, a) if isinstance(a, ir.Name) else a  # noqa: E731
+    if isinstance(s, ir.Assign):
+        return ir.replace(s, value=substitute(s.value, rename))
+    if isinstance(s, ir.ExprStmt):
+        return ir.replace(s, value=substitute(s.value, rename))
+    if isinstance(s, ir.SetItem):
+        index = substitute(ir.Subscript(ir.Name(s.target), s.index), rename)
+        return ir.replace(s, target=index.value.id, index=index.index, value=atom(s.value))
+    if isinstance(s, ir.If):
+        return ir.replace(s, test=atom(s.test))
+    if isinstance(s, ir.For):
+        return ir.replace(s, start=atom(s.start), stop=atom(s.stop), step=atom(s.step))
+    if isinstance(s, ir.While):
+        return ir.replace(s, test=atom(s.test))
+    if isinstance(s, ir.Return):
+        return ir.replace(s, value=atom(s.value))
+    return s
+
+
 def coalesce_copies(fn: ir.Function) -> ir.Function:
     """``_t5 = expr; bx = _t5`` -> ``bx = expr`` when ``_t5`` is a temporary read only there."""
     reads: dict[str, int] = {}
@@ -225,7 +298,10 @@ def fold_constants(fn: ir.Function) -> ir.Function:
     """
     counts = _defs(fn.body)
     known: dict[str, ir.Const] = {}
-    negated = _single_use_negations(fn, counts)
+    reads = _read_counts(fn)
+    negated = _single_use(fn, counts, reads, _negation)
+    scaled = _single_use(fn, counts, reads, _scaling)
+    flipped = _flips(fn, negated, scaled)
 
     def value(a):
         return known.get(a.id, a) if isinstance(a, ir.Name) else a
@@ -247,12 +323,19 @@ def fold_constants(fn: ir.Function) -> ir.Function:
                 return args[0]
             if args[1].value == 2:
                 return ir.Call("mul", (args[0], args[0]))
+        if e.func == "neg" and len(args) == 1 and _in(args[0], scaled):
+            y, c = scaled[args[0].id]
+            return ir.Call("mul", (y, ir.Const(-c.value)))
         if e.func == "mul" and len(args) == 2:
             for k in (0, 1):
                 a, c = args[k], args[1 - k]
-                if isinstance(a, ir.Name) and a.id in negated and isinstance(
-                        c, ir.Const) and type(c.value) in (int, float):
+                if _in(a, negated) and _number(c):
                     return ir.Call("mul", (negated[a.id], ir.Const(-c.value)))
+                if _in(a, scaled) and _number(c) and _exact_product(scaled[a.id][1], c):
+                    y, c0 = scaled[a.id]
+                    return ir.Call("mul", (y, ir.Const(c0.value * c.value)))
+                if _in(a, negated) and _in(c, flipped):  # -n * (k * y) -> n * (-k * y)
+                    return ir.Call("mul", (negated[a.id], c) if k == 0 else (c, negated[a.id]))
         if e.func == "_rt.pow_base" and isinstance(args[1], ir.Const) and type(
                 args[1].value) in (int, float) and args[1].value != 0:
             return args[0]  # the base itself wherever the exponent is not 0
@@ -261,7 +344,10 @@ def fold_constants(fn: ir.Function) -> ir.Function:
     def sweep(body):
         out = []
         for s in body:
-            if isinstance(s, ir.Assign):
+            if isinstance(s, ir.Assign) and s.target in flipped:
+                y, c = scaled[s.target]
+                s = ir.Assign(s.target, ir.Call("mul", (y, ir.Const(-c.value))), s.line)
+            elif isinstance(s, ir.Assign):
                 s = ir.Assign(s.target, rewrite(s.value), s.line)
                 if (isinstance(s.value, ir.Const) and counts.get(s.target) == 1
                         and s.target.startswith("_") and s.target not in fn.params):
@@ -272,9 +358,8 @@ def fold_constants(fn: ir.Function) -> ir.Function:
     return ir.replace(fn, body=sweep(fn.body))
 
 
-def _single_use_negations(fn: ir.Function, counts: dict[str, int]) -> dict[str, ir.Name]:
-    """``t -> a`` for each temporary ``t = -a`` bound once and read once (so the reader may
-    take the sign instead, and ``dead_code`` drop ``t``)."""
+def _read_counts(fn: ir.Function) -> dict[str, int]:
+    """How many times each name is read (each occurrence in an expression counts)."""
     reads: dict[str, int] = {}
     for st in ir.walk(fn.body):
         for a in (ir.atoms_of(st.value) if isinstance(st, (ir.Assign, ir.ExprStmt, ir.Return))
@@ -284,14 +369,92 @@ def _single_use_negations(fn: ir.Function, counts: dict[str, int]) -> dict[str, 
         for n in ir.stmt_reads(st) if not isinstance(st, (ir.Assign, ir.ExprStmt,
                                                           ir.Return)) else ():
             reads[n] = reads.get(n, 0) + 1
+    return reads
+
+
+def _single_use(fn: ir.Function, counts: dict[str, int], reads: dict[str, int], match) -> dict:
+    """``t -> match(t's value)`` for each temporary bound once and read once (so its reader
+    may take over the operation and ``dead_code`` drop ``t``)."""
     out = {}
-    for st in ir.walk(fn.body):
-        if (isinstance(st, ir.Assign) and isinstance(st.value, ir.Call) and st.value.func == "neg"
-                and len(st.value.args) == 1 and isinstance(st.value.args[0], ir.Name)
-                and counts.get(st.target) == 1 and reads.get(st.target) == 1
-                and st.target.startswith("_") and st.target not in fn.params):
-            out[st.target] = st.value.args[0]
+    for body in _blocks(fn.body):
+        for i, st in enumerate(body):
+            if (isinstance(st, ir.Assign) and isinstance(st.value, ir.Call)
+                    and not st.value.kwargs and counts.get(st.target) == 1
+                    and reads.get(st.target) == 1 and st.target.startswith("_")
+                    and st.target not in fn.params):
+                m = match(st.value)
+                if m is not None and _unchanged_until_read(body, i, st):
+                    out[st.target] = m
     return out
+
+
+def _blocks(body):
+    """Every body of statements: the function's and each nested one."""
+    yield body
+    for s in body:
+        for b in _bodies(s):
+            yield from _blocks(b)
+
+
+def _unchanged_until_read(body, i: int, st: ir.Assign) -> bool:
+    """``st = body[i]``'s target is read by a later statement of the same body (itself, not
+    one nested in it), and nothing between rebinds a name ``st`` reads: the reader may
+    compute ``st``'s value itself."""
+    used = ir.names_read(st.value)
+    for later in body[i + 1:]:
+        if not isinstance(later, ir.Comment) and st.target in ir.stmt_reads(later):
+            return not any(_bodies(later)) or isinstance(later, ir.Assign)
+        if any(used & ir.stmt_writes(x) for x in ir.walk((later,))):
+            return False
+    return False
+
+
+def _negation(v: ir.Call):
+    """``-a``: ``a``."""
+    if v.func == "neg" and len(v.args) == 1 and isinstance(v.args[0], ir.Name):
+        return v.args[0]
+    return None
+
+
+def _scaling(v: ir.Call):
+    """``k * y`` or ``y * k`` with a literal number ``k``: ``(y, k)``."""
+    if v.func == "mul" and len(v.args) == 2:
+        for k in (0, 1):
+            if _number(v.args[k]) and isinstance(v.args[1 - k], ir.Name):
+                return v.args[1 - k], v.args[k]
+    return None
+
+
+def _flips(fn: ir.Function, negated: dict, scaled: dict) -> set[str]:
+    """The scaled temporaries ``s = k * y`` multiplied by a negated one ``n = -a``: ``s``
+    takes the sign (``-k * y``) and the product reads ``a``, one negation fewer."""
+    out = set()
+    for st in ir.walk(fn.body):
+        if isinstance(st, ir.Assign) and isinstance(st.value, ir.Call) and (
+                st.value.func == "mul" and len(st.value.args) == 2 and not st.value.kwargs):
+            a, b = st.value.args
+            for n, t in ((a, b), (b, a)):
+                if _in(n, negated) and _in(t, scaled) and not _in(t, negated):
+                    out.add(t.id)
+                    break
+    return out
+
+
+def _in(a, table: dict) -> bool:
+    return isinstance(a, ir.Name) and a.id in table
+
+
+def _number(a) -> bool:
+    return isinstance(a, ir.Const) and type(a.value) in (int, float)
+
+
+def _exact_product(a: ir.Const, b: ir.Const) -> bool:
+    """``(y * a) * b == y * (a * b)`` for every float ``y``: one factor is a power of two
+    (short of overflow and underflow), so only one rounding happens either way."""
+    def power_of_two(v):
+        return v != 0 and math.isfinite(v) and abs(math.frexp(v)[0]) == 0.5 and abs(v) < 2.0**64
+
+    return power_of_two(a.value) or power_of_two(b.value)
 
 
 def release_dead(fn: ir.Function) -> ir.Function:

@@ -49,6 +49,7 @@ class Kind:
     python: str | None
     dims: tuple[tuple[object, bool | None], ...] = ()
     optional: bool = False  # may also be None (set only for rewriting, after inference)
+    dtype: str | None = None  # an array parameter's dtype (``np.dtype.str``); None elsewhere
 
     @property
     def rank(self) -> int:
@@ -71,7 +72,7 @@ def signature_of(value):
     if t is int:
         return INT
     if (t is np.ndarray or isinstance(value, np.generic)) and value.dtype.kind in "biuf":
-        return Kind(None, tuple((None, n == 1) for n in value.shape))
+        return Kind(None, tuple((None, n == 1) for n in value.shape), dtype=value.dtype.str)
     return None  # containers, other objects, array subclasses (np.matrix's * is @)
 
 
@@ -80,7 +81,7 @@ def _named(name: str, k: Kind | None) -> Kind | None:
     if k is None or k.python:
         return k
     return Kind(None, tuple((1, True) if one else (("arg", name, i), False)
-                            for i, (_, one) in enumerate(k.dims)))
+                            for i, (_, one) in enumerate(k.dims)), dtype=k.dtype)
 
 
 def named_params(params: dict[str, Kind | None],
@@ -104,12 +105,16 @@ def specialize(fn: ir.Function, params: dict[str, Kind], tuples=None,
         if isinstance(s, ir.Assign) and isinstance(s.value, ir.Const) and s.value.value is None:
             kinds[s.target] = _optional(kinds.get(s.target))
     # values recorded only for a helper that is gone now need no tape entry
+    from . import constant_cotangents  # it builds on this module's kinds
+
     fresh = Names(ir.all_names(fn)).temp
-    return drop_unread_entries(ir.replace(fn, body=_rewrite(fn.body, kinds, fresh)))
+    fn = constant_cotangents.fold(ir.replace(fn, body=_rewrite(fn.body, kinds, fresh)), kinds,
+                                  fresh)
+    return drop_unread_entries(fn)
 
 
 def _optional(k: Kind | None) -> Kind | None:
-    return None if k is None else Kind(k.python, k.dims, True)
+    return None if k is None else Kind(k.python, k.dims, True, k.dtype)
 
 
 # --------------------------------------------------------------------------- inference
