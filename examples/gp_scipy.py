@@ -21,9 +21,9 @@ import scipy.optimize
 from scipy.linalg import solve_triangular
 
 import s2sad
+from _plotting import save_figure
 
 SMALL = os.environ.get("S2SAD_EXAMPLES_SMALL") == "1"
-OUT = os.environ.get("S2SAD_EXAMPLES_OUT", "examples/output")
 
 N_POINTS = 40 if SMALL else 300
 # The hyperparameters the data are drawn from: lengthscale, signal variance, noise variance.
@@ -67,28 +67,19 @@ def posterior(x_new, x, y, log_theta):
 
 
 def save_plot(x, y, log_theta):
-    try:
-        import matplotlib
+    """The posterior mean with a 2-sd band over the data, as gp_scipy.png."""
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib not installed: plot skipped")
-        return
-    grid = np.linspace(x.min() - 0.5, x.max() + 0.5, 300)
-    mean, sd = posterior(grid, x, y, log_theta)
-    os.makedirs(OUT, exist_ok=True)
-    path = os.path.join(OUT, "gp_scipy.png")
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    ax.fill_between(grid, mean - 2 * sd, mean + 2 * sd, alpha=0.25, label="f: mean ± 2 sd")
-    ax.plot(grid, mean, label="f: posterior mean")
-    ax.plot(x, y, ".", color="gray", label="data")
-    ax.set_xlabel("x")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    print(f"wrote {path}")
+    def draw(plt):
+        grid = np.linspace(x.min() - 0.5, x.max() + 0.5, 300)
+        mean, sd = posterior(grid, x, y, log_theta)
+        _, ax = plt.subplots(figsize=(7, 3.5))
+        ax.fill_between(grid, mean - 2 * sd, mean + 2 * sd, alpha=0.25, label="f: mean ± 2 sd")
+        ax.plot(grid, mean, label="f: posterior mean")
+        ax.plot(x, y, ".", color="gray", label="data")
+        ax.set_xlabel("x")
+        ax.legend()
+
+    save_figure("gp_scipy", draw)
 
 
 def main() -> int:

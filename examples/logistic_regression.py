@@ -22,9 +22,9 @@ import time
 import numpy as np
 
 import s2sad
+from _plotting import save_figure
 
 SMALL = os.environ.get("S2SAD_EXAMPLES_SMALL") == "1"
-OUT_DIR = os.environ.get("S2SAD_EXAMPLES_OUT", "examples/output")
 
 N_SAMPLES, N_FEATURES = (4_000, 10) if SMALL else (50_000, 30)
 TEST_FRACTION = 0.2
@@ -84,29 +84,20 @@ def check_gradient(w, b, X, y, eps=1e-6):
 
 
 def save_curves(batch_losses, history, steps_per_epoch):
-    """Mini-batch losses and per-epoch train/test losses as a PNG, when matplotlib is
-    installed."""
-    try:
-        import matplotlib
-    except ImportError:
-        print("matplotlib is not installed: skipped the loss-curve picture")
-        return
-    matplotlib.use("Agg")  # draw into files, open no window
-    import matplotlib.pyplot as plt
+    """Mini-batch losses and per-epoch train/test losses, as logistic_regression_loss.png."""
 
-    epochs = [h[0] for h in history]
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(np.arange(1, len(batch_losses) + 1) / steps_per_epoch, batch_losses, color="0.8",
-            lw=0.5, label="mini-batch")
-    ax.plot(epochs, [h[1] for h in history], "o-", label="train")
-    ax.plot(epochs, [h[2] for h in history], "s--", label="test")
-    ax.set(xlabel="epoch", ylabel="loss (mean NLL + L2)",
-           title="logistic regression, mini-batch SGD with momentum")
-    ax.legend()
-    os.makedirs(OUT_DIR, exist_ok=True)
-    path = os.path.join(OUT_DIR, "logistic_regression_loss.png")
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    print(f"wrote {path}")
+    def draw(plt):
+        epochs = [h[0] for h in history]
+        _, ax = plt.subplots(figsize=(6, 4))
+        ax.plot(np.arange(1, len(batch_losses) + 1) / steps_per_epoch, batch_losses, color="0.8",
+                lw=0.5, label="mini-batch")
+        ax.plot(epochs, [h[1] for h in history], "o-", label="train")
+        ax.plot(epochs, [h[2] for h in history], "s--", label="test")
+        ax.set(xlabel="epoch", ylabel="loss (mean NLL + L2)",
+               title="logistic regression, mini-batch SGD with momentum")
+        ax.legend()
+
+    save_figure("logistic_regression_loss", draw)
 
 
 def main() -> int:

@@ -28,9 +28,9 @@ import time
 import numpy as np
 
 import s2sad
+from _plotting import save_figure
 
 SMALL = os.environ.get("S2SAD_EXAMPLES_SMALL") == "1"
-OUT_DIR = os.environ.get("S2SAD_EXAMPLES_OUT", "examples/output")
 
 N_CLASSES = 3
 N_PER_CLASS = 100 if SMALL else 400
@@ -129,30 +129,22 @@ class Adam:
 
 
 def save_pictures(losses, params, X, y):
-    """The loss curve and the decision regions, when matplotlib is installed."""
-    path = os.path.join(OUT_DIR, "mlp_classifier.png")
-    try:
-        import matplotlib
+    """The loss curve and the decision regions, as mlp_classifier.png."""
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed: skipped the loss-curve and decision-region picture")
-        return
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.5))
-    left.semilogy(np.arange(1, len(losses) + 1), losses)
-    left.set(xlabel="Adam step", ylabel="training loss", title="cross-entropy + L2")
-    grid = np.linspace(-1.2, 1.2, 300)
-    gx, gy = np.meshgrid(grid, grid)
-    regions = np.argmax(forward(params, np.column_stack([gx.ravel(), gy.ravel()])), axis=1)
-    colors = ["tab:blue", "tab:orange", "tab:green"]  # one per class
-    right.contourf(gx, gy, regions.reshape(gx.shape), levels=np.arange(N_CLASSES + 1) - 0.5,
-                   colors=colors, alpha=0.25)
-    right.scatter(X[:, 0], X[:, 1], c=[colors[k] for k in y], s=8)
-    right.set(aspect="equal", title="decision regions and test points")
-    os.makedirs(OUT_DIR, exist_ok=True)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    print(f"wrote {path}")
+    def draw(plt):
+        _, (left, right) = plt.subplots(1, 2, figsize=(10, 4.5))
+        left.semilogy(np.arange(1, len(losses) + 1), losses)
+        left.set(xlabel="Adam step", ylabel="training loss", title="cross-entropy + L2")
+        grid = np.linspace(-1.2, 1.2, 300)
+        gx, gy = np.meshgrid(grid, grid)
+        regions = np.argmax(forward(params, np.column_stack([gx.ravel(), gy.ravel()])), axis=1)
+        colors = ["tab:blue", "tab:orange", "tab:green"]  # one per class
+        right.contourf(gx, gy, regions.reshape(gx.shape), levels=np.arange(N_CLASSES + 1) - 0.5,
+                       colors=colors, alpha=0.25)
+        right.scatter(X[:, 0], X[:, 1], c=[colors[k] for k in y], s=8)
+        right.set(aspect="equal", title="decision regions and test points")
+
+    save_figure("mlp_classifier", draw)
 
 
 def main() -> int:

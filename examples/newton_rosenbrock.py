@@ -18,6 +18,7 @@ import sys
 import numpy as np
 
 import s2sad
+from _plotting import save_figure
 
 SMALL = os.environ.get("S2SAD_EXAMPLES_SMALL") == "1"
 N = 4 if SMALL else 10
@@ -171,28 +172,18 @@ def main() -> int:
 
 
 def save_picture(curves):
-    """f against the iteration, log-log, one curve per method."""
-    try:
-        import matplotlib
+    """f against the iteration, log-log, one curve per method, as newton_rosenbrock.png."""
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed: no picture")
-        return
-    out = os.environ.get("S2SAD_EXAMPLES_OUT", "examples/output")
-    os.makedirs(out, exist_ok=True)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for label, fs in curves.items():
-        ax.loglog(np.arange(1, len(fs) + 1), np.maximum(fs, 1e-30), label=label)
-    ax.set_xlabel("iteration + 1")
-    ax.set_ylabel("f(x)")
-    ax.set_title(f"Rosenbrock, n = {N}")
-    ax.legend()
-    path = os.path.join(out, "newton_rosenbrock.png")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    print(f"wrote {path}")
+    def draw(plt):
+        _, ax = plt.subplots(figsize=(7, 4.5))
+        for label, fs in curves.items():
+            ax.loglog(np.arange(1, len(fs) + 1), np.maximum(fs, 1e-30), label=label)
+        ax.set_xlabel("iteration + 1")
+        ax.set_ylabel("f(x)")
+        ax.set_title(f"Rosenbrock, n = {N}")
+        ax.legend()
+
+    save_figure("newton_rosenbrock", draw)
 
 
 if __name__ == "__main__":

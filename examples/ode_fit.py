@@ -22,9 +22,9 @@ import time
 import numpy as np
 
 import s2sad
+from _plotting import save_figure
 
 SMALL = os.environ.get("S2SAD_EXAMPLES_SMALL") == "1"
-OUT = os.environ.get("S2SAD_EXAMPLES_OUT", "examples/output")
 
 TRUE_K, TRUE_C = 4.0, 0.3  # stiffness and damping the data are drawn from
 X0, V0 = 1.0, 0.0  # known initial state
@@ -92,27 +92,18 @@ def best_time(fn, *args, repeat=5):
 
 
 def save_plot(times, obs, first, fitted):
-    try:
-        import matplotlib
+    """The observations and the trajectories of the first guess and the fit, as ode_fit.png."""
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib not installed: plot skipped")
-        return
-    os.makedirs(OUT, exist_ok=True)
-    path = os.path.join(OUT, "ode_fit.png")
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    ax.plot(times, obs, ".", color="gray", label="observations")
-    ax.plot(times, first, "--", label="initial guess")
-    ax.plot(times, fitted, label="fitted")
-    ax.set_xlabel("t")
-    ax.set_ylabel("x(t)")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    print(f"wrote {path}")
+    def draw(plt):
+        _, ax = plt.subplots(figsize=(7, 3.5))
+        ax.plot(times, obs, ".", color="gray", label="observations")
+        ax.plot(times, first, "--", label="initial guess")
+        ax.plot(times, fitted, label="fitted")
+        ax.set_xlabel("t")
+        ax.set_ylabel("x(t)")
+        ax.legend()
+
+    save_figure("ode_fit", draw)
 
 
 def main() -> int:

@@ -25,6 +25,7 @@ import time
 import numpy as np
 
 import s2sad
+from _plotting import save_figure
 
 SMALL = os.environ.get("S2SAD_EXAMPLES_SMALL") == "1"
 N_SAMPLES = 1000 if SMALL else 4000
@@ -169,35 +170,26 @@ def main() -> int:
 
 
 def save_picture(params, suspects):
-    """The data, the learned boundary, the flipped labels and the top gradient norms."""
-    try:
-        import matplotlib
+    """The data, the learned boundary, the flipped labels and the top gradient norms, as
+    per_example_grads.png."""
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib is not installed: no picture")
-        return
-    out = os.environ.get("S2SAD_EXAMPLES_OUT", "examples/output")
-    os.makedirs(out, exist_ok=True)
-    grid = np.linspace(-3.5, 3.5, 200)
-    gx, gy = np.meshgrid(grid, grid)
-    z = predict(params, np.stack([gx.ravel(), gy.ravel()], axis=1)).reshape(gx.shape)
-    fig, ax = plt.subplots(figsize=(6, 6))
-    ax.contour(gx, gy, z, levels=[0.0], colors="k")
-    ax.scatter(X[:, 0], X[:, 1], c=Y, s=6, cmap="coolwarm", label="training label (red 1, blue 0)")
-    ax.scatter(X[FLIPPED, 0], X[FLIPPED, 1], marker="x", c="k", s=30, label="flipped label")
-    ax.scatter(X[suspects, 0], X[suspects, 1], facecolors="none", edgecolors="g", s=80,
-               label="largest |per-example gradient|")
-    ax.set_xlim(-3.5, 3.5)
-    ax.set_ylim(-3.5, 3.5)
-    ax.set_aspect("equal")
-    ax.legend(loc="upper right", fontsize=8)
-    ax.set_title("DP-SGD-trained MLP: the learned boundary and the suspects")
-    path = os.path.join(out, "per_example_grads.png")
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    print(f"wrote {path}")
+    def draw(plt):
+        grid = np.linspace(-3.5, 3.5, 200)
+        gx, gy = np.meshgrid(grid, grid)
+        z = predict(params, np.stack([gx.ravel(), gy.ravel()], axis=1)).reshape(gx.shape)
+        _, ax = plt.subplots(figsize=(6, 6))
+        ax.contour(gx, gy, z, levels=[0.0], colors="k")
+        ax.scatter(X[:, 0], X[:, 1], c=Y, s=6, cmap="coolwarm", label="training label (red 1, blue 0)")
+        ax.scatter(X[FLIPPED, 0], X[FLIPPED, 1], marker="x", c="k", s=30, label="flipped label")
+        ax.scatter(X[suspects, 0], X[suspects, 1], facecolors="none", edgecolors="g", s=80,
+                   label="largest |per-example gradient|")
+        ax.set_xlim(-3.5, 3.5)
+        ax.set_ylim(-3.5, 3.5)
+        ax.set_aspect("equal")
+        ax.legend(loc="upper right", fontsize=8)
+        ax.set_title("DP-SGD-trained MLP: the learned boundary and the suspects")
+
+    save_figure("per_example_grads", draw)
 
 
 if __name__ == "__main__":

@@ -21,9 +21,9 @@ import tracemalloc
 import numpy as np
 
 import s2sad
+from _plotting import save_figure
 
 SMALL = os.environ.get("S2SAD_EXAMPLES_SMALL") == "1"
-OUT = os.environ.get("S2SAD_EXAMPLES_OUT", "examples/output")
 
 TEXT = "the quick brown fox jumps over the lazy dog. "
 SEQ_LEN = 90 if SMALL else 400  # characters in the training sequence
@@ -92,24 +92,15 @@ def measure(fn, *args, repeat=3):
 
 
 def save_loss_curve(losses):
-    try:
-        import matplotlib
+    """The training loss against the Adam step, as rnn_scan.png."""
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("matplotlib not installed: loss curve skipped")
-        return
-    os.makedirs(OUT, exist_ok=True)
-    path = os.path.join(OUT, "rnn_scan.png")
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.semilogy(np.arange(1, len(losses) + 1), losses)
-    ax.set_xlabel("Adam step")
-    ax.set_ylabel("cross-entropy per character")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    print(f"wrote {path}")
+    def draw(plt):
+        _, ax = plt.subplots(figsize=(6, 3.5))
+        ax.semilogy(np.arange(1, len(losses) + 1), losses)
+        ax.set_xlabel("Adam step")
+        ax.set_ylabel("cross-entropy per character")
+
+    save_figure("rnn_scan", draw)
 
 
 def main() -> int:
