@@ -46,6 +46,7 @@ def loss_grad(w, b, X, y):
     _bt4 = _rt.mean_vjp(bnll, _t4, None, False)
     del _t4, bnll
     _bt2 = _rt.unbroadcast(_bt4, _t2)
+    del _t2
     _t23 = _rt.unbroadcast(_bt4, _t3)
     del _bt4, _t3
     _bt3 = -_t23
@@ -54,9 +55,8 @@ def loss_grad(w, b, X, y):
     del _bt3
     bz = _rt.unbroadcast(_t25, z)
     del _t25
-    _t27 = z - _t2
-    del _t2
-    _t28 = np.exp(_t27)
+    _t27 = z - 0.0
+    _t28 = _rt.sigmoid(_t27)
     del _t27
     _t29 = _bt2 * _t28
     del _bt2, _t28
@@ -85,6 +85,7 @@ def _runtime():
     """The s2sad runtime helpers this module calls, copied from s2sad/runtime."""
     from types import SimpleNamespace
 
+    import math
     import numpy as xp
 
     def unbroadcast(g, x):
@@ -224,6 +225,21 @@ def _runtime():
         """Cotangent of ``mean(a, axis)``: ``g`` spread evenly back over ``a``."""
         return sum_vjp(g, a, axis, keepdims) / count(a, axis)
 
+    def sigmoid(d):
+        """``1 / (1 + exp(-d))``, the derivative of ``logaddexp`` in the larger-by-``d`` input.
+
+        Computed from ``e = exp(-|d|)`` (never an overflow, no warning): ``1 / (1 + e)`` for
+        ``d >= 0`` and ``e / (1 + e)`` below, each to full relative precision in both tails.
+        A Python float for a Python number. It does not read ``logaddexp``'s own value, so a
+        gradient that does not return the value never computes it (two logarithms, one
+        exponential per element).
+        """
+        if isinstance(d, (float, int)) and not isinstance(d, bool):
+            e = math.exp(-abs(d))
+            return (1.0 if d >= 0 else e) / (1.0 + e)
+        e = xp.exp(-xp.abs(d))
+        return xp.where(d >= 0, 1.0, e) / (1.0 + e)
+
     def matmul_vjp_y(g, x, y):
         """Cotangent of ``y`` in ``x @ y`` (handles 1-d operands and batching)."""
         if xp.ndim(x) == 0 or xp.ndim(y) == 0:
@@ -246,6 +262,7 @@ def _runtime():
         matmul_vjp_y=matmul_vjp_y,
         mean_vjp=mean_vjp,
         seed=seed,
+        sigmoid=sigmoid,
         sum_vjp=sum_vjp,
         tree_add=tree_add,
         unbroadcast=unbroadcast,

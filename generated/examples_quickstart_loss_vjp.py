@@ -65,6 +65,7 @@ def loss_bwd(_res1, _g1):
     _bt4 = _rt.mean_vjp(bnll, _t4, None, False)
     del _t4, bnll
     _bt2 = _rt.unbroadcast(_bt4, _t2)
+    del _t2
     _t23 = _rt.unbroadcast(_bt4, _t3)
     del _bt4, _t3
     _bt3 = -_t23
@@ -76,9 +77,8 @@ def loss_bwd(_res1, _g1):
     del _bt3, y
     bz = _rt.unbroadcast(_t27, z)
     del _t27
-    _t29 = z - _t2
-    del _t2
-    _t30 = np.exp(_t29)
+    _t29 = z - 0.0
+    _t30 = _rt.sigmoid(_t29)
     del _t29
     _t31 = _bt2 * _t30
     del _bt2, _t30
@@ -108,6 +108,7 @@ def _runtime():
     """The s2sad runtime helpers this module calls, copied from s2sad/runtime."""
     from types import SimpleNamespace
 
+    import math
     import numpy as xp
 
     def unbroadcast(g, x):
@@ -187,6 +188,21 @@ def _runtime():
         """Cotangent of ``mean(a, axis)``: ``g`` spread evenly back over ``a``."""
         return sum_vjp(g, a, axis, keepdims) / count(a, axis)
 
+    def sigmoid(d):
+        """``1 / (1 + exp(-d))``, the derivative of ``logaddexp`` in the larger-by-``d`` input.
+
+        Computed from ``e = exp(-|d|)`` (never an overflow, no warning): ``1 / (1 + e)`` for
+        ``d >= 0`` and ``e / (1 + e)`` below, each to full relative precision in both tails.
+        A Python float for a Python number. It does not read ``logaddexp``'s own value, so a
+        gradient that does not return the value never computes it (two logarithms, one
+        exponential per element).
+        """
+        if isinstance(d, (float, int)) and not isinstance(d, bool):
+            e = math.exp(-abs(d))
+            return (1.0 if d >= 0 else e) / (1.0 + e)
+        e = xp.exp(-xp.abs(d))
+        return xp.where(d >= 0, 1.0, e) / (1.0 + e)
+
     def matmul_vjp_x(g, x, y):
         """Cotangent of ``x`` in ``x @ y`` (handles 1-d operands and batching)."""
         if (
@@ -227,6 +243,7 @@ def _runtime():
         matmul_vjp_x=matmul_vjp_x,
         matmul_vjp_y=matmul_vjp_y,
         mean_vjp=mean_vjp,
+        sigmoid=sigmoid,
         sum_vjp=sum_vjp,
         tree_add=tree_add,
         unbroadcast=unbroadcast,

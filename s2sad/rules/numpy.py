@@ -211,12 +211,13 @@ class hypot:
 
 @elementwise(np.logaddexp)
 class logaddexp:
-    # softmax weights of the two inputs
+    # softmax weights of the two inputs: exp(x1 - out) = sigmoid(x1 - x2), which needs no
+    # ``out`` (a gradient alone never computes the logaddexp itself)
     def x1(x1, x2, out):
-        return np.exp(x1 - out)
+        return _rt.sigmoid(x1 - x2)
 
     def x2(x1, x2, out):
-        return np.exp(x2 - out)
+        return _rt.sigmoid(x2 - x1)
 
 
 @elementwise(np.logaddexp2)

@@ -147,6 +147,11 @@ for _f in (_rt.greater_weight, _rt.clip_mask, _rt.clip_lo_mask, _rt.clip_hi_mask
     nondiff(_f, name=f"_rt.{_f.__name__}")
 
 
+@elementwise(_rt.sigmoid, name="_rt.sigmoid")
+def sigmoid(d, out):
+    return out * (1.0 - out)
+
+
 @elementwise(_rt.signed_power, name="_rt.signed_power", tags="singular")
 def signed_power(x, q, k, odd, out):
     # the (k+1)-th derivative of sign(x)|x|^q (or |x|^q): the tower is closed
@@ -474,7 +479,7 @@ nondiff(_rt.einsum_higher, name="_rt.einsum_higher")
 
 # --------------------------------------------------------------------------- batching
 batching("elementwise", "_rt.greater_weight", "_rt.clip_mask", "_rt.clip_lo_mask",
-         "_rt.clip_hi_mask")
+         "_rt.clip_hi_mask", "_rt.sigmoid")
 batching("same_shapes", "_rt.zeros_like")
 batching("twin", "_rt.unbroadcast", params=("v", "like"), helper="_rt.vunbroadcast")
 batching("twin", "_rt.broadcast_like", params=("v", "like"), helper="_rt.vbroadcast_like")

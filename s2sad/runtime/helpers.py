@@ -17,6 +17,7 @@ Array code goes through ``xp`` (numpy; the CuPy backend rebinds it).
 from __future__ import annotations
 
 import itertools
+import math
 import string
 
 import numpy as xp
@@ -29,7 +30,7 @@ __all__ = [
     # elementwise selections
     "greater_weight", "clip_mask", "clip_lo_mask", "clip_hi_mask",
     # norms and powers
-    "norm_q", "norm_mask", "signed_power", "pow_base",
+    "norm_q", "norm_mask", "signed_power", "pow_base", "sigmoid",
     # products
     "matmul_vjp_x", "matmul_vjp_y", "dot_vjp_a", "dot_vjp_b", "inner_vjp_a", "inner_vjp_b",
     "trace_vjp",
@@ -162,6 +163,22 @@ def cumsum_vjp(g, axis=None, like=None):
 
 
 # ------------------------------------------------------------------------- elementwise selections
+
+
+def sigmoid(d):
+    """``1 / (1 + exp(-d))``, the derivative of ``logaddexp`` in the larger-by-``d`` input.
+
+    Computed from ``e = exp(-|d|)`` (never an overflow, no warning): ``1 / (1 + e)`` for
+    ``d >= 0`` and ``e / (1 + e)`` below, each to full relative precision in both tails.
+    A Python float for a Python number. It does not read ``logaddexp``'s own value, so a
+    gradient that does not return the value never computes it (two logarithms, one
+    exponential per element).
+    """
+    if isinstance(d, (float, int)) and not isinstance(d, bool):
+        e = math.exp(-abs(d))
+        return (1.0 if d >= 0 else e) / (1.0 + e)
+    e = xp.exp(-xp.abs(d))
+    return xp.where(d >= 0, 1.0, e) / (1.0 + e)
 
 
 def greater_weight(a, b, like):

@@ -263,6 +263,8 @@ CASES: dict[str, list[tuple[tuple, dict]]] = {
                        ((gen(12), None, _A34), {})],
     "_rt.pow_base": [((gen(4), 2.0), {}), ((gen(2, 3), gen(3)), {}), ((gen(3), 0.0), {}),
                      ((gen(3), np.array([0.0, 1.5, 0.0])), {})],
+    "_rt.sigmoid": [((gen(5),), {}), ((np.array([-40.0, -3.0, 0.0, 3.0, 40.0]),), {}),
+                    ((0.7,), {}), ((-2.5,), {})],
     "_rt.signed_power": [((away(4), 1.0, 0, True), {}), ((away(4), 1.0, 0, False), {}),
                          ((away(4), 1.0, 1, False), {}), ((away(3, 2), 0.0, 0, True), {}),
                          ((away(4), 2.0, 0, True), {}), ((away(4), 2.5, 1, True), {}),
