@@ -250,3 +250,88 @@ def test_function_passed_inside_a_container_to_the_differentiated_function():
     with pytest.raises(UnsupportedSyntaxError) as info:
         s2sad.grad(apply_first)(np.array([0.5, 1.0]), [np.tanh])
     assert "acts[0]" in str(info.value) and "compile time" in str(info.value)
+
+
+# --------------------------------------------------------------------------- has_aux output
+
+
+def _square(x):
+    return x * x
+
+
+def _three(x):
+    return np.sum(x * x), 1.0, 2.0
+
+
+def _pair_on_one_path(x):
+    if np.sum(x) > 0:
+        return np.sum(x * x), "positive"
+    return np.sum(x)
+
+
+_AUX_CALLS = {  # each runs ``fn`` differentiated with has_aux=True at ``x``
+    "grad": lambda fn, x: s2sad.grad(fn, has_aux=True)(x),
+    "value_and_grad": lambda fn, x: s2sad.value_and_grad(fn, has_aux=True)(x),
+    "grad_and_value": lambda fn, x: s2sad.grad_and_value(fn, has_aux=True)(x),
+    "vjp": lambda fn, x: s2sad.vjp(fn, x, has_aux=True),
+    "jvp": lambda fn, x: s2sad.jvp(fn, (x,), (x,), has_aux=True),
+    "jacfwd": lambda fn, x: s2sad.jacfwd(fn, has_aux=True)(x),
+    "jacrev": lambda fn, x: s2sad.jacrev(fn, has_aux=True)(x),
+    **{f"decorator.{m}": (lambda m: lambda fn, x: getattr(
+        s2sad.differentiate(fn, has_aux=True), m)(*((x,), (x,)) if m == "jvp" else (x,)))(m)
+       for m in ("grad", "value_and_grad", "grad_and_value", "vjp", "jvp", "jacfwd", "jacrev")},
+}
+_NOT_A_PAIR = "must return a pair (output, aux) when differentiated with has_aux=True"
+
+
+@pytest.mark.parametrize("call", sorted(_AUX_CALLS))
+def test_has_aux_output_that_is_not_a_pair_is_a_type_error_naming_the_function(call):
+    """JAX's rule: with has_aux=True the function returns (output, aux); anything else is
+    a TypeError naming the function and what it returned, checked before the generated
+    code splits the pair (never "'float' object is not subscriptable" from inside it)."""
+    x = 2.0 if call.split(".")[-1] not in ("jacfwd", "jacrev") else np.array([2.0])
+    got = "a float (4.0)" if isinstance(x, float) else "an array of shape (1,) and dtype float64"
+    with pytest.raises(TypeError) as info:
+        _AUX_CALLS[call](_square, x)
+    assert str(info.value) == f"_square (test_errors.py:{_line(_square)}) {_NOT_A_PAIR}, " \
+                              f"but it returned {got}"
+    with pytest.raises(TypeError) as info:  # a tuple of the wrong length
+        _AUX_CALLS[call](_three, np.array([1.0, 2.0]))
+    assert str(info.value) == f"_three (test_errors.py:{_line(_three)}) {_NOT_A_PAIR}, " \
+                              f"but it returned a tuple of 3 items"
+
+
+def _line(fn) -> int:
+    return fn.__code__.co_firstlineno
+
+
+def test_has_aux_pair_checked_on_every_path_and_only_where_not_built():
+    """A pair built by the return statement is split as it is (no check in the code); one
+    returned on some paths only is checked each run: a numpy scalar on the other path."""
+    x = np.array([1.0, 2.0])
+    g, aux = s2sad.grad(_pair_on_one_path, has_aux=True)(x)
+    np.testing.assert_allclose(g, 2.0 * x, rtol=1e-15)
+    assert aux == "positive"
+    with pytest.raises(TypeError, match=re.escape(f"{_NOT_A_PAIR}, but it returned a "
+                                                  f"numpy.float64 (-3.0)")):
+        s2sad.grad(_pair_on_one_path, has_aux=True)(-x)
+    assert s2sad.source(s2sad.grad(_pair_on_one_path, has_aux=True)).count(
+        "_rt.check_aux(") == 1
+    assert "_rt.check_aux" not in s2sad.source(s2sad.grad(ec.pair_output, has_aux=True))
+
+
+def test_has_aux_output_checked_under_vmap_too():
+    """vmap(grad(f, has_aux=True)): a pair of batched values passes; a batched scalar
+    output is described by its first lane."""
+    X = np.array([[1.0, 2.0], [3.0, -1.0]])
+    g, aux = s2sad.vmap(s2sad.grad(ec.pair_output, has_aux=True))(X)
+    np.testing.assert_allclose(g, 2.0 * X, rtol=1e-15)
+    np.testing.assert_allclose(aux, X ** 2, rtol=1e-15)
+    with pytest.raises(TypeError, match=re.escape(f"{_NOT_A_PAIR}, but it returned a "
+                                                  f"numpy.float64 (5.0)")):
+        s2sad.vmap(s2sad.grad(_sum_squares, has_aux=True))(X)
+
+
+def _sum_squares(x):
+    r = np.sum(x * x)
+    return r

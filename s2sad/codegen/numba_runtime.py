@@ -55,6 +55,17 @@ def _index_ok(index) -> bool:
 # --------------------------------------------------------------------------- seeds and zeros
 
 
+def check_aux(out, name):
+    """``runtime.check_aux``: nothing for a pair ``(output, aux)``."""
+
+
+@overload(check_aux)
+def _check_aux(out, name):
+    if isinstance(out, types.BaseTuple) and len(out) == 2:
+        return lambda out, name: None
+    return None  # anything else: the plain module raises its own error
+
+
 def seed(value):
     """``runtime.seed``: the cotangent 1 of a scalar float output."""
 

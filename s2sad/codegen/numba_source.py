@@ -30,7 +30,7 @@ from collections.abc import Collection
 
 _RT = "_rt"
 # the ``_rt`` functions ``numba_runtime`` defines (here: this module imports no numba)
-HELPERS = frozenset({"seed", "zeros_like", "tree_add", "unbroadcast", "broadcast_like",
+HELPERS = frozenset({"seed", "check_aux", "zeros_like", "tree_add", "unbroadcast", "broadcast_like",
                      "getitem_vjp", "zero_at", "add_at", "sum_vjp", "mean_vjp", "count",
                      "ct_mul", "abs_vjp", "real_only", "greater_weight", "pow_base", "private", "where",
                      "copy", "index", "in_range", "range_len"})

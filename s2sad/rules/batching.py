@@ -19,7 +19,7 @@ for _f in (_rt.batch_size, _rt.batch_axes, _rt.shift_axis, _rt.batch_shape,
            _rt.batch_transpose_axes, _rt.batch_squeeze_axes, _rt.batch_index, _rt.axis_size,
            _rt.lane_source, _rt.any_lane, _rt.all_lanes, _rt.vtrip_count, _rt.max_trips,
            _rt.vseed, _rt.vseed_check, _rt.vscan_length, _rt.vlane_source, _rt.vany_lane,
-           _rt.vmax_trips):
+           _rt.vmax_trips, _rt.vcheck_aux):
     nondiff(_f, name=f"_rt.{_f.__name__}")
 
 

@@ -8,7 +8,7 @@ from s2sad import runtime as _rt
 
 from .registry import batching, defrule, nondiff, structural
 
-for _f in (_rt.seed, _rt.range_len, _rt.in_range, _rt.dtype):
+for _f in (_rt.seed, _rt.range_len, _rt.in_range, _rt.dtype, _rt.check_aux):
     nondiff(_f, name=f"_rt.{_f.__name__}")
 
 
@@ -177,5 +177,6 @@ batching("same_shapes", "_rt.tree_add", helper="_rt.vtree_add")  # skips vmap's 
 batching("twin", "_rt.set_at", "_rt.with_item", params=("a", "v"), helper="_rt.vset_at")
 batching("first_twin", "_rt.zero_at", helper="_rt.vzero_at")
 batching("first_twin", "_rt.seed", helper="_rt.vseed")
+batching("statuses", "_rt.check_aux", params=("none",), helper="_rt.vcheck_aux")
 batching("elementwise", "_rt.in_range")
 batching("any_twin", "_rt.range_len", helper="_rt.vtrip_count")

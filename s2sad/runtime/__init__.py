@@ -176,6 +176,34 @@ def _describe_output(value, dtype) -> str:
     return f"a {type(value).__module__}.{type(value).__name__} ({value!r})"
 
 
+def check_aux(out, name):
+    """Nothing when ``out`` is the pair ``(output, aux)`` that a function differentiated
+    with ``has_aux=True`` returns; otherwise a ``TypeError`` naming the function and what it
+    returned (checked before the generated code splits the pair, as JAX does)."""
+    if isinstance(out, (tuple, list)) and len(out) == 2:
+        return
+    raise TypeError(f"{name} must return a pair (output, aux) when differentiated with "
+                    f"has_aux=True, but it returned {_describe_value(out)}")
+
+
+def _describe_value(value) -> str:
+    """``a float (4.0)``, ``a tuple of 3 items``, ``an array of shape (3,) and dtype
+    float64``: what a function returned, for errors."""
+    if isinstance(value, (tuple, list)):
+        n = len(value)
+        return f"a {type(value).__name__} of {n} item{'' if n == 1 else 's'}"
+    if isinstance(value, dict):
+        return "a dict with keys [" + ", ".join(sorted(map(repr, value))) + "]"
+    if type(value) in (bool, int, float, complex):
+        article = "an" if type(value) is int else "a"
+        return f"{article} {type(value).__name__} ({value!r})"
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        if value.shape == () and not isinstance(value, xp.ndarray):  # ``np.sum`` of an array
+            return f"a {type(value).__module__}.{type(value).__name__} ({value.item()!r})"
+        return f"an array of shape {tuple(value.shape)} and dtype {value.dtype}"
+    return "None" if value is None else f"a {type(value).__module__}.{type(value).__qualname__}"
+
+
 def appended(lst, item):
     """A new list: ``lst`` followed by ``item`` (reverse of ``lst.pop()``)."""
     return list(lst) + [item]

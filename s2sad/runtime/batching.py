@@ -576,8 +576,8 @@ from .batching_jacobians import (  # noqa: E402,F401  (Jacobians in one pass)
     array_like, basis_stack, jacobian_from_batched_columns, jacobian_from_batched_rows,
 )
 from .batching_numpy import (  # noqa: E402,F401  (NumPy functions no tag covers)
-    vlen, vshape, vndim, vsize, varray, vasarray, vdot, vouter, veinsum, vnorm, vsolve,
-    vbroadcast_to, vlogsumexp,
+    vlen, vcheck_aux, vshape, vndim, vsize, varray, vasarray, vdot, vouter, veinsum, vnorm,
+    vsolve, vbroadcast_to, vlogsumexp,
 )
 from .batching_vmap import __all__ as _VMAP_ALL  # noqa: E402
 from .batching_loops import __all__ as _LOOPS_ALL  # noqa: E402

@@ -15,8 +15,8 @@ import string
 
 import numpy as xp
 
-__all__ = ["vlen", "vshape", "vndim", "vsize", "varray", "vasarray", "vdot", "vouter", "veinsum",
-           "vnorm", "vsolve", "vbroadcast_to", "vlogsumexp"]
+__all__ = ["vlen", "vcheck_aux", "vshape", "vndim", "vsize", "varray", "vasarray", "vdot",
+           "vouter", "veinsum", "vnorm", "vsolve", "vbroadcast_to", "vlogsumexp"]
 
 
 def _lane_ndim(v, batched) -> int:
@@ -34,6 +34,16 @@ def _batched_leaf(status) -> bool:
 def vlen(x, *, statuses):
     """``len`` of one lane: axis 1 of a batched array, the length of a container."""
     return xp.shape(x)[1] if type(x) is xp.ndarray and _batched_leaf(statuses[0]) else len(x)
+
+
+def vcheck_aux(out, name, *, statuses):
+    """``check_aux`` of a batch: a tuple of lanes' items is a tuple; a batched array holds
+    one lane's non-pair per lane, the first of which the error describes."""
+    if type(out) is xp.ndarray and _batched_leaf(statuses[0]) and len(out):
+        out = out[0]
+    from . import check_aux
+
+    check_aux(out, name)
 
 
 def vshape(x, *, statuses):

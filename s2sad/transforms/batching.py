@@ -24,6 +24,7 @@ pass per lane.
 from __future__ import annotations
 
 from .. import ir
+from ..rules import registry
 from .batching_calls import CallBatching
 from .batching_control import ControlBatching, list_names
 from .batching_index import IndexBatching
@@ -231,7 +232,10 @@ class BatchFunction(CallBatching, ControlBatching, NestedBatching, IndexBatching
             item = self.append_item(lst.id, item, out, s.line)
             return out + [ir.replace(s, value=ir.Call(v.func, (lst, item)))]
         if any(self.st(a) for a in ir.atoms_of(v)):
-            raise NotBatchable(f"{v.func} called for its effect on a batched value")
+            rule = registry.find(v.func)  # a check such as ``_rt.check_aux``: its helper
+            if rule is None or rule.batching is None or rule.batching.kind != "statuses":
+                raise NotBatchable(f"{v.func} called for its effect on a batched value")
+            return [ir.replace(s, value=self.with_statuses(v, rule, rule.batching, [], s.line)[0])]
         return [s]
 
     def append_item(self, lst: str, item, out: list, line: int):

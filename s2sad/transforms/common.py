@@ -93,15 +93,39 @@ def inline(template, bound: dict, fresh: Callable[[], str], out: list, line: int
 
 def split_aux(fn: ir.Function) -> tuple[ir.Function, str]:
     """``return (value, aux)`` -> ``_value = r[0]; _aux = r[1]; return _value`` (``has_aux``);
-    returns the function and the name holding ``aux``."""
+    returns the function and the name holding ``aux``.
+
+    Where ``r`` is not a pair built in the body (``_t = (a, b)``, read as ``a`` and ``b``),
+    ``_rt.check_aux(r, "f")`` first raises a ``TypeError`` naming ``f`` and what it returned
+    (a float, a tuple of 3 items), rather than an error from a subscript of generated code."""
     ret = fn.body[-1]
     taken = ir.all_names(fn)
     value, aux = _fresh("_value", taken), _fresh("_aux", taken)
-    body = fn.body[:-1] + (
+    check = () if _built_pair(fn, ret.value) else (ir.ExprStmt(
+        ir.Call("_rt.check_aux", (ret.value, ir.Const(_described(fn)))), ret.line),)
+    body = fn.body[:-1] + check + (
         ir.Assign(value, ir.Subscript(ret.value, ir.Index((ir.Const(0),))), ret.line),
         ir.Assign(aux, ir.Subscript(ret.value, ir.Index((ir.Const(1),))), ret.line),
         ir.Return(ir.Name(value), ret.line))
     return fold_tuples(ir.replace(fn, body=body)), aux
+
+
+def _built_pair(fn: ir.Function, result: ir.Atom) -> bool:
+    """Whether ``result`` is a name bound once, to a tuple or list of two items."""
+    if not isinstance(result, ir.Name) or result.id in fn.params:
+        return False
+    defs = [s for s in ir.walk(fn.body) if result.id in ir.stmt_writes(s)]
+    return (len(defs) == 1 and isinstance(defs[0], ir.Assign)
+            and isinstance(defs[0].value, ir.Call) and defs[0].value.func in ("tuple", "list")
+            and len(defs[0].value.args) == 2)
+
+
+def _described(fn: ir.Function) -> str:
+    """``square (model.py:12)``, ``the lambda (model.py:30)``: a user function, for errors."""
+    where = fn.filename if fn.filename.startswith("<") else fn.filename.replace("\\", "/")
+    where = where.rsplit("/", 1)[-1]
+    name = "the lambda" if fn.name.startswith("lambda_") else fn.name
+    return f"{name} ({where}:{fn.first_line})"
 
 
 def _fresh(base: str, taken: set[str]) -> str:
