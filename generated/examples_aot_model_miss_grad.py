@@ -43,14 +43,6 @@ def miss_grad(v0, target):
 
 
 def fly_fwd_v0(v0, steps=300):
-    _t1 = None
-    _t2 = None
-    _t3 = None
-    _t4 = None
-    _t5 = None
-    _t6 = None
-    _t8 = None
-    speed = None
     _tape = []
     _t1 = None
     _t2 = None

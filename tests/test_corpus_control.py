@@ -170,3 +170,29 @@ def test_has_aux_dict_from_a_loop():
     assert v == pytest.approx(value, rel=1e-12)
     fd.assert_tree_allclose(g, expected, rtol=1e-6)
     _check_aux(aux, w, X, y)
+
+
+def _rescaled_three_times(x):
+    for _ in range(3):
+        s = np.sum(x * x)
+        x = x * s
+    return x
+
+
+def _sum_rescaled(x):
+    return np.sum(_rescaled_three_times(x))
+
+
+def test_split_callee_binds_each_placeholder_once():
+    """The forward half of a callee binds a name a loop overwrites to None once, before
+    the tape push that reads it (it was also bound again, as a possibly unbound residual)."""
+    import ast
+
+    x = np.array([0.3, -0.2, 0.4])
+    g = s2sad.grad(_sum_rescaled)
+    fd.assert_tree_allclose(g(x), fd.numerical_grad(_sum_rescaled, (x,)), rtol=1e-6)
+    fwd = next(f for f in ast.parse(g.source).body
+               if isinstance(f, ast.FunctionDef) and f.name == "_rescaled_three_times_fwd")
+    placeholders = [s.targets[0].id for s in fwd.body if isinstance(s, ast.Assign)
+                    and isinstance(s.value, ast.Constant) and s.value.value is None]
+    assert sorted(placeholders) == ["_t1", "s"]

@@ -588,7 +588,9 @@ class ReverseProgram(ProgramTransform):
         res_name = rf.names.temp("_res")
         pack_r = rf.names.temp()
         pack_o = rf.names.temp()
-        early = rf._bound_before_loops()
+        # bound on every path: first bound at the top of the user's body, or at the top level
+        # of the forward sweep (the ``None`` a tape push needs before a loop binds the name)
+        early = rf._bound_before_loops() | {s.target for s in fwd if isinstance(s, ir.Assign)}
         unbound = [ir.Assign(r, ir.Const(None)) for r in residuals  # bound on some paths only
                    if r not in fn.params and r not in early and r != rf.tape]
         fwd_body = unbound + fwd + [ir.Assign(pack_r, ir.Call("tuple", tuple(ir.Name(r) for r in residuals))),
