@@ -575,6 +575,9 @@ def _check_tangents(primals, tangents) -> tuple:
         raise TypeError("jvp takes primals and tangents as tuples (one entry per argument)")
     if len(primals) != len(tangents):
         raise ValueError(f"jvp got {len(primals)} primals but {len(tangents)} tangents")
+    if all(type(p) is np.ndarray and type(t) is np.ndarray and p.shape == t.shape
+           for p, t in zip(primals, tangents)):
+        return tuple(tangents)  # the common case: arrays of matching shapes, nothing to align
     tangents = tuple(align_tree(t, p, f"jvp: tangent {i}", f"primal {i}")
                      for i, (p, t) in enumerate(zip(primals, tangents)))
     for i, (p, t) in enumerate(zip(primals, tangents)):
@@ -585,30 +588,61 @@ def _check_tangents(primals, tangents) -> tuple:
     return tangents
 
 
-def jvp(fn, primals, tangents, has_aux=False, *, jit=None, backend="numpy"):
-    """``(out, tangent_out)`` (or ``(out, tangent_out, aux)``): forward mode."""
+def jvp(fn, primals, tangents, has_aux=False, *, jit=None, backend="numpy",
+        _tangent_only=False):
+    """``(out, tangent_out)`` (or ``(out, tangent_out, aux)``): forward mode.
+    ``_tangent_only`` (``hvp``): ``tangent_out`` alone, by a module that computes nothing
+    else (the tangent's structure is the first primal's: a gradient's)."""
     jit = _check_jit(jit)
     backend = _check_backend(backend, jit)
     tangents = _check_tangents(primals, tangents)
     _check_differentiable(primals, range(len(primals)), "jvp")
-    primals, tangents = _with_defaults(fn, tuple(primals), tuple(tangents))
-    spec = Spec("jvp", tuple(range(len(primals))), bool(has_aux), backend=backend)
-    # the code specialized to the arguments' kinds (and what numba compiles best)
-    signature = _plain_signature(primals + tangents)
-    if None not in signature:
-        spec = dataclasses.replace(spec, signature=signature)
+    spec, primals, tangents = _jvp_spec(fn, primals, tangents, has_aux, backend, _tangent_only)
     entry = _generated(fn, spec).entry if jit is None else _jitted(fn, spec)
     result = entry(*primals, *tangents)
+    if _tangent_only:
+        return match_tree(result, primals[0])
     out, dout = result[0], match_tree(result[1], result[0])
     return (out, dout, result[2]) if has_aux else (out, dout)
+
+
+def _jvp_spec(fn, primals, tangents, has_aux, backend: str, tangent_only: bool = False):
+    """``(spec, primals, tangents)`` of a jvp call, with the parameters left to their
+    defaults appended (``_with_defaults``): its module is specialized to the arguments'
+    kinds (and is what numba compiles best)."""
+    primals, tangents = _with_defaults(fn, tuple(primals), tuple(tangents))
+    signature = _plain_signature(primals + tangents)
+    spec = Spec("jvp", tuple(range(len(primals))), bool(has_aux), backend=backend,
+                signature=None if None in signature else signature,
+                only=1 if tangent_only else None)
+    return spec, primals, tangents
+
+
+_PARAMETERS: "weakref.WeakKeyDictionary[object, list | None]" = weakref.WeakKeyDictionary()
+
+
+def _parameters(fn) -> list | None:
+    """``fn``'s parameters (None: no signature), looked up once per function."""
+    try:
+        return _PARAMETERS[fn]
+    except (KeyError, TypeError):
+        pass
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        params = None
+    try:
+        _PARAMETERS[fn] = params
+    except TypeError:  # not weak-referenceable: looked up each time
+        pass
+    return params
 
 
 def _with_defaults(fn, primals: tuple, tangents: tuple) -> tuple[tuple, tuple]:
     """Parameters the primals leave to their defaults, appended with zero tangents (as
     ``fn(*primals)`` reads them: constants of the derivative)."""
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
+    params = _parameters(fn)
+    if params is None:
         return primals, tangents
     rest = [p for p in params[len(primals):] if p.kind in (p.POSITIONAL_ONLY,
                                                            p.POSITIONAL_OR_KEYWORD)]
@@ -661,7 +695,7 @@ def _jacobian(fn, transform: str, argnums, has_aux: bool, name: str | None = Non
                     f"{name} differentiates with respect to arrays and floats, but argument "
                     f"{i} is a {type(args[i]).__name__}; pass its leaves as separate arguments, "
                     f"or use vjp/jvp for containers")
-        entry = self.entry if jit is None else self.specialized_entry(args, kwargs)
+        entry = self.specialized_entry(args, kwargs)
         if any(np.size(args[i]) == 0 for i in nums):
             # no basis vectors: a batch of zero lanes has no lane to learn output shapes
             # from, while the per-lane loop runs zero times and stacks an empty Jacobian
@@ -697,8 +731,11 @@ def hessian(fn, argnums=0, *, jit=None, backend="numpy") -> Transformed:
 
 
 def hvp(fn, primals, tangents, *, jit=None, backend="numpy"):
-    """The Hessian-vector product, shaped like ``primals[0]`` (never forms the Hessian)."""
-    return jvp(_grad_of(fn), tuple(primals), tuple(tangents), jit=jit, backend=backend)[1]
+    """The Hessian-vector product, shaped like ``primals[0]`` (never forms the Hessian):
+    the tangent of a jvp of the gradient, by a module that returns only that tangent (the
+    gradient itself is not computed)."""
+    return jvp(_grad_of(fn), tuple(primals), tuple(tangents), jit=jit, backend=backend,
+               _tangent_only=True)
 
 
 _GRADS: "weakref.WeakKeyDictionary[object, Transformed]" = weakref.WeakKeyDictionary()

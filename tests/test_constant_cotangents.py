@@ -92,3 +92,24 @@ def test_float32_keeps_its_dtype_and_a_mean_of_nothing_is_empty():
 def test_a_non_float_output_still_raises():
     with pytest.raises(TypeError, match="real floating-point scalar output"):
         s2sad.grad(lambda x: np.sum(x > 0))(np.ones(3))
+
+
+def test_a_python_float_is_told_apart_from_a_float64_array():
+    """``np.dtype("float64") == float`` holds in NumPy: the dtype analysis must not take an
+    array for a Python number (a fact's number would then be an array)."""
+    from s2sad import ir
+    from s2sad.transforms import constant_cotangents, specialize
+
+    N, C = ir.Name, ir.Const
+    fn = ir.Function("f", ("x", "s"), (
+        ir.Assign("a", ir.Subscript(N("x"), ir.Index((ir.Slice(None, C(-1), None),)))),
+        ir.Assign("_t1", ir.Call("sub", (C(1.0), N("a")))),
+        ir.Assign("_t2", ir.Call("mul", (C(2), N("s")))),
+        ir.Return(N("_t1"))))
+    kinds = specialize.infer(fn, specialize.named_params(
+        {"x": specialize.signature_of(np.ones(3)), "s": specialize.FLOAT}))
+    folder = constant_cotangents._Folder(fn, kinds, lambda: "_t99")
+    assert folder.dtype(N("_t1")) == np.dtype("float64") and folder.dtype(N("_t1")) is not float
+    assert folder.f8(N("_t1")) and not folder.weak_float(N("_t1"))
+    assert folder.dtype(N("_t2")) is float and folder.weak_float(N("_t2"))
+    assert not folder.f8(N("_t2"))

@@ -95,3 +95,17 @@ def test_copies_that_may_differ_from_their_source_stay():
               ir.Assign("_t9", ir.Call("neg", (N("g"),))), ir.Assign("_bt1", N("_t9")),
               ir.Return(N("_t1")))
     assert simplify.propagate_copies(fn2) == fn2
+
+
+def test_a_value_that_reaches_no_root_goes_even_through_a_rebound_name():
+    # bx = g; _t1 = bx + h; bx = _t1 (a cycle through bx); return h  ->  return h
+    fn = _fn(ir.Assign("bx", N("g")),
+             ir.Assign("_t1", ir.Call("add", (N("bx"), N("h")))),
+             ir.Assign("bx", N("_t1")),
+             ir.Return(N("h")))
+    assert simplify.dead_code(fn, cycles=True).body == (ir.Return(N("h")),)
+    assert simplify.dead_code(fn) == fn  # (the count of reads alone cannot see the cycle)
+    # a subscript assignment may write through an alias: it stays, with what it reads
+    fn2 = _fn(ir.Assign("u", N("g")), ir.SetItem("u", ir.Index((C(0),)), C(1.0)),
+              ir.Return(N("g")))
+    assert simplify.dead_code(fn2, cycles=True) == fn2

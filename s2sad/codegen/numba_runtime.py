@@ -22,6 +22,8 @@ Defines every name ``numba_source.HELPERS`` lists (a test checks). Imported only
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit, types
 from numba.extending import overload
@@ -396,6 +398,25 @@ def _greater_weight(a, b, like):
             isinstance(t, types.Array) for t in (a, b)):
         dtype = _float_dtype(like)
         return lambda a, b, like: np.where(a > b, 1.0, np.where(a == b, 0.5, 0.0)).astype(dtype)
+    return None
+
+
+def sigmoid(d):
+    """``runtime.sigmoid``: ``1 / (1 + exp(-d))`` from ``exp(-|d|)``."""
+
+
+@overload(sigmoid)
+def _sigmoid(d):
+    if isinstance(d, _NUMBER):
+        def scalar(d):
+            e = math.exp(-abs(d))
+            return (1.0 if d >= 0 else e) / (1.0 + e)
+        return scalar
+    if isinstance(d, types.Array) and _real(d):
+        def array(d):
+            e = np.exp(-np.abs(d))
+            return np.where(d >= 0, 1.0, e) / (1.0 + e)
+        return array
     return None
 
 

@@ -82,6 +82,11 @@ def getitem_vjp(g, x, index):
     Repeated integer indices accumulate (``np.add.at``); containers give a
     container of zeros with ``g`` at the key (or slice).
     """
+    if (type(x) is xp.ndarray and type(g) is xp.ndarray and g.dtype == x.dtype
+            and x.dtype.kind in "fc" and (type(index) is slice or type(index) is int)):
+        out = xp.zeros_like(x)  # the common case (a slice or an element of a float array)
+        out[index] = g
+        return out
     if isinstance(x, dict):
         out = {k: _zeros_like(v) for k, v in x.items()}
         out[index] = g

@@ -41,7 +41,8 @@ from .specialize import Kind, _broadcast, _same_shape
 _F8 = np.dtype("float64")
 # binary operations whose result dtype is the promotion of their operands'
 _PROMOTING = {"add", "sub", "mul", "truediv", "pow", "neg", "pos", "matmul", "np.matmul",
-              "np.dot", "np.sum", "np.mean", "np.transpose", "_rt.ct_mul"}
+              "np.dot", "np.sum", "np.mean", "np.max", "np.min", "np.amax", "np.amin",
+              "np.prod", "np.transpose", "_rt.ct_mul"}
 # operations that return a new array
 _ARITHMETIC = {"add", "sub", "mul", "truediv", "pow", "neg", "matmul", "np.matmul", "np.dot",
                "_rt.ct_mul"}
@@ -73,8 +74,9 @@ class _Folder:
                 self.reads[n] = self.reads.get(n, 0) + 1
         self.values = {s.target: s.value for s in ir.walk(fn.body)
                        if isinstance(s, ir.Assign) and self.once(s.target)}
-        self.dtypes: dict[str, object] = {}
+        self.dtypes: dict[str, object] | None = None  # ``infer_dtypes``, when first asked
         self.facts: dict[str, _Fact] = {}
+        self._escaping: set[str] | None = None
 
     def once(self, name: str) -> bool:
         return self.defs.get(name) == 1 and name not in self.fn.params
@@ -86,55 +88,95 @@ class _Folder:
 
     def dtype(self, a) -> object:
         """``float``/``int`` for a Python number, a NumPy dtype for an array or NumPy scalar,
-        None when not known. Follows names bound once; parameters' dtypes from their kinds."""
+        None when not known (``infer_dtypes``)."""
         if isinstance(a, ir.Const):
             return type(a.value) if type(a.value) in (float, int) else None
         if not isinstance(a, ir.Name):
             return None
-        if a.id in self.dtypes:
-            return self.dtypes[a.id]
-        self.dtypes[a.id] = None  # a cycle through copies: unknown
-        k = self.kinds.get(a.id)
-        if a.id in self.fn.params:
-            d = (float if k.python == "float" else None) if k is not None and k.python else (
-                np.dtype(k.dtype) if k is not None and k.dtype else None)
-        elif a.id in self.values:
-            d = self._value_dtype(self.values[a.id])
-        else:
-            d = None
-        self.dtypes[a.id] = d
-        return d
+        if self.dtypes is None:
+            self.infer_dtypes()
+        return self.dtypes.get(a.id)
+
+    def infer_dtypes(self) -> None:
+        """Every name's dtype: parameters' from their kinds; an assigned name's the join of
+        what each of its assignments gives (equal, or unknown), to a fixed point from
+        "nothing yet" (a loop-carried value takes its first assignment's dtype until an
+        assignment disagrees). Placeholders (``= None``) and tape pops add nothing."""
+        table: dict[str, object] = {}
+        for p in self.fn.params:
+            k = self.kinds.get(p)
+            table[p] = (float if k.python == "float" else None) if k is not None and k.python \
+                else (np.dtype(k.dtype) if k is not None and k.dtype else None)
+        assigns = [s for s in ir.walk(self.fn.body) if isinstance(s, ir.Assign)
+                   and not _neutral(s.value)]
+        unknown = {t for s in ir.walk(self.fn.body) for t in ir.stmt_writes(s)
+                   if not isinstance(s, ir.Assign)}  # loop targets, ...
+        self.dtypes = table
+        for _ in range(20):
+            changed = False
+            for s in assigns:
+                if s.target in self.fn.params or s.target in unknown:
+                    continue
+                d = self._value_dtype(s.value)
+                if d is _PENDING:
+                    continue
+                if s.target not in table:
+                    table[s.target] = d
+                    changed = True
+                elif table[s.target] is not None and not _same_dtype(table[s.target], d):
+                    table[s.target] = None
+                    changed = True
+            if not changed:
+                break
+        for n in unknown:
+            table.setdefault(n, None)
 
     def _value_dtype(self, v) -> object:
+        if isinstance(v, ir.Name) and v.id not in self.dtypes:
+            return _PENDING if v.id not in self.fn.params else None
         if isinstance(v, (ir.Name, ir.Const)):
             return self.dtype(v)
         if isinstance(v, ir.Subscript):
+            if isinstance(v.value, ir.Name) and v.value.id not in self.dtypes:
+                return _PENDING
             d = self.dtype(v.value)
             return d if isinstance(d, np.dtype) else None
-        if not isinstance(v, ir.Call) or v.kwargs:
+        if not isinstance(v, ir.Call) or not _plain_options(v):
             return None
         atoms = [a for a in v.args if isinstance(a, (ir.Name, ir.Const))]
         if len(atoms) != len(v.args):
             return None
+        if any(isinstance(a, ir.Name) and a.id not in self.dtypes for a in atoms):
+            return _PENDING  # an operand with nothing yet: this waits a round
+        if v.func == "_rt.seed" and len(atoms) == 1:  # folded to 1.0 where the output allows
+            return float if self.scalar_output(atoms[0]) else None
         if v.func in _CARRYING:
             d = self.dtype(atoms[0])
             return _F8 if d is float else d
         rule = registry.find(v.func)
         if v.func not in _PROMOTING and (rule is None or rule.kind != registry.ELEMENTWISE):
             return None
+        if v.func in _REDUCTIONS:
+            atoms = atoms[:1]  # the reduced array (axis and keepdims are options)
         ds = [self.dtype(a) for a in atoms]
         if any(d is None for d in ds) or not ds:
             return None
-        if all(d in (float, int) for d in ds):  # Python numbers: Python arithmetic
+        # (``np.dtype("float64") == float`` holds: Python types are told apart by identity)
+        weak = [d is float or d is int for d in ds]
+        if all(weak):  # Python numbers: Python arithmetic
+            has_float = any(d is float for d in ds)
             if v.func.startswith("np."):
-                return _F8 if float in ds else None
-            return float if float in ds and v.func in _PROMOTING else None
-        result = np.result_type(*(d(1) if d in (float, int) else d for d in ds))
+                return _F8 if has_float else None
+            if has_float or v.func == "truediv":
+                return float if v.func in _PROMOTING else None
+            return int if v.func in ("add", "sub", "mul", "neg", "pos") else None
+        result = np.result_type(*(d(1) if w else d for d, w in zip(ds, weak)))
         return result if result.kind == "f" else None
 
     def f8(self, a) -> bool:
         """``a`` is a float64 array (or NumPy scalar)."""
-        return self.dtype(a) == _F8
+        d = self.dtype(a)
+        return isinstance(d, np.dtype) and d == _F8
 
     # ------------------------------------------------------------------ folding
 
@@ -143,7 +185,7 @@ class _Folder:
         for s in body:
             if isinstance(s, ir.Assign) and isinstance(s.value, ir.Call):
                 pre: list[ir.Stmt] = []
-                value, fact = self.fold_call(s.value, pre, s.line)
+                value, fact = self.fold_call(s.value, pre, s.line, s.target)
                 out += pre
                 if fact is not None and top and self.once(s.target):
                     self.facts[s.target] = fact
@@ -156,8 +198,9 @@ class _Folder:
             out.append(ir.map_bodies(s, lambda b: self.sweep(b, top=False)))
         return tuple(out)
 
-    def fold_call(self, v: ir.Call, pre: list, line: int):
-        """(a replacement for ``v`` or None, the fact ``v``'s value satisfies or None)."""
+    def fold_call(self, v: ir.Call, pre: list, line: int, target: str = ""):
+        """(a replacement for ``target = v`` or None, the fact ``v``'s value satisfies or
+        None)."""
         if v.kwargs:
             return None, None
         args = v.args
@@ -166,6 +209,11 @@ class _Folder:
         if v.func in ("_rt.sum_vjp", "_rt.mean_vjp") and len(args) == 4 and isinstance(
                 args[1], ir.Name) and _whole(args[2], args[3]):
             return None, self.broadcast_fact(v.func, args[0], args[1], pre, line)
+        if v.func == "_rt.sum_vjp" and len(args) >= 2 and isinstance(args[0], ir.Name) and (
+                args[0].id in self.facts and isinstance(args[1], ir.Name)):
+            like = self.kinds.get(args[1].id)  # one number everywhere, broadcast along axis
+            ok = like is not None and not like.python and not like.optional
+            return None, _Fact(self.facts[args[0].id].c, like) if ok else None
         known = [isinstance(a, ir.Name) and a.id in self.facts for a in args]
         if not any(known):
             return None, None
@@ -189,8 +237,9 @@ class _Folder:
             return None, _Fact(self.scalar(func, ops, pre, line), fact.like)
         if not self.fills(fact, other):
             return None, None
-        if func == "mul" and _is_one(fact.c) and self.private_temp(other):
-            return other, None  # ``1 * x``: ``x`` itself, which nothing else reads
+        if func == "mul" and _is_one(fact.c) and (self.private_temp(other) or (
+                target not in self.escaping and other.id not in self.escaping)):
+            return other, None  # ``1 * x``: ``x`` itself, where nobody can tell the two apart
         return ir.Call(func, (fact.c, other) if k == 0 else (other, fact.c)), None
 
     def broadcast_fact(self, func: str, g, a: ir.Name, pre: list, line: int) -> _Fact | None:
@@ -221,6 +270,7 @@ class _Folder:
         t = self.fresh()
         pre.append(ir.Assign(t, ir.Call(func, ops), line))
         self.defs[t] = 1
+        self.dtype(ir.Name(t))  # (inferred before the name is added)
         self.dtypes[t] = float
         return ir.Name(t)
 
@@ -245,6 +295,33 @@ class _Folder:
         return (k is not None and not k.python and not k.optional and self.f8(other)
                 and _same_shape(_broadcast([fact.like, k]), k))
 
+    @property
+    def escaping(self) -> set[str]:
+        """Names whose object someone could tell from a copy: what the function returns (and
+        the names copied or packed into it), what it appends to a list, and what a
+        subscript assignment writes into."""
+        if self._escaping is None:
+            out: set[str] = set()
+            for s in ir.walk(self.fn.body):
+                if isinstance(s, ir.Return):
+                    out |= ir.names_read(s.value)
+                elif isinstance(s, ir.SetItem):
+                    out.add(s.target)
+                elif isinstance(s, ir.ExprStmt):  # a list append: popped, it may be returned
+                    out |= ir.names_read(s.value)
+            packs = [s for s in ir.walk(self.fn.body) if isinstance(s, ir.Assign) and (
+                isinstance(s.value, ir.Name) or (isinstance(s.value, ir.Call) and (
+                    s.value.func in ("tuple", "list", "dict"))))]
+            changed = True
+            while changed:
+                changed = False
+                for s in packs:
+                    if s.target in out and not ir.names_read(s.value) <= out:
+                        out |= ir.names_read(s.value)
+                        changed = True
+            self._escaping = out
+        return self._escaping
+
     def private_temp(self, a) -> bool:
         """A temporary this function computed (a fresh array) and reads only here: taking it
         as the result aliases nothing anyone can observe."""
@@ -254,7 +331,8 @@ class _Folder:
     def scalar_output(self, a) -> bool:
         """``a`` is a float64 (or Python float) scalar: its seed is ``1.0``."""
         k = self.kinds.get(a.id) if isinstance(a, ir.Name) else None
-        return k is not None and k.rank == 0 and self.dtype(a) in (float, _F8)
+        d = self.dtype(a)
+        return k is not None and k.rank == 0 and (d is float or self.f8(a))
 
     def same_size(self, a: ir.Name) -> ir.Name:
         """A name with as many elements as ``a``, preferring a parameter: through elementwise
@@ -279,6 +357,30 @@ class _Folder:
                         one is False for _, one in k.dims):
                     todo.append(x)
         return a
+
+
+_PENDING = object()  # an operand not inferred yet (``infer_dtypes`` tries again)
+_REDUCTIONS = {"np.sum", "np.mean", "np.max", "np.min", "np.amax", "np.amin", "np.prod"}
+
+
+def _plain_options(v: ir.Call) -> bool:
+    """No keyword arguments but a reduction's literal ``axis``/``keepdims``."""
+    return not v.kwargs or (v.func in _REDUCTIONS and all(
+        k in ("axis", "keepdims") and isinstance(x, ir.Const) for k, x in v.kwargs))
+
+
+def _neutral(value) -> bool:
+    """``x = None`` (a placeholder) and ``x = _rt.pop(tape)`` (one of x's own values)."""
+    return (isinstance(value, ir.Const) and value.value is None) or (
+        isinstance(value, ir.Call) and value.func == "_rt.pop")
+
+
+def _same_dtype(a, b) -> bool:
+    """Two dtypes that are the same one (Python types by identity: ``np.dtype("f8") ==
+    float`` holds)."""
+    if isinstance(a, np.dtype) and isinstance(b, np.dtype):
+        return a == b
+    return a is b
 
 
 def _fresh(v) -> bool:

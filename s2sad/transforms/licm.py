@@ -41,7 +41,7 @@ from ..rules import registry
 
 # cannot raise on numbers and arrays (of shapes that broadcast)
 _ARITHMETIC = frozenset({"add", "sub", "mul", "neg", "pos", "lt", "le", "gt", "ge", "eq", "ne",
-                         "np.shape", "np.ndim", "np.size", "np.absolute"})
+                         "np.shape", "np.ndim", "np.size", "np.absolute", "np.transpose"})
 # pure, but may raise (ZeroDivisionError, OverflowError, shapes that do not match)
 _MAY_RAISE = frozenset({"truediv", "floordiv", "mod", "pow", "matmul", "float", "getitem",
                         "np.zeros", "np.ones", "np.full", "np.eye", "np.identity", "np.arange",

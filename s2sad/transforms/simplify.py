@@ -11,6 +11,8 @@ import math
 import operator
 import re
 
+import numpy as np
+
 from .. import ir
 from ..rules import registry
 from .templates import substitute
@@ -71,9 +73,13 @@ def _pure(e: ir.Expr) -> bool:
     return True
 
 
-def dead_code(fn: ir.Function) -> ir.Function:
+def dead_code(fn: ir.Function, cycles: bool = False) -> ir.Function:
     """Drop pure assignments whose target nothing reads, empty ``if``s and empty ``for``s
     whose target nothing reads, to a fixed point; then comments that describe nothing.
+    ``cycles``: first, pure assignments whose value reaches no root (``_live_names``), so a
+    value kept only by its own rebinding (``bx = bx + t``) goes too. Only for modules that
+    are run, never differentiated again: a module an enclosing transform reads keeps its
+    structure (its reverse sweep's placeholders and tape adjoints) as it was.
 
     A worklist over read counts: dropping a statement un-reads what it read, and a name
     whose count reaches zero puts its assignments on the list. Linear in the body (a chain
@@ -81,6 +87,13 @@ def dead_code(fn: ir.Function) -> ir.Function:
     """
     nodes = _nodes(fn.body, None)
     every = list(_all_nodes(nodes))
+    live = _live_names(every) if cycles else None
+    for nd in every if cycles else ():  # values that reach no root, cycles included
+        if isinstance(nd.stmt, ir.Assign) and nd.stmt.target not in live and _pure(nd.stmt.value):
+            nd.alive = False
+            if nd.parent is not None:
+                nd.parent.real[nd.slot] -= 1
+    every = [nd for nd in every if nd.alive]
     reads: dict[str, int] = {}
     defs: dict[str, list[_Node]] = {}
     for nd in every:
@@ -103,6 +116,33 @@ def dead_code(fn: ir.Function) -> ir.Function:
                 work.append(nd.parent)
     body = _rebuild(nodes)
     return ir.replace(fn, body=body) if body != fn.body else fn
+
+
+def _live_names(every: list["_Node"]) -> set[str]:
+    """The names whose values reach a root: what is returned, tested by a branch or loop,
+    passed to an impure call, or read by a subscript assignment (kept always: it may
+    write through an alias). By name, from the roots, so ``bx = bx + t`` alone keeps
+    nothing alive (the count of reads ``dead_code`` keeps cannot see such a cycle)."""
+    defs: dict[str, list[ir.Stmt]] = {}
+    live: set[str] = set()
+    work: list[str] = []
+
+    def mark(names) -> None:
+        for n in names:
+            if n not in live:
+                live.add(n)
+                work.append(n)
+
+    for nd in every:
+        s = nd.stmt
+        if isinstance(s, ir.Assign) and _pure(s.value):
+            defs.setdefault(s.target, []).append(s)
+        elif not isinstance(s, ir.Comment):
+            mark(nd.reads)
+    while work:
+        for s in defs.get(work.pop(), ()):
+            mark(ir.names_read(s.value))
+    return live
 
 
 class _Node:
@@ -168,8 +208,10 @@ def _rebuild(nodes: list[_Node]) -> tuple:
         isinstance(x, ir.Comment) and (i + 1 == len(out) or isinstance(out[i + 1], ir.Comment))))
 
 
-_TEMP = re.compile(r"_b?t\d+$")  # the compiler's temporaries and their adjoints
+# the compiler's temporaries: values, adjoints (_bt), tangents (_dt, _dbt), lifted operands
+_TEMP = re.compile(r"_(d?b?t|l)\d+$")
 _PLAIN = re.compile(r"_t\d+$")
+_NAMED = ("_bt", "_dt", "_dbt")  # names that say what a value is: kept over a plain _t
 
 
 def propagate_copies(fn: ir.Function) -> ir.Function:
@@ -191,7 +233,7 @@ def propagate_copies(fn: ir.Function) -> ir.Function:
             if (isinstance(s, ir.Assign) and isinstance(s.value, ir.Name) and _TEMP.match(s.target)
                     # an adjoint's name over a plain temporary's (``coalesce_copies`` merges
                     # ``_t12 = expr; _bt10 = _t12``)
-                    and not (s.target.startswith("_bt") and _PLAIN.match(s.value.id))
+                    and not (s.target.startswith(_NAMED) and _PLAIN.match(s.value.id))
                     and counts.get(s.target) == 1 and s.target not in fn.params
                     and stable(s.value.id) and (top or s.value.id in fn.params or (
                         isinstance(prev, ir.Assign) and prev.target == s.value.id))):
@@ -256,7 +298,7 @@ def coalesce_copies(fn: ir.Function) -> ir.Function:
             prev = out[-1] if out else None
             if (isinstance(s, ir.Assign) and isinstance(s.value, ir.Name)
                     and isinstance(prev, ir.Assign) and prev.target == s.value.id
-                    and prev.target.startswith("_t") and reads.get(prev.target) == 1
+                    and _TEMP.match(prev.target) and reads.get(prev.target) == 1
                     and counts.get(prev.target) == 1 and s.target not in ir.names_read(prev.value)):
                 out[-1] = ir.Assign(s.target, prev.value, prev.line)
                 continue
@@ -302,6 +344,7 @@ def fold_constants(fn: ir.Function) -> ir.Function:
     negated = _single_use(fn, counts, reads, _negation)
     scaled = _single_use(fn, counts, reads, _scaling)
     flipped = _flips(fn, negated, scaled)
+    private = _single_use(fn, counts, reads, _fresh_array)
 
     def value(a):
         return known.get(a.id, a) if isinstance(a, ir.Name) else a
@@ -323,6 +366,14 @@ def fold_constants(fn: ir.Function) -> ir.Function:
                 return args[0]
             if args[1].value == 2:
                 return ir.Call("mul", (args[0], args[0]))
+        if e.func in ("add", "sub") and len(args) == 2 and _in(args[1], negated):
+            return ir.Call("sub" if e.func == "add" else "add", (args[0], negated[args[1].id]))
+        if e.func == "add" and len(args) == 2 and _in(args[0], negated):
+            return ir.Call("sub", (args[1], negated[args[0].id]))
+        if e.func == "mul" and len(args) == 2:
+            for k in (0, 1):
+                if _number(args[k]) and args[k].value == 1 and _in(args[1 - k], private):
+                    return args[1 - k]  # a new array nothing else reads: itself
         if e.func == "neg" and len(args) == 1 and _in(args[0], scaled):
             y, c = scaled[args[0].id]
             return ir.Call("mul", (y, ir.Const(-c.value)))
@@ -413,6 +464,14 @@ def _negation(v: ir.Call):
     """``-a``: ``a``."""
     if v.func == "neg" and len(v.args) == 1 and isinstance(v.args[0], ir.Name):
         return v.args[0]
+    return None
+
+
+def _fresh_array(v: ir.Call):
+    """Arithmetic or a NumPy ufunc: a new value, never a view or one of the operands."""
+    if v.func in ("add", "sub", "mul", "truediv", "neg", "pow", "matmul") or (
+            v.func.startswith("np.") and isinstance(getattr(np, v.func[3:], None), np.ufunc)):
+        return True
     return None
 
 

@@ -77,11 +77,14 @@ def signature_of(value):
 
 
 def _named(name: str, k: Kind | None) -> Kind | None:
-    """A parameter's kind with a symbol per dimension (size-1 dimensions share ``1``)."""
+    """A parameter's kind with a symbol per dimension (size-1 dimensions share ``1``). A
+    dimension that has a symbol keeps it: a callee's parameters carry their callers'
+    (a batched tangent's lanes have the symbols of the primal they are tangent to)."""
     if k is None or k.python:
         return k
-    return Kind(None, tuple((1, True) if one else (("arg", name, i), False)
-                            for i, (_, one) in enumerate(k.dims)), dtype=k.dtype)
+    return Kind(None, tuple(
+        (1, True) if one else (sym, one) if sym is not None else (("arg", name, i), False)
+        for i, (sym, one) in enumerate(k.dims)), dtype=k.dtype)
 
 
 def named_params(params: dict[str, Kind | None],
@@ -105,12 +108,13 @@ def specialize(fn: ir.Function, params: dict[str, Kind], tuples=None,
         if isinstance(s, ir.Assign) and isinstance(s.value, ir.Const) and s.value.value is None:
             kinds[s.target] = _optional(kinds.get(s.target))
     # values recorded only for a helper that is gone now need no tape entry
-    from . import constant_cotangents  # it builds on this module's kinds
+    from . import constant_cotangents, licm, outer_sums  # they build on this module's kinds
 
     fresh = Names(ir.all_names(fn)).temp
     fn = constant_cotangents.fold(ir.replace(fn, body=_rewrite(fn.body, kinds, fresh)), kinds,
                                   fresh)
-    return drop_unread_entries(fn)
+    # the helpers' replacements (``np.transpose(W)`` of a ``W @ h`` in a loop) may be invariant
+    return drop_unread_entries(licm.hoist(outer_sums.gather(fn, kinds)))
 
 
 def _optional(k: Kind | None) -> Kind | None:
@@ -242,8 +246,10 @@ def _kind_of(v: ir.Expr, kinds) -> Kind | None:
         return FLOAT if args[0].python == "float" else Kind(None, ()) if not args[0].dims else None
     if func == "_rt.same_carry" and len(args) == 2:  # ``new``, checked to be shaped like ``old``
         return args[0]
-    if func == "_rt.scan_length":
+    if func in ("_rt.scan_length", "_rt.batch_size"):
         return INT
+    if func in _BATCHED_HELPERS:
+        return _batched_kind(func, v, args)
     if func == "_rt.leaf_at" and len(args) == 2 and args[0] is not None and not args[0].python \
             and args[0].rank and args[1] is not None and args[1].python in ("int", "bool"):
         return Kind(None, args[0].dims[1:])  # step i of an array: its first axis dropped
@@ -255,11 +261,94 @@ def _kind_of(v: ir.Expr, kinds) -> Kind | None:
         return Kind(None, args[0].dims[::-1]) if not args[0].python else args[0]
     if func in _FULL_REDUCTIONS and len(v.args) == 1 and not v.kwargs and args[0] is not None:
         return Kind(None, ())
+    if func in _AXIS_REDUCTIONS and args and args[0] is not None and not args[0].python:
+        return _reduced(v, args[0])
+    if func == "_rt.extremum_vjp" and len(args) >= 2:
+        return _like(args[0], args[1])
     rule = registry.find(func)
     if rule is not None and rule.kind == registry.ELEMENTWISE and not v.kwargs and all(
             k is not None for k in args):
         return _broadcast([_array(k) for k in args])  # NumPy gives arrays/scalars
     return None
+
+
+_BATCHED_HELPERS = {"_rt.basis_stack", "_rt.lift", "_rt.lift_b", "_rt.vbroadcast_like",
+                    "_rt.vunbroadcast", "_rt.vtree_add", "_rt.vgetitem_vjp"}
+
+
+def _flag(a) -> bool | None:
+    return a.value if isinstance(a, ir.Const) and type(a.value) is bool else None
+
+
+def _lane(k: Kind, batched: bool | None) -> Kind | None:
+    """One lane of a value of kind ``k`` (its batch axis dropped where ``batched``)."""
+    if batched is None or k.python and batched:
+        return None
+    return Kind(None, k.dims[1:]) if batched else _array(k)
+
+
+def _batched_kind(func: str, v: ir.Call, args: list) -> Kind | None:
+    """The kinds of the helpers of batched code (``runtime/batching.py``): axis 0 is the
+    batch axis of a batched value, the rest one lane."""
+    if any(k is None for k in args[:2]) or (args and args[0].python and func != (
+            "_rt.basis_stack")):
+        return None
+    a = args[0]
+    if func == "_rt.basis_stack":  # (x.size,) + x.shape: the size is 1 only if every dim is
+        if a.python:
+            return Kind(None, ((1, True),))
+        ones = {one for _, one in a.dims}
+        size_one = True if ones <= {True} else False if False in ones else None
+        return Kind(None, ((("basis", repr(a.dims)), size_one),) + a.dims)
+    if func in ("_rt.lift", "_rt.lift_b"):
+        others = [_array(k) for k in args[1:] if k is not None]
+        if len(others) != len(args) - 1 or not a.rank:
+            return None
+        rank = max(k.rank for k in others) - (func == "_rt.lift_b")
+        missing = rank - (a.rank - 1)
+        return a if missing <= 0 else Kind(None, a.dims[:1] + ((1, True),) * missing + a.dims[1:])
+    if func == "_rt.vtree_add":
+        return _arithmetic("add", args[:2])
+    if func == "_rt.vgetitem_vjp":  # (g, x, index, g_b=True, x_b=False): zeros like x's lanes
+        flags = [_flag(x) for x in v.args[3:5]] + [True, False][len(v.args[3:5]):]
+        if len(v.args) > 5 or v.kwargs or flags[0] is not True or flags[1] is None:
+            return None
+        lane = _lane(args[1], flags[1])
+        return None if lane is None else Kind(None, a.dims[:1] + lane.dims)
+    flags = [_flag(x) for x in v.args[2:4]]
+    if len(flags) < 2 or None in flags or not flags[0] or not a.rank:
+        return None  # a cotangent the same in every lane: its own shapes
+    lane = _lane(args[1], flags[1])
+    return None if lane is None else Kind(None, a.dims[:1] + lane.dims)
+
+
+_AXIS_REDUCTIONS = {"np.sum", "np.mean", "np.prod", "np.max", "np.min", "np.amax", "np.amin"}
+
+
+def _reduced(v: ir.Call, a: Kind) -> Kind | None:
+    """``np.sum(a, axis, keepdims)`` and its kin with a literal ``axis`` (an int or None)
+    and ``keepdims``, positional or by keyword: ``a``'s dimensions, the reduced one
+    dropped (or of size 1)."""
+    given = dict(zip(("axis", "keepdims"), v.args[1:3]))
+    given.update(v.kwargs)
+    if len(v.args) > 3 or set(given) - {"axis", "keepdims"} or not all(
+            isinstance(x, ir.Const) for x in given.values()):
+        return None
+    axis = given.get("axis", ir.Const(None)).value
+    keep = given.get("keepdims", ir.Const(False)).value
+    if type(keep) is not bool or not (axis is None or type(axis) is int):
+        return None
+    if axis is None:
+        return Kind(None, ((1, True),) * a.rank if keep else ())
+    if not -a.rank <= axis < a.rank:
+        return None
+    axis %= a.rank
+    dims = list(a.dims)
+    if keep:
+        dims[axis] = (1, True)
+    else:
+        del dims[axis]
+    return Kind(None, tuple(dims))
 
 
 def _matmul(a: Kind | None, b: Kind | None) -> Kind | None:
@@ -377,6 +466,18 @@ def _rewrite_call(v: ir.Call, kinds, pre: list, fresh, line: int) -> ir.Expr:
         return ir.Const(1.0)
     elif v.func in ("_rt.matmul_vjp_x", "_rt.matmul_vjp_y") and len(args) == 3:
         return _matmul_vjp(v, args, pre, fresh, line) or v
+    elif v.func in ("_rt.lift", "_rt.lift_b") and args and args[0] is not None:
+        if _batched_kind(v.func, v, args) == args[0]:
+            return v.args[0]  # already of the rank the others broadcast against
+    elif v.func in ("_rt.vbroadcast_like", "_rt.vunbroadcast") and len(args) == 4 and (
+            args[0] is not None and args[1] is not None and not args[0].python):
+        flags = [_flag(x) for x in v.args[2:4]]
+        lane = _lane(args[1], flags[1]) if flags[0] is True else None
+        if lane is not None and _same_shape(Kind(None, args[0].dims[1:]), lane):
+            return v.args[0]  # each lane already has the other's shape
+    elif v.func == "_rt.vtree_add" and len(args) == 2 and all(
+            k is not None and not k.optional for k in args):
+        return ir.Call("add", v.args)
     return v
 
 

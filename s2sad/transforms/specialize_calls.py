@@ -227,7 +227,11 @@ def drop_unread_split_entries(functions: list[ir.Function]) -> list[ir.Function]
     the forward function fills the tape, the backward one empties it."""
     by_name = {f.name: f for f in functions}
     for name, fwd in list(by_name.items()):
-        bwd = by_name.get(name.replace("_fwd", "_bwd", 1)) if "_fwd" in name else None
-        if bwd is not None:
+        bwd_name = name.replace("_fwd", "_bwd", 1) if "_fwd" in name else None
+        bwd = by_name.get(bwd_name) if bwd_name else None
+        # a batched twin of bwd (``f_bwd_batched``, what jacrev calls) empties the same tape
+        # in its own way: the tape stays whole
+        twins = [n for n in by_name if bwd_name and n != bwd_name and n.startswith(bwd_name)]
+        if bwd is not None and not twins:
             by_name[fwd.name], by_name[bwd.name] = tape.drop_unread_split(fwd, bwd)
     return [by_name[f.name] for f in functions]
