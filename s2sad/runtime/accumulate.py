@@ -39,7 +39,7 @@ def add_at(acc, base, x, index, g):
         return _tree_add(base, getitem_vjp(g, x, index))
     if (type(acc) is xp.ndarray and isinstance(x, xp.ndarray) and acc.shape == x.shape
             and _keeps_dtype(acc, x, g)):
-        if type(index) is int:  # the common step, ``x[i]``
+        if type(index) is int or type(index) is slice:  # the common steps: x[i], x[1:]
             acc[index] += g
         else:
             _add_into(acc, x, index, g)
