@@ -35,7 +35,7 @@ from .. import ir
 from ..errors import DifferentiationError
 from . import cost, simplify
 from .forward_gradient import emit_forward_gradient, param_kinds
-from .specialize import FLOAT, specialize
+from .specialize import FLOAT
 
 GRADIENTS = frozenset({"grad", "value_and_grad", "grad_and_value"})
 MAX_SCALARS = 4  # each input adds a channel (~1.2-1.6x the primal): past a few, reverse wins
@@ -96,10 +96,14 @@ def _has_loop(program: ir.Program) -> bool:
 
 
 def _estimate(functions: list[ir.Function], signature: tuple) -> float:
-    """``cost.estimate`` of the entry (``functions[0]``) as it will run: specialized to the
-    arguments' kinds and simplified (the helpers either mode emits for generic code,
-    ``unbroadcast`` or ``broadcast_like``, mostly go)."""
+    """``cost.estimate`` of the entry (``functions[0]``) as it will run: it and the functions
+    it calls specialized to the kinds they are called with (``specialize_calls``, as the
+    pipeline does) and simplified (the helpers either mode emits for generic code,
+    ``unbroadcast``, ``tree_add`` or ``broadcast_like``, mostly go; a reverse sweep's
+    callees, ``f_fwd``/``f_bwd``, priced generic, made reverse mode look dear)."""
+    from .specialize_calls import specialize_module
+
     entry = functions[0]
-    entry = simplify.dead_code(simplify.fold_constants(
-        specialize(entry, param_kinds(entry, signature))))
-    return cost.estimate(entry, {f.name: f for f in functions})
+    specialized = specialize_module(functions, entry.name, param_kinds(entry, signature))
+    simplified = {f.name: simplify.dead_code(simplify.fold_constants(f)) for f in specialized}
+    return cost.estimate(simplified[entry.name], simplified)
