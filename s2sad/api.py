@@ -230,11 +230,14 @@ class Transformed:
 
     ``jit="numba"``: calls run the generated module compiled by numba (``codegen/
     numba_jit.py``); ``entry`` and ``composable_entry``, which composition reads, stay the
-    plain Python functions."""
+    plain Python functions. ``module(self, args, kwargs)``: the module a call with those
+    arguments runs (``module_for``); None: the generic one."""
 
-    def __init__(self, fn, spec: Spec, post, nested_spec: Spec | None = None, jit=None):
+    def __init__(self, fn, spec: Spec, post, nested_spec: Spec | None = None, jit=None,
+                 module=None):
         functools.update_wrapper(self, fn, updated=())
         self._fn, self._spec, self._post, self._jit = fn, spec, post, jit
+        self._module = module
         # composition reads the NumPy module whatever the backend (codegen/backends.py)
         self._nested_spec = dataclasses.replace(nested_spec or spec, backend="numpy")
         self._by_key: dict[tuple, object] = {}  # checked calls: ``_call_key`` -> entry
@@ -253,7 +256,8 @@ class Transformed:
         """The same transform (of the same transforms) of ``fn`` instead of the innermost
         function: ``hessian(f)`` rebased onto ``g`` is ``hessian(g)``."""
         inner = self._fn.rebased(fn) if isinstance(self._fn, Transformed) else fn
-        return Transformed(inner, self._spec, self._post, self._nested_spec, self._jit)
+        return Transformed(inner, self._spec, self._post, self._nested_spec, self._jit,
+                           self._module)
 
     @property
     def generated(self) -> Generated:
@@ -280,6 +284,22 @@ class Transformed:
     def source(self) -> str:
         return self.generated.source
 
+    def module_for(self, args: tuple, kwargs: dict) -> Generated:
+        """The module a call with ``args`` and ``kwargs`` runs (``s2sad.source(f, *args)``
+        shows its source): specialized to their kinds where calls are, the plan of their
+        axes for vmap, the functions they pass bound; the generic module otherwise."""
+        return self.generated if self._module is None else self._module(self, args, kwargs)
+
+    def specialized_spec(self, args, kwargs) -> Spec:
+        """The spec of the module ``specialized_entry`` runs for ``args`` and ``kwargs``."""
+        return self._spec_for(None if kwargs else _plain_signature(args))
+
+    def _spec_for(self, signature: tuple | None) -> Spec:
+        """The spec specialized to ``signature`` (the generic one for None, or no kinds)."""
+        if signature is None or all(k is None for k in signature):
+            return self._spec
+        return dataclasses.replace(self._spec, signature=signature)
+
     def specialized_entry(self, args, kwargs):
         """The generated function specialized to the kinds of ``args`` (rank, size-1
         dimensions, Python numbers: ``transforms/specialize.py``); the generic one for
@@ -305,12 +325,7 @@ class Transformed:
         entries = self.__dict__.setdefault("_specialized", {})
         entry = entries.get(signature)
         if entry is None:
-            if all(k is None for k in signature):
-                entry = self.entry
-            else:
-                entry = _generated(self._fn, dataclasses.replace(
-                    self._spec, signature=signature)).entry
-            entries[signature] = entry
+            entry = entries[signature] = _generated(self._fn, self._spec_for(signature)).entry
         return entry
 
     def _jit_entry(self, signature: tuple | None):
@@ -318,10 +333,7 @@ class Transformed:
         entries = self.__dict__.setdefault("_jitted", {})
         entry = entries.get(signature)
         if entry is None:
-            spec = self._spec
-            if signature is not None and not all(k is None for k in signature):
-                spec = dataclasses.replace(spec, signature=signature)
-            entry = entries[signature] = _jitted(self._fn, spec)
+            entry = entries[signature] = _jitted(self._fn, self._spec_for(signature))
         return entry
 
     def __call__(self, *args, **kwargs):
@@ -383,7 +395,14 @@ def _reverse_transform(fn, transform: str, argnums, has_aux: bool, jit=None,
             entry = self.remember(key, self.specialized_entry(args, kwargs))
         return fix(entry(*args, **kwargs), args)
 
-    return Transformed(fn, spec, post, jit=jit)
+    def module(self, args, kwargs):
+        _check_differentiable(args, nums, transform)
+        bound = bound_transform(self, args, kwargs)
+        if bound is not None:
+            return bound.module_for(args, kwargs)
+        return _generated(self._fn, self.specialized_spec(args, kwargs))
+
+    return Transformed(fn, spec, post, jit=jit, module=module)
 
 
 def _fix_reverse(spec: Spec, nums):
@@ -468,11 +487,15 @@ def _vjp_backward(gen: Generated):
     return gen.namespace[gen.entry_name[: -len("fwd")] + "bwd"]
 
 
-def source(fn) -> str:
-    """The generated source of a transformed function."""
+def source(fn, *example_args, **example_kwargs) -> str:
+    """The generated source of a transformed function; given example arguments, that of
+    the module a call with them runs: specialized to their kinds (Python floats, arrays of
+    a rank), as ``grad(f)(*example_args)`` runs it."""
     info = getattr(fn, "__s2sad__", None)
     if info is None:
         raise DifferentiationError(f"{fn!r} is not a function transformed by s2sad")
+    if example_args or example_kwargs:
+        return info.module_for(example_args, example_kwargs).source
     return info.source
 
 
@@ -533,7 +556,12 @@ class Differentiable:
     def hvp(self, primals, tangents):
         return hvp(self._fn, primals, tangents, jit=self.jit, backend=self.backend)
 
-    def source(self, transform: str = "grad") -> str:
+    def source(self, transform: str = "grad", *example_args, **example_kwargs) -> str:
+        """The generated source of ``transform``; given example arguments (as ``grad``
+        takes them; the primals for ``jvp`` and ``hvp``, their tangents of the same kinds),
+        that of the module a call with them runs (``s2sad.source(f, *args)``)."""
+        if example_args or example_kwargs:
+            return self._module_for(transform, example_args, example_kwargs).source
         n = len(inspect.signature(self._fn).parameters)
         if transform == "vjp":
             return _generated(self._fn, Spec("vjp", tuple(range(n)), self.has_aux,
@@ -548,6 +576,22 @@ class Differentiable:
             raise ValueError(f"unknown transform {transform!r}; one of "
                              f"{sorted(_FACTORIES) + ['hessian', 'hvp', 'jvp', 'vjp']}")
         return self._get(transform).source
+
+    def _module_for(self, transform: str, args: tuple, kwargs: dict) -> Generated:
+        """The module ``getattr(self, transform)`` runs for example arguments ``args``."""
+        if transform in ("vjp", "jvp", "hvp") and kwargs:
+            raise TypeError(f"{transform} takes its primals positionally, got {sorted(kwargs)}")
+        if transform == "vjp":
+            return _generated(self._fn, Spec("vjp", tuple(range(len(args))), bool(self.has_aux),
+                                             backend=self.backend))
+        if transform in ("jvp", "hvp"):
+            fn = self._fn if transform == "jvp" else _grad_of(self._fn)
+            return _generated(fn, _jvp_spec(fn, args, args, self.has_aux and transform == "jvp",
+                                            self.backend, transform == "hvp")[0])
+        if transform not in _FACTORIES:
+            raise ValueError(f"unknown transform {transform!r}; one of "
+                             f"{sorted(_FACTORIES) + ['hvp', 'jvp', 'vjp']}")
+        return self._get(transform).module_for(args, kwargs)
 
 
 _FACTORIES = {"grad": grad, "value_and_grad": value_and_grad, "grad_and_value": grad_and_value}
@@ -706,8 +750,17 @@ def _jacobian(fn, transform: str, argnums, has_aux: bool, name: str | None = Non
             jac = self.composable_entry(*args, **kwargs)
         return _like_input(jac, args[nums[0]]) if like_input else jac
 
+    def module(self, args, kwargs):
+        bound = bound_transform(self, args, kwargs)
+        if bound is not None:
+            return bound.module_for(args, kwargs)
+        _check_differentiable(args, nums, name)
+        if any(np.size(args[i]) == 0 for i in nums):
+            return _generated(self._fn, self._nested_spec)
+        return _generated(self._fn, self.specialized_spec(args, kwargs))
+
     return Transformed(fn, spec, post, nested_spec=Spec(transform, argnums, bool(has_aux)),
-                       jit=jit)
+                       jit=jit, module=module)
 
 
 def _like_input(jac, x):
@@ -797,7 +850,15 @@ def vmap(fn, in_axes=0, out_axes=0, *, jit=None, backend="numpy") -> Transformed
                 spec, argnums=(plan, out_enc)), jit, args)
         return entry(*args)
 
-    transformed = Transformed(fn, spec, post, jit=jit)
+    def module(self, args, kwargs):
+        if inner is not None:
+            flat = _flat_call(self, inner, (in_axes, out_axes), args)
+            if flat is not NotImplemented:
+                return flat[0].module_for(flat[1], {})
+        return _vmap_module(self, dataclasses.replace(
+            spec, argnums=(_call_plan(in_axes, args), out_enc)), jit, args)
+
+    transformed = Transformed(fn, spec, post, jit=jit, module=module)
     transformed._vmap_of = (fn, in_axes, out_axes, jit)
     transformed._plans = entries
     return transformed
@@ -812,6 +873,15 @@ def _flattened(self: Transformed, inner, outer, args):
         x: (K, k, 3) mapped by both  ->  (K * k, 3);   w: (K, 3) by the outer only  ->
         np.repeat(w, k, axis=0)  ->  (K * k, 3)
     """
+    flat = _flat_call(self, inner, outer, args)
+    if flat is NotImplemented:
+        return NotImplemented
+    mapped, merged, big, small = flat
+    return _split_lanes(mapped(*merged), big, small, inner[2], outer[1])
+
+
+def _flat_call(self: Transformed, inner, outer, args):
+    """``(vmap(f) over K * k lanes, its merged arguments, K, k)`` for ``_flattened``."""
     f, ia, io, jit = inner
     oa, oo = outer
     n = len(args)
@@ -832,7 +902,7 @@ def _flattened(self: Transformed, inner, outer, args):
     plans = self.__dict__.setdefault("_flat", {})
     if axes not in plans:
         plans[axes] = vmap(f, axes, 0, jit=jit)
-    return _split_lanes(plans[axes](*flat), big, small, io, oo)
+    return plans[axes], flat, big, small
 
 
 def _merged(x, outer: bool, inner, big: int, small: int):
@@ -869,9 +939,22 @@ def _vmap_entry(self: Transformed, spec: Spec, jit, args: tuple):
 
     A transformed function (``vmap(grad(f))``) is batched from its code specialized to
     one lane's argument kinds where that batches without a per-lane loop (leaner: shapes
-    known, fewer helpers), else from its generic code."""
+    known, fewer helpers), else from its generic code (``_vmap_module``)."""
     import warnings
 
+    gen = _vmap_module(self, spec, jit, args)
+    for line in gen.source.splitlines():
+        if _PER_LANE in line:
+            warnings.warn(PerLaneWarning(
+                f"vmap of {getattr(self._fn, '__qualname__', self._fn)}: "
+                f"{line.split(_PER_LANE, 1)[1].strip().rstrip(chr(34)).strip()} has no "
+                f"batching rule and runs once per lane (a Python loop over the batch)"),
+                stacklevel=4)
+    return gen.entry if jit is None else _jitted(self._fn, spec)
+
+
+def _vmap_module(self: Transformed, spec: Spec, jit, args: tuple) -> Generated:
+    """The module ``_vmap_entry`` runs for one plan (``spec``) and ``args``."""
     gen = None
     lane = _lane_entry(self._fn, spec.argnums[0], args) if jit is None else None
     if lane is not None:
@@ -881,15 +964,7 @@ def _vmap_entry(self: Transformed, spec: Spec, jit, args: tuple):
             gen = None
         if gen is not None and _PER_LANE in gen.source:
             gen = None
-    gen = gen or _generated(self._fn, spec)
-    for line in gen.source.splitlines():
-        if _PER_LANE in line:
-            warnings.warn(PerLaneWarning(
-                f"vmap of {getattr(self._fn, '__qualname__', self._fn)}: "
-                f"{line.split(_PER_LANE, 1)[1].strip().rstrip(chr(34)).strip()} has no "
-                f"batching rule and runs once per lane (a Python loop over the batch)"),
-                stacklevel=4)
-    return gen.entry if jit is None else _jitted(self._fn, spec)
+    return gen or _generated(self._fn, spec)
 
 
 def _lane_entry(fn, plan: tuple, args: tuple):

@@ -200,6 +200,96 @@ def test_source_function_equals_source_attribute():
         assert s2sad.source(h) == h.source and "def " in h.source
 
 
+def _decay(k, c):
+    """Two Python floats and a loop: ``grad`` called with floats runs forward mode."""
+    y = 1.0
+    for _ in range(20):
+        y = y + 0.05 * (c - k * y)
+    return y
+
+
+def _layer(w, x):
+    return np.tanh(x @ w)
+
+
+def _apply(x, act):
+    return np.sum(act(x) ** 2)
+
+
+def _modules_run(call) -> list[str]:
+    """The file names of the generated modules whose code ``call()`` runs, in order."""
+    seen: list[str] = []
+
+    def profile(frame, event, arg):
+        name = frame.f_code.co_filename
+        if event == "call" and name.startswith("<s2sad-generated-") and name not in seen:
+            seen.append(name)
+
+    sys.setprofile(profile)
+    try:
+        call()
+    finally:
+        sys.setprofile(None)
+    return seen
+
+
+def _file_of(source: str) -> str:
+    """The file name a generated module is loaded under (its text's SHA-256)."""
+    import hashlib
+
+    return f"<s2sad-generated-{hashlib.sha256(source.encode()).hexdigest()[:16]}>"
+
+
+def test_source_with_example_arguments_is_the_code_a_call_with_them_runs():
+    """``s2sad.source(g, *args)`` / ``f.source(t, *args)``: the module specialized to the
+    arguments' kinds, the very one a call with them runs; without them, the generic one."""
+    g = s2sad.grad(_decay)
+    floats, generic = s2sad.source(g, 0.5, 1.0), s2sad.source(g)
+    assert generic == g.source and floats != generic
+    assert "with respect to k: forward mode (1 scalar input, loops; no tape)." in floats
+    assert "forward mode" not in generic
+    assert _modules_run(lambda: g(0.5, 1.0)) == [_file_of(floats)]
+    assert s2sad.differentiate(_decay).source("grad", 0.5, 1.0) == floats
+    assert g(0.5, 1.0) == pytest.approx(fd.numerical_grad(_decay, (0.5, 1.0)), rel=1e-8)
+
+    w, X, y = np.array([0.5, -1.0]), np.arange(6.0).reshape(3, 2), np.array([1.0, 0.0, 2.0])
+    g = s2sad.grad(_mse_plain)
+    arrays = s2sad.source(g, w, X, y)
+    assert "_rt.unbroadcast" in s2sad.source(g) and "_rt.unbroadcast" not in arrays
+    assert _modules_run(lambda: g(w, X, y)) == [_file_of(arrays)]
+    f = s2sad.differentiate(_mse_plain)
+    assert f.source("grad", w, X, y) == arrays and f.source("grad") == s2sad.source(g)
+
+
+@pytest.mark.parametrize("transform", ["grad", "value_and_grad", "grad_and_value", "jacfwd",
+                                       "jacrev", "hessian", "vjp", "jvp", "hvp"])
+def test_decorator_source_with_example_arguments_is_what_the_method_runs(transform):
+    w, x = np.array([0.3, -0.7]), np.array([[1.0, 2.0], [0.5, -1.0], [0.0, 3.0]])
+    f = s2sad.differentiate(_layer if transform in ("jacfwd", "jacrev") else _mse_plain)
+    args = (w, x) if transform in ("jacfwd", "jacrev") else (w, x, np.ones(3))
+    calls = {"vjp": lambda: f.vjp(*args)[1](np.float64(1.0)),
+             "jvp": lambda: f.jvp(args, args), "hvp": lambda: f.hvp(args, args)}
+    call = calls.get(transform, lambda: getattr(f, transform)(*args))
+    assert _modules_run(call)[0] == _file_of(f.source(transform, *args))
+
+
+def test_source_with_example_arguments_of_vmap_and_of_functions_passed():
+    """vmap: the module of the plan the arguments give (a vmap of a vmap: the one vmap over
+    both axes it runs); a function passed as an argument: the code bound to it."""
+    w, xs, ys = np.array([0.5, -1.0]), np.ones((4, 3, 2)), np.ones((4, 3))
+    v = s2sad.vmap(s2sad.grad(_mse_plain), in_axes=(None, 0, 0))
+    text = s2sad.source(v, w, xs, ys)
+    assert text != s2sad.source(v) and _modules_run(lambda: v(w, xs, ys)) == [_file_of(text)]
+    vv = s2sad.vmap(s2sad.vmap(_layer, in_axes=(None, 0)), in_axes=(None, 0))
+    xss = np.ones((5, 4, 3, 2))
+    assert _modules_run(lambda: vv(w, xss)) == [_file_of(s2sad.source(vv, w, xss))]
+
+    g, x = s2sad.grad(_apply), np.array([0.1, 0.2])
+    text = s2sad.source(g, x, act=np.sin)
+    assert "np.sin(x)" in text and "np.tanh(x)" in s2sad.source(g, x, np.tanh)
+    assert _modules_run(lambda: g(x, act=np.sin)) == [_file_of(text)]
+
+
 def _fresh(fn):
     """The same code as a new function object (no in-process memo can answer for it)."""
     new = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__,
