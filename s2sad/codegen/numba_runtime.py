@@ -455,6 +455,27 @@ def _where(c, a, b):
     return None
 
 
+def stack(items):
+    """``np.stack`` of a list of arrays of one shape (a loop's steps, ``outer_sums``):
+    numba's takes tuples only."""
+
+
+@overload(stack)
+def _stack(items):
+    if isinstance(items, (types.List, types.ListType)) and isinstance(
+            items.dtype, types.Array):
+        def of_list(items):
+            first = items[0]
+            out = np.empty((len(items),) + first.shape, dtype=first.dtype)
+            for i in range(len(items)):
+                out[i] = items[i]
+            return out
+        return of_list
+    if isinstance(items, (types.UniTuple, types.Tuple)):
+        return lambda items: np.stack(items)
+    return None
+
+
 def copy(v):
     """``np.copy``, and ``runtime.private``: a copy of an array; of a number, the number."""
 

@@ -33,9 +33,9 @@ _RT = "_rt"
 HELPERS = frozenset({"seed", "check_aux", "zeros_like", "tree_add", "unbroadcast", "broadcast_like",
                      "getitem_vjp", "zero_at", "add_at", "sum_vjp", "mean_vjp", "count",
                      "ct_mul", "abs_vjp", "real_only", "greater_weight", "sigmoid", "pow_base", "private", "where",
-                     "copy", "index", "in_range", "range_len"})
+                     "copy", "stack", "index", "in_range", "range_len"})
 # NumPy calls whose numba forms lack a case generated code needs (scalar operands)
-_SHIMMED = {"where": "where", "copy": "copy"}
+_SHIMMED = {"where": "where", "copy": "copy", "stack": "stack"}
 
 
 class NotCompilable(Exception):
