@@ -128,13 +128,14 @@ def main() -> int:
     t_rev = best_time(value_and_grad_array, np.array([k, c]), obs)
     print(f"gradient time: two floats {t_fwd * 1e3:.2f} ms, one array {t_rev * 1e3:.2f} ms")
 
-    # 2. The generated code is plain Python. s2sad.source shows the generic module (any
-    #    argument kinds: reverse mode); calls with floats run a copy specialized to floats,
-    #    in forward mode here, hence the timings above.
-    head = s2sad.source(value_and_grad).splitlines()
-    entry = next(i for i, line in enumerate(head) if line.startswith("def "))
-    print("first lines of s2sad.source(value_and_grad):")
-    print("\n".join("    " + line for line in head[:1] + head[entry:entry + 2]))
+    # 2. The generated code is plain Python. s2sad.source(f) shows the generic module (any
+    #    argument kinds: reverse mode); s2sad.source(f, *args) the one a call with those
+    #    arguments runs: specialized to two floats, in forward mode, hence the timings above.
+    for label, args in (("", ()), (", k, c, obs", (k, c, obs))):
+        head = s2sad.source(value_and_grad, *args).splitlines()
+        entry = next(i for i, line in enumerate(head) if line.startswith("def "))
+        print(f"first lines of s2sad.source(value_and_grad{label}):")
+        print("\n".join("    " + line for line in head[entry:entry + 2]))
 
     # 3. Adam on (k, c).
     params = np.array([k, c])
