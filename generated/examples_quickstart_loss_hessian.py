@@ -34,6 +34,7 @@ def loss_grad_jvp_w(w, b, X, y, dw):
     dz = _rt.broadcast_like(_dt1, z)
     del _dt1
     _t2 = np.logaddexp(0.0, z)
+    _t14 = z - 0.0
     _t3 = y * z
     _t4 = _t2 - _t3
     nll = np.mean(_t4)
@@ -75,11 +76,10 @@ def loss_grad_jvp_w(w, b, X, y, dw):
     del _bt3
     bz = _rt.unbroadcast(_t25, z)
     del _t25
-    _t27 = z - 0.0
-    _dt27 = _rt.broadcast_like(dz, _t27)
+    _dt27 = _rt.broadcast_like(dz, _t14)
     del dz
-    _t28 = _rt.sigmoid(_t27)
-    del _t27
+    _t28 = _rt.sigmoid(_t14)
+    del _t14
     _t44 = 1.0 - _t28
     _t45 = _t28 * _t44
     del _t44
@@ -130,6 +130,7 @@ def loss_grad_jvp_w_batched(_k, w, b, X, y, dw):
     dz = _rt.vbroadcast_like(_dt1, z, True, False)
     del _dt1
     _t2 = np.logaddexp(0.0, z)
+    _t14 = z - 0.0
     _t3 = y * z
     _t4 = _t2 - _t3
     nll = np.mean(_t4)
@@ -173,11 +174,10 @@ def loss_grad_jvp_w_batched(_k, w, b, X, y, dw):
     del _bt3
     bz = _rt.unbroadcast(_t25, z)
     del _t25
-    _t27 = z - 0.0
-    _dt27 = _rt.vbroadcast_like(dz, _t27, True, False)
+    _dt27 = _rt.vbroadcast_like(dz, _t14, True, False)
     del dz
-    _t28 = _rt.sigmoid(_t27)
-    del _t27
+    _t28 = _rt.sigmoid(_t14)
+    del _t14
     _t44 = 1.0 - _t28
     _t45 = _t28 * _t44
     del _t44

@@ -26,6 +26,7 @@ def loss_grad_jvp(w, b, X, y, dw, db, dX, dy):
     dz = _t15 + _t16
     del _t15, _t16
     _t2 = np.logaddexp(0.0, z)
+    _t20 = z - 0.0
     _t3 = y * z
     _t4 = _t2 - _t3
     nll = np.mean(_t4)
@@ -70,11 +71,10 @@ def loss_grad_jvp(w, b, X, y, dw, db, dX, dy):
     del _t25
     dbz = _rt.unbroadcast(_dt25, z)
     del _dt25
-    _t27 = z - 0.0
-    _dt27 = _rt.broadcast_like(dz, _t27)
+    _dt27 = _rt.broadcast_like(dz, _t20)
     del dz
-    _t28 = _rt.sigmoid(_t27)
-    del _t27
+    _t28 = _rt.sigmoid(_t20)
+    del _t20
     _t52 = 1.0 - _t28
     _t53 = _t28 * _t52
     del _t52

@@ -176,7 +176,8 @@ def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
     run_only = spec.signature is not None  # run, never differentiated again
     functions = [simplify.drop_repeated_comments(simplify.dead_code(simplify.propagate_copies(
         simplify.fold_constants(simplify.coalesce_copies(simplify.dead_code(
-            simplify.propagate_copies(simplify.fold_constants(f)), run_only)))), run_only))
+            simplify.common_subexpressions(simplify.propagate_copies(simplify.fold_constants(
+                f))), run_only)))), run_only))
         for f in functions]  # again: coalesced copies make more pairs meet, folds more copies
     if spec.signature is not None:  # after copies are coalesced: the steps read directly
         functions = [list_pops.pop_in_place(accumulate.in_place_runs(f)) for f in functions]

@@ -109,3 +109,28 @@ def test_a_value_that_reaches_no_root_goes_even_through_a_rebound_name():
     fn2 = _fn(ir.Assign("u", N("g")), ir.SetItem("u", ir.Index((C(0),)), C(1.0)),
               ir.Return(N("g")))
     assert simplify.dead_code(fn2, cycles=True) == fn2
+
+
+def test_a_value_computed_again_is_the_first_one():
+    fn = _fn(ir.Assign("_t1", ir.Call("mul", (N("g"), N("h")))),
+             ir.Assign("_t2", ir.Call("mul", (N("g"), N("h")))),
+             ir.Assign("b", ir.Call("add", (N("_t1"), N("_t2")))),
+             ir.Return(N("b")))
+    out = simplify.propagate_copies(simplify.common_subexpressions(fn))
+    assert out.body == (ir.Assign("_t1", ir.Call("mul", (N("g"), N("h")))),
+                        ir.Assign("b", ir.Call("add", (N("_t1"), N("_t1")))),
+                        ir.Return(N("b")))
+
+
+def test_a_value_recomputed_after_its_operand_changes_or_in_code_that_writes_in_place_stays():
+    fn = _fn(ir.Assign("_t1", ir.Call("mul", (N("g"), N("h")))),
+             ir.Assign("g", ir.Call("neg", (N("g"),))),
+             ir.Assign("_t2", ir.Call("mul", (N("g"), N("h")))),
+             ir.Return(N("_t2")))
+    assert simplify.common_subexpressions(fn) == fn
+    # a subscript assignment may change one of two arrays that sharing would make one
+    fn2 = _fn(ir.Assign("u", ir.Call("mul", (N("g"), C(2.0)))),
+              ir.Assign("v", ir.Call("mul", (N("g"), C(2.0)))),
+              ir.SetItem("u", ir.Index((C(0),)), C(1.0)),
+              ir.Return(N("v")))
+    assert simplify.common_subexpressions(fn2) == fn2

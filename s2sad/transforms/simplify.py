@@ -280,6 +280,53 @@ def _renamed(s: ir.Stmt, rename: dict[str, ir.Name]) -> ir.Stmt:
     return s
 
 
+_CSE = frozenset({"add", "sub", "mul", "truediv", "neg", "pow", "matmul"})
+
+
+def common_subexpressions(fn: ir.Function) -> ir.Function:
+    """``_t13 = da * a; _t14 = da * a`` -> ``_t14 = _t13``: a value computed again in the
+    same body, from operands not rebound in between, is the first one (``propagate_copies``
+    then reads it through). Arithmetic and NumPy ufuncs only, which make new arrays, and
+    only in a function that updates no array in place (a subscript assignment): the two
+    names then hold one array that nobody changes, so sharing it changes no value."""
+    if any(isinstance(s, ir.SetItem) for s in ir.walk(fn.body)):
+        return fn
+    counts = _defs(fn.body)
+
+    def key(v):
+        if not isinstance(v, ir.Call) or v.kwargs or not (v.func in _CSE or (
+                v.func.startswith("np.") and isinstance(getattr(np, v.func[3:], None),
+                                                        np.ufunc))):
+            return None
+        if not all(isinstance(a, (ir.Name, ir.Const)) for a in v.args):
+            return None
+        return v.func, v.args
+
+    def sweep(body):
+        seen: dict[tuple, str] = {}  # value -> the name that holds it
+        out = []
+        for s in body:
+            if isinstance(s, ir.Assign):
+                k = key(s.value)
+                held = seen.get(k) if k is not None else None
+                if held is not None and counts.get(held) == 1 and held != s.target:
+                    s = ir.Assign(s.target, ir.Name(held), s.line)
+                written = {s.target}
+            else:
+                written = {t for x in ir.walk((s,)) for t in ir.stmt_writes(x)}
+                s = ir.map_bodies(s, sweep)
+            # a rebound name invalidates what was computed from it, and what it held
+            seen = {k: n for k, n in seen.items() if n not in written and not any(
+                isinstance(a, ir.Name) and a.id in written for a in k[1])}
+            if isinstance(s, ir.Assign) and key(s.value) is not None and s.target not in (
+                    ir.names_read(s.value)):
+                seen.setdefault(key(s.value), s.target)
+            out.append(s)
+        return tuple(out)
+
+    return ir.replace(fn, body=sweep(fn.body))
+
+
 def coalesce_copies(fn: ir.Function) -> ir.Function:
     """``_t5 = expr; bx = _t5`` -> ``bx = expr`` when ``_t5`` is a temporary read only there."""
     reads: dict[str, int] = {}

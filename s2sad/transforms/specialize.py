@@ -296,10 +296,11 @@ def _batched_kind(func: str, v: ir.Call, args: list) -> Kind | None:
     a = args[0]
     if func == "_rt.basis_stack":  # (x.size,) + x.shape: the size is 1 only if every dim is
         if a.python:
-            return Kind(None, ((1, True),))
+            return Kind(None, ((1, True),), dtype="<f8" if a.python == "float" else None)
         ones = {one for _, one in a.dims}
         size_one = True if ones <= {True} else False if False in ones else None
-        return Kind(None, ((("basis", repr(a.dims)), size_one),) + a.dims)
+        dtype = a.dtype if a.dtype is None or np.dtype(a.dtype).kind in "fc" else "<f8"
+        return Kind(None, ((("basis", repr(a.dims)), size_one),) + a.dims, dtype=dtype)
     if func in ("_rt.lift", "_rt.lift_b"):
         others = [_array(k) for k in args[1:] if k is not None]
         if len(others) != len(args) - 1 or not a.rank:
