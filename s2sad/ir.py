@@ -105,12 +105,14 @@ class Assign(Stmt):
 
 @dataclass(frozen=True)
 class SetItem(Stmt):
-    """``target[index] = value`` (in place)."""
+    """``target[index] = value`` (in place); with ``add``, ``target[index] += value`` (only
+    in modules that are run, never differentiated again: ``transforms/scatters.py``)."""
 
     target: str
     index: Index
     value: Atom
     line: int = 0
+    add: bool = False
 
 
 @dataclass(frozen=True)

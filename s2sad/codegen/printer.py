@@ -107,7 +107,8 @@ def statement(s: ir.Stmt, indent: int, out: list[str]) -> None:
     if isinstance(s, ir.Assign):
         out.append(f"{pad}{s.target} = {expr(s.value)}")
     elif isinstance(s, ir.SetItem):
-        out.append(f"{pad}{s.target}[{index(s.index)}] = {atom(s.value)}")
+        op = "+=" if s.add else "="
+        out.append(f"{pad}{s.target}[{index(s.index)}] {op} {atom(s.value)}")
     elif isinstance(s, ir.ExprStmt):
         v = s.value
         if v.func == "_rt.append" and len(v.args) == 2:  # a tape push, printed plainly
