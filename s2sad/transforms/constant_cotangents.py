@@ -62,6 +62,12 @@ def fold(fn: ir.Function, kinds: dict, fresh) -> ir.Function:
     return _Folder(fn, kinds, fresh).run()
 
 
+def dtype_analysis(fn: ir.Function, kinds: dict) -> "_Folder":
+    """What ``fold`` knows of ``fn``'s dtypes, for other passes: ``.dtype(atom)`` (a NumPy
+    dtype, ``float``/``int`` for a Python number, or None) from its parameters' kinds."""
+    return _Folder(fn, kinds, lambda: "")
+
+
 class _Folder:
     def __init__(self, fn: ir.Function, kinds: dict, fresh):
         self.fn, self.kinds, self.fresh = fn, kinds, fresh

@@ -22,13 +22,13 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ir
-from .constant_cotangents import _Folder
+from .constant_cotangents import dtype_analysis
 
 
 def lower(fn: ir.Function, kinds: dict) -> ir.Function:
     """``fn`` with its slice cotangents written out (module doc); ``kinds``: its
     parameters' kinds (their dtypes)."""
-    dtypes = _Folder(fn, kinds, lambda: "")
+    dtypes = dtype_analysis(fn, kinds)
 
     def real(a) -> bool:
         d = dtypes.dtype(a)
