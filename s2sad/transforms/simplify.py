@@ -304,6 +304,7 @@ def common_subexpressions(fn: ir.Function) -> ir.Function:
 
     def sweep(body):
         seen: dict[tuple, str] = {}  # value -> the name that holds it
+        uses: dict[str, list[tuple]] = {}  # name -> the values that involve it
         out = []
         for s in body:
             if isinstance(s, ir.Assign):
@@ -316,11 +317,14 @@ def common_subexpressions(fn: ir.Function) -> ir.Function:
                 written = {t for x in ir.walk((s,)) for t in ir.stmt_writes(x)}
                 s = ir.map_bodies(s, sweep)
             # a rebound name invalidates what was computed from it, and what it held
-            seen = {k: n for k, n in seen.items() if n not in written and not any(
-                isinstance(a, ir.Name) and a.id in written for a in k[1])}
-            if isinstance(s, ir.Assign) and key(s.value) is not None and s.target not in (
-                    ir.names_read(s.value)):
-                seen.setdefault(key(s.value), s.target)
+            for name in written:
+                for k in uses.pop(name, ()):
+                    seen.pop(k, None)
+            k = key(s.value) if isinstance(s, ir.Assign) else None
+            if k is not None and s.target not in ir.names_read(s.value) and k not in seen:
+                seen[k] = s.target
+                for n in {s.target} | {a.id for a in k[1] if isinstance(a, ir.Name)}:
+                    uses.setdefault(n, []).append(k)
             out.append(s)
         return tuple(out)
 
