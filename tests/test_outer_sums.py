@@ -53,3 +53,19 @@ def test_factors_of_size_one_keep_the_outer_product():
     f = lambda W, h0: rnn(W, np.zeros((1, 1)), h0, np.zeros((3, 1)), 3)  # noqa: E731
     g = s2sad.grad(f)
     assert_tree_allclose(g(W, h0), numerical_grad(f, (W, h0), 0), rtol=1e-6, atol=1e-8)
+
+
+def rnn_damped_in_place(W, h0, steps):
+    h = h0 * 1.0
+    for t in range(steps):
+        h = np.tanh(W @ h)
+        h[0] = 0.5 * h[0]  # the reverse sweep restores h[0] in place: a kept h would change
+    return np.sum(h * h)
+
+
+def test_a_function_that_writes_in_place_keeps_its_outer_products():
+    W, h0 = ARGS[0], ARGS[2]
+    g = s2sad.grad(rnn_damped_in_place)
+    assert "np.stack(" not in _specialized_source(g, W, h0, 5)
+    assert_tree_allclose(g(W, h0, 5), numerical_grad(lambda W: rnn_damped_in_place(W, h0, 5),
+                                                     (W,), 0), rtol=1e-6, atol=1e-8)

@@ -134,3 +134,11 @@ def test_a_value_recomputed_after_its_operand_changes_or_in_code_that_writes_in_
               ir.SetItem("u", ir.Index((C(0),)), C(1.0)),
               ir.Return(N("v")))
     assert simplify.common_subexpressions(fn2) == fn2
+
+
+def test_a_function_that_calls_what_may_write_in_place_shares_no_array():
+    fn = _fn(ir.Assign("u", ir.Call("mul", (N("g"), C(2.0)))),
+             ir.Assign("v", ir.Call("mul", (N("g"), C(2.0)))),
+             ir.Assign("w", ir.UserCall("fill_first", (N("u"),))),
+             ir.Return(N("v")))
+    assert simplify.common_subexpressions(fn) == fn

@@ -36,16 +36,15 @@ import numpy as np
 
 from .. import ir
 from ..rules import registry
-from .specialize import Kind, _broadcast, _same_shape
+from .simplify import _pure, makes_new_array
+from .specialize import _AXIS_REDUCTIONS as _REDUCTIONS
+from .specialize import Kind, _broadcast, _neutral, _same_shape
 
 _F8 = np.dtype("float64")
 # binary operations whose result dtype is the promotion of their operands'
 _PROMOTING = {"add", "sub", "mul", "truediv", "pow", "neg", "pos", "matmul", "np.matmul",
               "np.dot", "np.sum", "np.mean", "np.max", "np.min", "np.amax", "np.amin",
               "np.prod", "np.transpose", "_rt.ct_mul"}
-# operations that return a new array
-_ARITHMETIC = {"add", "sub", "mul", "truediv", "pow", "neg", "matmul", "np.matmul", "np.dot",
-               "_rt.ct_mul"}
 # cotangent helpers whose result has the dtype of their first argument, as an array
 _CARRYING = {"_rt.unbroadcast", "_rt.broadcast_like"}
 
@@ -304,8 +303,8 @@ class _Folder:
     @property
     def escaping(self) -> set[str]:
         """Names whose object someone could tell from a copy: what the function returns (and
-        the names copied or packed into it), what it appends to a list, and what a
-        subscript assignment writes into."""
+        the names copied or packed into it), what it appends to a list or passes to a call
+        that is not a pure primitive, and what a subscript assignment writes into."""
         if self._escaping is None:
             out: set[str] = set()
             for s in ir.walk(self.fn.body):
@@ -315,6 +314,8 @@ class _Folder:
                     out.add(s.target)
                 elif isinstance(s, ir.ExprStmt):  # a list append: popped, it may be returned
                     out |= ir.names_read(s.value)
+                elif isinstance(s, ir.Assign) and not _pure(s.value):
+                    out |= ir.names_read(s.value)  # a user function may write into it
             packs = [s for s in ir.walk(self.fn.body) if isinstance(s, ir.Assign) and (
                 isinstance(s.value, ir.Name) or (isinstance(s.value, ir.Call) and (
                     s.value.func in ("tuple", "list", "dict"))))]
@@ -332,7 +333,7 @@ class _Folder:
         """A temporary this function computed (a fresh array) and reads only here: taking it
         as the result aliases nothing anyone can observe."""
         return (isinstance(a, ir.Name) and a.id.startswith("_t") and self.once(a.id)
-                and self.reads.get(a.id) == 1 and _fresh(self.values.get(a.id)))
+                and self.reads.get(a.id) == 1 and makes_new_array(self.values.get(a.id)))
 
     def scalar_output(self, a) -> bool:
         """``a`` is a float64 (or Python float) scalar: its seed is ``1.0``."""
@@ -366,7 +367,6 @@ class _Folder:
 
 
 _PENDING = object()  # an operand not inferred yet (``infer_dtypes`` tries again)
-_REDUCTIONS = {"np.sum", "np.mean", "np.max", "np.min", "np.amax", "np.amin", "np.prod"}
 
 
 def _plain_options(v: ir.Call) -> bool:
@@ -375,26 +375,12 @@ def _plain_options(v: ir.Call) -> bool:
         k in ("axis", "keepdims") and isinstance(x, ir.Const) for k, x in v.kwargs))
 
 
-def _neutral(value) -> bool:
-    """``x = None`` (a placeholder) and ``x = _rt.pop(tape)`` (one of x's own values)."""
-    return (isinstance(value, ir.Const) and value.value is None) or (
-        isinstance(value, ir.Call) and value.func == "_rt.pop")
-
-
 def _same_dtype(a, b) -> bool:
     """Two dtypes that are the same one (Python types by identity: ``np.dtype("f8") ==
     float`` holds)."""
     if isinstance(a, np.dtype) and isinstance(b, np.dtype):
         return a == b
     return a is b
-
-
-def _fresh(v) -> bool:
-    """``v`` makes a new array (never a view or one of its operands): arithmetic, a ufunc."""
-    if not isinstance(v, ir.Call) or v.kwargs:
-        return False
-    return v.func in _ARITHMETIC or (v.func.startswith("np.") and isinstance(
-        getattr(np, v.func[3:], None), np.ufunc))
 
 
 def _elementwise(v) -> bool:

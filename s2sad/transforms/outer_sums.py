@@ -21,7 +21,8 @@ keeps the steps' vectors and multiplies once::
 ``sum_t outer(g_t, h_t) = G^T H`` with the ``g_t`` as the rows of ``G`` and the ``h_t`` of
 ``H``. Applies where the outer product is read only by the addition, ``bW`` is read and
 written in the loop by that addition alone, and both factors are vectors whose size is
-not 1 (so every step's product has ``bW``'s shape, and the steps' vectors stack). The
+not 1 (so every step's product has ``bW``'s shape, and the steps' vectors stack), in a
+function that changes no array in place (a kept vector must not change later). The
 sum is the same up to the order of the additions (rounding). A loop that ran no step
 leaves ``bW`` as it was.
 
@@ -32,12 +33,15 @@ from __future__ import annotations
 
 from .. import ir
 from ..codegen.naming import Names
+from .simplify import may_write_in_place
 
 _ADDS = ("add", "_rt.tree_add")
 
 
 def gather(fn: ir.Function, kinds: dict) -> ir.Function:
     """``fn`` with each qualifying sum of outer products over a loop's steps gathered."""
+    if may_write_in_place(fn):  # a step's vector kept for later must stay as it was
+        return fn
     reads: dict[str, int] = {}
     for s in ir.walk(fn.body):
         for n in ir.stmt_reads(s):

@@ -280,25 +280,40 @@ def _renamed(s: ir.Stmt, rename: dict[str, ir.Name]) -> ir.Stmt:
     return s
 
 
-_CSE = frozenset({"add", "sub", "mul", "truediv", "neg", "pow", "matmul"})
+# operations whose result is a new value: never a view, never one of their operands
+_NEW_ARRAY = frozenset({"add", "sub", "mul", "truediv", "neg", "pow", "matmul", "np.matmul",
+                        "np.dot", "_rt.ct_mul"})
+
+
+def makes_new_array(v) -> bool:
+    """``v`` is arithmetic or a NumPy ufunc: its value is a new array (or number)."""
+    return isinstance(v, ir.Call) and not v.kwargs and (v.func in _NEW_ARRAY or (
+        v.func.startswith("np.") and isinstance(getattr(np, v.func[3:], None), np.ufunc)))
+
+
+def may_write_in_place(fn: ir.Function) -> bool:
+    """Whether ``fn`` may change an array in place: a subscript assignment, or a call that
+    is not a pure primitive (a user function, a method of a library object), which may
+    write into an array it is passed. Where it may, two names must not share one array."""
+    return any(isinstance(s, ir.SetItem) or (
+        isinstance(s, (ir.Assign, ir.ExprStmt)) and not _pure(s.value)
+        and not (isinstance(s.value, ir.Call) and s.value.func in IMPURE))
+        for s in ir.walk(fn.body))
 
 
 def common_subexpressions(fn: ir.Function) -> ir.Function:
     """``_t13 = da * a; _t14 = da * a`` -> ``_t14 = _t13``: a value computed again in the
     same body, from operands not rebound in between, is the first one (``propagate_copies``
     then reads it through). Arithmetic and NumPy ufuncs only, which make new arrays, and
-    only in a function that updates no array in place (a subscript assignment): the two
+    only in a function that updates no array in place (``may_write_in_place``): the two
     names then hold one array that nobody changes, so sharing it changes no value."""
-    if any(isinstance(s, ir.SetItem) for s in ir.walk(fn.body)):
+    if may_write_in_place(fn):
         return fn
     counts = _defs(fn.body)
 
     def key(v):
-        if not isinstance(v, ir.Call) or v.kwargs or not (v.func in _CSE or (
-                v.func.startswith("np.") and isinstance(getattr(np, v.func[3:], None),
-                                                        np.ufunc))):
-            return None
-        if not all(isinstance(a, (ir.Name, ir.Const)) for a in v.args):
+        if not makes_new_array(v) or not all(isinstance(a, (ir.Name, ir.Const))
+                                             for a in v.args):
             return None
         return v.func, v.args
 
@@ -395,7 +410,7 @@ def fold_constants(fn: ir.Function) -> ir.Function:
     negated = _single_use(fn, counts, reads, _negation)
     scaled = _single_use(fn, counts, reads, _scaling)
     flipped = _flips(fn, negated, scaled)
-    private = _single_use(fn, counts, reads, _fresh_array)
+    private = _single_use(fn, counts, reads, lambda v: makes_new_array(v) or None)
 
     def value(a):
         return known.get(a.id, a) if isinstance(a, ir.Name) else a
@@ -515,14 +530,6 @@ def _negation(v: ir.Call):
     """``-a``: ``a``."""
     if v.func == "neg" and len(v.args) == 1 and isinstance(v.args[0], ir.Name):
         return v.args[0]
-    return None
-
-
-def _fresh_array(v: ir.Call):
-    """Arithmetic or a NumPy ufunc: a new value, never a view or one of the operands."""
-    if v.func in ("add", "sub", "mul", "truediv", "neg", "pow", "matmul") or (
-            v.func.startswith("np.") and isinstance(getattr(np, v.func[3:], None), np.ufunc)):
-        return True
     return None
 
 
