@@ -181,10 +181,11 @@ def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
         for f in functions]  # again: coalesced copies make more pairs meet, folds more copies
     if spec.signature is not None:  # after copies are coalesced: the steps read directly
         functions = [list_pops.pop_in_place(accumulate.in_place_runs(f)) for f in functions]
-        from .transforms import scatters  # the additions in place, written out
+        from .transforms import cheap_spellings, scatters  # the additions in place, written out
 
         entry_kinds = kinds(spec.signature)
-        functions = [scatters.lower(f, dict(zip(f.params, entry_kinds)))
+        functions = [cheap_spellings.respell(scatters.lower(f, dict(zip(f.params, entry_kinds))),
+                                             dict(zip(f.params, entry_kinds)))
                      if f.name == entry_name else f for f in functions]
     functions = [simplify.release_dead(f) for f in functions]
     functions = _with_primal_callees(program, functions)

@@ -352,7 +352,7 @@ def test_straight_line_run_numbers():
     src = _generated(rosenbrock_like, Spec("grad", 0, signature=(signature_of(x),))).source
     # the additions in place, written out (transforms/scatters.py): x's cotangent is made
     # once, and each later slice adds into it
-    assert src.count("] += ") == 2 and src.count("np.zeros_like(x)") == 1
+    assert src.count("] += ") == 2 and src.count("np.zeros(") == 1  # (cheap_spellings)
     assert "_rt.add_at(" not in src and "_rt.getitem_vjp(" not in src
     grad = s2sad.grad(rosenbrock_like)
     np.testing.assert_array_equal(grad(x), grad.entry(x))

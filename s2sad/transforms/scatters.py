@@ -11,9 +11,10 @@ and integers, no index arrays) the module says what they do::
     bx = _rt.add_at(bx, bx, x, np.s_[:-1], ba)     bx[:-1] += ba
 
 ``np.zeros_like(x)`` has the helper's dtype (float64: a real ``g`` does not widen it)
-and shape; ``+=`` on a basic index touches each element once, as ``add_at`` does. Only
-the entry of a module specialized to its arguments' kinds (the dtypes come from them),
-after ``accumulate.in_place_runs`` (whose additions in place these are): a generic
+and shape (``cheap_spellings`` then writes it ``np.zeros`` of that shape); ``+=`` on a
+basic index touches each element once, as ``add_at`` does. Only the entry of a module
+specialized to its arguments' kinds (the dtypes come from them), after
+``accumulate.in_place_runs`` (whose additions in place these are): a generic
 module is differentiated again, and ``+=`` has no rule.
 """
 

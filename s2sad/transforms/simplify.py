@@ -315,7 +315,10 @@ def common_subexpressions(fn: ir.Function) -> ir.Function:
         if not makes_new_array(v) or not all(isinstance(a, (ir.Name, ir.Const))
                                              for a in v.args):
             return None
-        return v.func, v.args
+        # a constant by type and spelling: ``Const(2) == Const(2.0)`` and
+        # ``Const(0.0) == Const(-0.0)``, but ``i * 2`` and ``i * 2.0`` differ in dtype
+        return v.func, tuple((type(a.value), repr(a.value)) if isinstance(a, ir.Const) else a
+                             for a in v.args)
 
     def sweep(body):
         seen: dict[tuple, str] = {}  # value -> the name that holds it
