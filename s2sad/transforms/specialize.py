@@ -108,13 +108,14 @@ def specialize(fn: ir.Function, params: dict[str, Kind], tuples=None,
         if isinstance(s, ir.Assign) and isinstance(s.value, ir.Const) and s.value.value is None:
             kinds[s.target] = _optional(kinds.get(s.target))
     # values recorded only for a helper that is gone now need no tape entry
-    from . import constant_cotangents, licm, outer_sums  # they build on this module's kinds
+    from . import constant_cotangents, licm, loop_projections, outer_sums  # (this module's kinds)
 
     fresh = Names(ir.all_names(fn)).temp
     fn = constant_cotangents.fold(ir.replace(fn, body=_rewrite(fn.body, kinds, fresh)), kinds,
                                   fresh)
     # the helpers' replacements (``np.transpose(W)`` of a ``W @ h`` in a loop) may be invariant
-    return drop_unread_entries(licm.hoist(outer_sums.gather(fn, kinds)))
+    return drop_unread_entries(licm.hoist(loop_projections.batch(outer_sums.gather(fn, kinds),
+                                                                 kinds)))
 
 
 def _optional(k: Kind | None) -> Kind | None:
