@@ -91,6 +91,7 @@ def _runtime():
 
     import math
     import cupy as xp
+    import cupyx
 
     def unbroadcast(g, x):
         """Sum the cotangent ``g`` down to the shape of ``x`` (reverse of broadcasting).
@@ -232,12 +233,19 @@ def _runtime():
     def sigmoid(d):
         """``1 / (1 + exp(-d))``, the derivative of ``logaddexp`` in the larger-by-``d`` input.
 
-        Computed from ``e = exp(-|d|)`` (never an overflow, no warning): ``1 / (1 + e)`` for
-        ``d >= 0`` and ``e / (1 + e)`` below, each to full relative precision in both tails.
-        A Python float for a Python number. It does not read ``logaddexp``'s own value, so a
-        gradient that does not return the value never computes it (two logarithms, one
-        exponential per element).
+        To full relative precision in both tails: for ``d`` far below 0, ``exp(-d)`` is large
+        and ``1 / (1 + exp(-d))`` its accurate reciprocal, down to the smallest normal float
+        (below ``d = -709.78``, where ``exp(-d)`` is inf, 0 for a subnormal).
+        A NumPy array computes just that (4 passes), with the overflow's warning silenced;
+        anything else (a Python number, a lazy Dask array that warns when computed, not
+        here) goes through ``e = exp(-|d|)``, which never overflows: ``1 / (1 + e)`` for
+        ``d >= 0`` and ``e / (1 + e)`` below. A Python float for a Python number. It does not
+        read ``logaddexp``'s own value, so a gradient that does not return the value never
+        computes it (two logarithms, one exponential per element).
         """
+        if type(d) is xp.ndarray:
+            with cupyx.errstate(over="ignore"):
+                return 1.0 / (1.0 + xp.exp(-d))
         if isinstance(d, (float, int)) and not isinstance(d, bool):
             e = math.exp(-abs(d))
             return (1.0 if d >= 0 else e) / (1.0 + e)

@@ -98,3 +98,49 @@ def test_an_integer_array_that_is_not_differentiated_keeps_integer_arithmetic():
     k = np.array([2**62, 3], dtype=np.int64)  # k * 2 wraps around in int64; k * 2.0 would not
     g = s2sad.grad(lambda s, k: s * np.sum(k * 2 // 4))
     assert g(1.5, k) == g.entry(1.5, k) == float(np.sum(k * 2 // 4))
+
+
+def _sub_zero(*extra, zero=0.0, func="sub", dtype="<f8"):
+    z = ir.Name("z")
+    return ir.Function("f", ("x",), (
+        ir.Assign("z", ir.Call("mul", (ir.Name("x"), ir.Const(3)))),
+        ir.Assign("_t1", ir.Call(func, (z, ir.Const(zero)))),
+        *extra,
+        ir.Return(ir.Call("tuple", (ir.Name("_t1"),)) if extra else ir.Name("_t1"))),
+    ), {"x": Kind(None, ((None, False),), dtype=dtype)}
+
+
+def test_subtracting_zero_from_a_float64_value_that_dies_there_is_the_value():
+    fn, kinds = _sub_zero()
+    assert cheap_spellings.respell(fn, kinds).body[1:] == (ir.Return(ir.Name("z")),)
+    fn, kinds = _sub_zero(zero=-0.0, func="add")  # x + -0.0 is x, bit for bit
+    assert cheap_spellings.respell(fn, kinds).body[1:] == (ir.Return(ir.Name("z")),)
+
+
+@pytest.mark.parametrize("why, case", [
+    ("x + 0.0 makes -0.0 into 0.0", dict(func="add")),
+    ("x - -0.0 likewise", dict(zero=-0.0)),
+    ("an integer array minus 0.0 is a float array", dict(dtype="<i8")),
+    ("z is read again: two names would hold one array", dict(extra=True)),
+])
+def test_an_identity_that_would_change_a_value_or_share_an_array_stays(why, case):
+    extra = (ir.Assign("w", ir.Call("add", (ir.Name("z"), ir.Name("z")))),) if case.pop(
+        "extra", False) else ()
+    fn, kinds = _sub_zero(*extra, **case)
+    assert cheap_spellings.respell(fn, kinds).body[1] == fn.body[1], why
+
+
+def logistic(w, X, y):
+    z = X @ w
+    return np.mean(np.logaddexp(0.0, z) - y * z)
+
+
+def test_logistic_gradient_reads_z_itself():
+    rng = np.random.default_rng(1)
+    X, y, w = rng.normal(size=(20, 3)), (rng.random(20) < 0.5) * 1.0, rng.normal(size=3)
+    g = s2sad.grad(logistic)
+    src = _specialized_source(g, w, X, y)
+    assert "_rt.sigmoid(z)" in src and "- 0.0" not in src
+    np.testing.assert_allclose(g(w, X, y), g.entry(w, X, y), rtol=1e-15, atol=0)
+    assert_tree_allclose(g(w, X, y), numerical_grad(logistic, (w, X, y)), rtol=1e-6,
+                         atol=1e-8)

@@ -354,3 +354,26 @@ def test_norm_and_hypot_at_zero_take_the_zero_subgradient():
     expected = np.sign(x) * np.sqrt(5.0)
     close(s2sad.grad(hypot_sum)(x), expected)
     close(s2sad.grad(hypot_sum)(x), fd.numerical_grad(hypot_sum, (x,), 0), atol=1e-6)
+
+
+# ``_rt.sigmoid``, logaddexp's partial: the NumPy-array path (``1 / (1 + exp(-d))``, its
+# overflow silenced) and the other path (``exp(-|d|)``) agree to full relative precision,
+# into both tails and at the infinities, and neither warns (this module makes warnings errors)
+SIGMOID_POINTS = [-1000.0, -745.0, -709.0, -700.0, -40.0, -3.0, -1e-300, -0.0, 0.0, 2.5,
+                  40.0, 700.0, 1000.0, np.inf, -np.inf]
+
+
+def test_sigmoid_is_accurate_in_both_tails_on_either_path():
+    d = np.array(SIGMOID_POINTS)
+    array_path = rt.sigmoid(d)
+    number_path = np.array([rt.sigmoid(float(v)) if np.isfinite(v) else (v > 0) * 1.0
+                            for v in d])
+    assert type(array_path) is np.ndarray and array_path.dtype == np.float64
+    # exact values: 1 / (1 + e^-d) with e^-d computed exactly enough in float64
+    # (the array path's exp(-d) overflows below d = -709.78, where sigmoid is subnormal)
+    np.testing.assert_allclose(array_path, number_path, rtol=4e-16, atol=np.finfo(float).tiny)
+    assert array_path[0] == 0.0 and array_path[-2] == 1.0 and array_path[-1] == 0.0
+    assert array_path[4] == pytest.approx(np.exp(-40.0), rel=1e-15)  # no cancellation
+    np.testing.assert_allclose(rt.sigmoid(d.astype(np.float32)), number_path, rtol=2e-7,
+                               atol=1e-45)
+    assert np.isnan(rt.sigmoid(np.array([np.nan])))[0]

@@ -10,6 +10,8 @@ the operands are float64::
     _t34 = a * (-2)                  _t34 = a * (-2.0)         no integer-to-float
                                                                promotion per call
 
+    _t11 = z - 0.0                   (z, read where _t11 was)  a float64 z that dies here
+
 ``np.zeros(shape)`` is float64 and C-ordered, as ``_rt.zeros_like`` of a float64 or
 integer array and ``np.zeros_like`` of a float64 array are (order is not a value). An
 integer constant next to a float64 operand or a Python float is converted to that float
@@ -28,6 +30,7 @@ import numpy as np
 
 from .. import ir
 from ..codegen.naming import Names
+from . import simplify
 from .constant_cotangents import dtype_analysis
 
 _F8 = np.dtype("float64")
@@ -74,16 +77,44 @@ def respell(fn: ir.Function, kinds: dict) -> ir.Function:
         # (not ``new == (a, b)``: ``Const(-2.0) == Const(-2)``)
         return v if new[0] is a and new[1] is b else ir.replace(v, args=new)
 
+    defs: dict[str, int] = {}
+    reads: dict[str, int] = {}
+    for s in ir.walk(fn.body):
+        for t in ir.stmt_writes(s):
+            defs[t] = defs.get(t, 0) + 1
+        for n in ir.stmt_reads(s):
+            reads[n] = reads.get(n, 0) + 1
+
+    def identity(v: ir.Call, bound_here: set[str]) -> ir.Expr:
+        """``x`` for ``x - 0.0`` (or ``x + -0.0``) of a float64 ``x`` that dies here: the
+        same bits (``-0.0 - 0.0`` is ``-0.0``; ``x + 0.0`` is not: it makes ``-0.0`` 0.0),
+        and the one name of a value nothing else holds can pass to another."""
+        if v.func not in ("sub", "add") or len(v.args) != 2 or v.kwargs:
+            return v
+        zero = 0.0 if v.func == "sub" else -0.0
+        for x, c in ((v.args[0], v.args[1]),) + (((v.args[1], v.args[0]),)
+                                                  if v.func == "add" else ()):
+            if (isinstance(c, ir.Const) and type(c.value) is float and c.value == 0.0
+                    and repr(c.value) == repr(zero) and isinstance(x, ir.Name)
+                    and x.id in bound_here and defs.get(x.id) == 1 and reads.get(x.id) == 1
+                    and floating(x)):
+                return x
+        return v
+
     def sweep(body):
         out: list[ir.Stmt] = []
+        bound_here: set[str] = set()  # names bound earlier in this block
         for s in body:
             if isinstance(s, ir.Assign) and isinstance(s.value, ir.Call):
                 spelled = zeros(s)
                 if spelled is not None:
                     out += spelled
                     continue
-                s = ir.replace(s, value=constants(s.value))
+                s = ir.replace(s, value=identity(constants(s.value), bound_here))
+            if isinstance(s, ir.Assign):
+                bound_here.add(s.target)
             out.append(ir.map_bodies(s, sweep))
         return tuple(out)
 
-    return ir.replace(fn, body=sweep(fn.body))
+    # (an identity left a copy ``_t11 = z``: read through)
+    return simplify.propagate_copies(ir.replace(fn, body=sweep(fn.body)))
