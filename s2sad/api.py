@@ -202,9 +202,35 @@ def _call_key(args) -> tuple | None:
             key.append((a.shape, a.dtype))
         elif t is float or t is int or t is bool:
             key.append(t)
+        elif t is dict or t is list or t is tuple:
+            k = _container_key(a)
+            if k is None:
+                return None
+            key.append(k)
         else:
             return None
     return tuple(key)
+
+
+def _container_key(value, depth: int = 0):
+    """``_call_key`` of a dict, list or tuple of arrays and Python numbers: its type, a
+    dict's keys, each item's key; None for anything else in it."""
+    items = value.values() if type(value) is dict else value
+    out = []
+    for a in items:
+        t = type(a)
+        if t is np.ndarray:
+            out.append((a.shape, a.dtype))
+        elif t is float or t is int or t is bool:
+            out.append(t)
+        elif (t is dict or t is list or t is tuple) and depth < 8:
+            k = _container_key(a, depth + 1)
+            if k is None:
+                return None
+            out.append(k)
+        else:
+            return None
+    return (type(value), tuple(value) if type(value) is dict else len(value), tuple(out))
 
 
 def _plain_signature(args) -> tuple:
@@ -220,9 +246,33 @@ def _plain_signature(args) -> tuple:
             out.append(("array", a.dtype.str, tuple(n == 1 for n in a.shape)))
         elif t is float or t is int or t is bool:
             out.append(t.__name__)
+        elif t is dict or t is list or t is tuple:
+            out.append(_container_signature(a))
         else:  # anything else: the compiler's own answer
             return _signature(args)
     return tuple(out)
+
+
+def _container_signature(value, depth: int = 0):
+    """A dict, list or tuple (not a subclass: a named tuple is a type of its own) as
+    ``("dict", ((key, item), ...))``, ``("list", items)`` or ``("tuple", items)``, each
+    item the signature of a leaf (as ``_plain_signature``; a NumPy scalar is a 0-d array),
+    a container again, or None (anything else: unknown). None for a dict with keys other
+    than strings and integers, or nesting deeper than 8. ``pipeline.structs`` reads it."""
+    t = type(value)
+    if t is np.ndarray or isinstance(value, np.generic):
+        if value.dtype.kind in "biuf":
+            return ("array", value.dtype.str, tuple(n == 1 for n in np.shape(value)))
+        return None
+    if t is float or t is int or t is bool:
+        return t.__name__
+    if depth >= 8 or not (t is dict or t is list or t is tuple):
+        return None
+    if t is dict:
+        if not all(type(k) is str or type(k) is int for k in value):
+            return None
+        return ("dict", tuple((k, _container_signature(v, depth + 1)) for k, v in value.items()))
+    return (t.__name__, tuple(_container_signature(v, depth + 1) for v in value))
 
 
 class Transformed:

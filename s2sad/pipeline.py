@@ -169,7 +169,7 @@ def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
                      for f in functions]
     if spec.signature is not None:
         functions = _specialized(_with_primal_callees(program, functions), entry_name,
-                                 kinds(spec.signature), spec.transform == "jvp")
+                                 spec.signature, spec.transform == "jvp")
         functions = [accumulate.in_place(f) for f in functions]  # run, never read back
     else:  # values recorded for nothing (a loop no derivative flows through) are not taped
         functions = [tape.drop_unread_entries(f) for f in functions]
@@ -219,23 +219,27 @@ def _returning_item(fn, k: int):
 
 def _specialized(functions: list[ir.Function], entry_name: str, signature: tuple,
                  tangents: bool = False) -> list[ir.Function]:
-    """The module's functions specialized to the entry's argument kinds and, from there,
-    each callee to the kinds its callers pass (``transforms/specialize_calls.py``). With
+    """The module's functions specialized to the entry's argument kinds (a container's
+    items by constant index or key) and, from there, each callee to the kinds its callers
+    pass (``transforms/specialize_calls.py``). With
     ``tangents`` (a jvp: primals, then one tangent each, of the same shapes: the API
     checks) each tangent shares its primal's dimensions."""
     from . import ir
     from .transforms import specialize, specialize_calls
 
     fn = next(f for f in functions if f.name == entry_name)
-    kinds = {p: k for p, k in zip(fn.params, signature) if k is not None}
+    given = {p: k for p, k in zip(fn.params, kinds(signature)) if k is not None}
+    containers = {fn.params[i]: st for i, st in structs(signature).items()
+                  if i < len(fn.params)}
     for name, default in fn.defaults:  # parameters left to their (constant) defaults
         if name in fn.params[len(signature):] and isinstance(default, ir.Const):
-            kinds[name] = specialize.signature_of(default.value)
+            given[name] = specialize.signature_of(default.value)
     same_shape = {}
     if tangents and len(fn.params) % 2 == 0:
         n = len(fn.params) // 2
         same_shape = dict(zip(fn.params[n:], fn.params[:n]))
-    return specialize_calls.specialize_module(functions, entry_name, kinds, same_shape)
+    return specialize_calls.specialize_module(functions, entry_name, given, same_shape,
+                                              containers)
 
 
 _EXAMPLES = {"float": 1.5, "int": 1, "bool": True}
@@ -248,16 +252,36 @@ def kinds(signature: tuple) -> tuple:
     where ``ones`` says so and 2 elsewhere. Sound because a kind depends on the type,
     the dtype and which dimensions are 1, never on the sizes (``tests/test_startup.py``
     checks it against ``signature_of``)."""
+    return tuple(None if _is_container(s) else _kind(s) for s in signature)
+
+
+def _kind(s):
     from .transforms.specialize import signature_of
 
-    out = []
-    for s in signature:
-        if isinstance(s, str) and s in _EXAMPLES:
-            s = signature_of(_EXAMPLES[s])
-        elif isinstance(s, tuple) and len(s) == 3 and s[0] == "array":
-            s = signature_of(np.empty(tuple(1 if one else 2 for one in s[2]), np.dtype(s[1])))
-        out.append(s)
-    return tuple(out)
+    if isinstance(s, str) and s in _EXAMPLES:
+        return signature_of(_EXAMPLES[s])
+    if isinstance(s, tuple) and len(s) == 3 and s[0] == "array":
+        return signature_of(np.empty(tuple(1 if one else 2 for one in s[2]), np.dtype(s[1])))
+    return s
+
+
+def _is_container(s) -> bool:
+    return isinstance(s, tuple) and len(s) == 2 and s[0] in ("dict", "list", "tuple")
+
+
+def structs(signature: tuple) -> dict[int, object]:
+    """Position -> the ``specialize_calls.Struct`` of each container in ``signature``
+    (``api._container_signature``): its items' kinds, known by constant index or key."""
+    from .transforms.specialize_calls import Struct
+
+    def struct(s):
+        kind, items = s
+        if kind == "dict":
+            return Struct((struct(v) if _is_container(v) else _kind(v) for _, v in items),
+                          keys=tuple(k for k, _ in items))
+        return Struct(struct(v) if _is_container(v) else _kind(v) for v in items)
+
+    return {i: struct(s) for i, s in enumerate(signature) if _is_container(s)}
 
 
 def _emitters() -> dict:

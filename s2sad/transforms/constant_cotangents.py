@@ -123,6 +123,10 @@ class _Folder:
                 if s.target in self.fn.params or s.target in unknown:
                     continue
                 d = self._value_dtype(s.value)
+                if d is None and isinstance(s.value, ir.Subscript):
+                    # an item of a container argument: its kind has the argument's dtype
+                    k = self.kinds.get(s.target)
+                    d = np.dtype(k.dtype) if k is not None and k.dtype else None
                 if d is _PENDING:
                     continue
                 if s.target not in table:

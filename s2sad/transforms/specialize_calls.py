@@ -28,7 +28,32 @@ TOP = "top"  # a name whose tuple structure is not known (two shapes, or not a t
 
 
 class Struct(tuple):
-    """The items of a tuple value: each a ``Kind``, a ``Struct`` or None (unknown)."""
+    """The items of a tuple, list or dict value: each a ``Kind``, a ``Struct`` or None
+    (unknown). ``keys``: a dict's keys, in the order of the items (None: by position)."""
+
+    def __new__(cls, items=(), keys: tuple | None = None):
+        self = super().__new__(cls, items)
+        self.keys = keys
+        return self
+
+    def __eq__(self, other):
+        return (isinstance(other, Struct) and self.keys == other.keys
+                and tuple.__eq__(self, other))
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        return hash((tuple(self), self.keys))
+
+    def item(self, key):
+        """The item at a constant index (by position) or key (a dict's); ``MISSING``
+        where there is none (a key it lacks, an index out of range)."""
+        if self.keys is not None:
+            return self[self.keys.index(key)] if key in self.keys else MISSING
+        if type(key) is int and -len(self) <= key < len(self):
+            return self[key]
+        return MISSING
 
 
 def _join_item(a, b):
@@ -50,9 +75,9 @@ def _join_kind(a, b):
 def _join_struct(a, b):
     if a is NOT_YET or b is NOT_YET:
         return b if a is NOT_YET else a
-    if a is TOP or b is TOP or len(a) != len(b):
+    if a is TOP or b is TOP or len(a) != len(b) or a.keys != b.keys:
         return TOP
-    return Struct(_join_item(x, y) for x, y in zip(a, b))
+    return Struct((_join_item(x, y) for x, y in zip(a, b)), a.keys)
 
 
 class TupleFacts:
@@ -92,19 +117,19 @@ class TupleFacts:
             g, x, index = value.args
             st = self.item_of(x, kinds)
             k = _constant_index(index)
-            if isinstance(st, Struct) and k is not None and -len(st) <= k < len(st):
+            if isinstance(st, Struct) and st.keys is None and k is not None and (
+                    -len(st) <= k < len(st)):
                 items = list(st)
                 items[k] = self.item_of(g, kinds)
                 return Struct(items)
         if isinstance(value, ir.UserCall):  # not inferred yet: nothing (optimistic)
             return self.results.get(value.func, NOT_YET)
         if (isinstance(value, ir.Subscript) and isinstance(value.value, ir.Name)
-                and _constant_index(value.index) is not None):
+                and _constant_index(value.index, keys=True) is not None):
             st = self.structs.get(value.value.id, NOT_YET if value.value.id in self.pending
                                   else None)
-            k = _constant_index(value.index)
-            if isinstance(st, Struct) and -len(st) <= k < len(st):
-                return st[k]
+            if isinstance(st, Struct):
+                return st.item(_constant_index(value.index, keys=True))
             if st is NOT_YET:
                 return NOT_YET
         return MISSING
@@ -140,10 +165,13 @@ class TupleFacts:
                 break
 
 
-def _constant_index(index) -> int | None:
-    """``k`` of ``t[k]`` (an ``Index`` of one integer constant), else None."""
+def _constant_index(index, keys: bool = False) -> int | str | None:
+    """``k`` of ``t[k]`` (an ``Index`` of one integer constant, or with ``keys`` a string
+    constant too), else None."""
     if (isinstance(index, ir.Index) and len(index.items) == 1 and not index.is_tuple
-            and isinstance(index.items[0], ir.Const) and type(index.items[0].value) is int):
+            and isinstance(index.items[0], ir.Const) and (
+                type(index.items[0].value) is int
+                or keys and type(index.items[0].value) is str)):
         return index.items[0].value
     return None
 
@@ -153,15 +181,18 @@ NOT_YET = specialize._NOT_YET
 
 
 def specialize_module(functions: list[ir.Function], entry: str, params: dict[str, Kind],
-                      same_shape: dict[str, str] | None = None) -> list[ir.Function]:
+                      same_shape: dict[str, str] | None = None,
+                      containers: dict[str, Struct] | None = None) -> list[ir.Function]:
     """Every function reached from ``entry`` specialized to the kinds it is called with;
     only the entry if the callees' results do not settle. ``same_shape``: entry
-    parameters with another one's shape (a jvp's tangents, checked by the API)."""
+    parameters with another one's shape (a jvp's tangents, checked by the API);
+    ``containers``: the entry's container parameters' items."""
     by_name = {f.name: f for f in functions}
     order = _callers_first(by_name, entry)
     results: dict[str, object] = {}
+    containers = {p: _named_items(p, st) for p, st in (containers or {}).items()}
     for _ in range(6):
-        kinds_in, structs_in = {entry: dict(params)}, {entry: {}}
+        kinds_in, structs_in = {entry: dict(params)}, {entry: dict(containers)}
         new_results: dict[str, object] = {}
         for name in order:
             if name not in kinds_in:
@@ -183,8 +214,20 @@ def specialize_module(functions: list[ir.Function], entry: str, params: dict[str
                    if f.name in kinds_in else f for f in functions]
             return drop_unread_split_entries(out)
         results = new_results
-    return [specialize.specialize(f, params, None, same_shape) if f.name == entry else f
+    facts = TupleFacts(containers, {f.name: None for f in functions}) if containers \
+        else None  # (callees' results unknown)
+    return [specialize.specialize(f, params, facts, same_shape) if f.name == entry else f
             for f in functions]
+
+
+def _named_items(path: str, st: Struct) -> Struct:
+    """A container argument's items with a symbol per dimension, each its own (as
+    ``specialize.named_params`` gives a parameter's): ``p["W1"]`` and ``p["b1"]`` are
+    arrays of unrelated shapes."""
+    keys = st.keys if st.keys is not None else range(len(st))
+    return Struct((_named_items(f"{path}[{k!r}]", item) if isinstance(item, Struct)
+                   else specialize._named(f"{path}[{k!r}]", item)
+                   for k, item in zip(keys, st)), st.keys)
 
 
 def _callers_first(by_name: dict[str, ir.Function], entry: str) -> list[str]:
