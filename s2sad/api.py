@@ -194,7 +194,8 @@ def _signature(args) -> tuple:
 
 def _call_key(args) -> tuple | None:
     """What the kinds of ``args`` (and the checks of their types) depend on: the type of a
-    Python number, the shape and dtype of an array; None when an argument is anything else."""
+    Python number, the shape and dtype of an array, the type, keys and items' keys of a
+    dict, list or tuple of those; None when an argument holds anything else."""
     key = []
     for a in args:
         t = type(a)
@@ -202,35 +203,23 @@ def _call_key(args) -> tuple | None:
             key.append((a.shape, a.dtype))
         elif t is float or t is int or t is bool:
             key.append(t)
-        elif t is dict or t is list or t is tuple:
+        else:
             k = _container_key(a)
             if k is None:
                 return None
             key.append(k)
-        else:
-            return None
     return tuple(key)
 
 
-def _container_key(value, depth: int = 0):
-    """``_call_key`` of a dict, list or tuple of arrays and Python numbers: its type, a
-    dict's keys, each item's key; None for anything else in it."""
-    items = value.values() if type(value) is dict else value
-    out = []
-    for a in items:
-        t = type(a)
-        if t is np.ndarray:
-            out.append((a.shape, a.dtype))
-        elif t is float or t is int or t is bool:
-            out.append(t)
-        elif (t is dict or t is list or t is tuple) and depth < 8:
-            k = _container_key(a, depth + 1)
-            if k is None:
-                return None
-            out.append(k)
-        else:
-            return None
-    return (type(value), tuple(value) if type(value) is dict else len(value), tuple(out))
+def _container_key(value) -> tuple | None:
+    t = type(value)
+    if t is dict:
+        items = _call_key(tuple(value.values()))
+        return None if items is None else (t, tuple(value), items)
+    if t is list or t is tuple:
+        items = _call_key(value)
+        return None if items is None else (t, items)
+    return None
 
 
 def _plain_signature(args) -> tuple:
