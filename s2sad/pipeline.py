@@ -184,9 +184,11 @@ def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
         from .transforms import cheap_spellings, scatters  # the additions in place, written out
 
         entry_kinds = kinds(spec.signature)
-        functions = [cheap_spellings.respell(scatters.lower(f, dict(zip(f.params, entry_kinds))),
-                                             dict(zip(f.params, entry_kinds)))
-                     if f.name == entry_name else f for f in functions]
+        containers = structs(spec.signature)
+        functions = [cheap_spellings.respell(scatters.items(
+            scatters.lower(f, dict(zip(f.params, entry_kinds))),
+            {f.params[i]: st for i, st in containers.items() if i < len(f.params)}),
+            dict(zip(f.params, entry_kinds))) if f.name == entry_name else f for f in functions]
     functions = [simplify.release_dead(f) for f in functions]
     functions = _with_primal_callees(program, functions)
     fn = program.entry_function()

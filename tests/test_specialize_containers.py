@@ -107,3 +107,74 @@ def test_call_keys_of_containers_tell_structures_apart():
                                         ({"a": np.ones(2)},), ({"a": 1.0},)]}
     assert len(keys) == 7
     assert api._call_key(({"a": "text"},)) is None and api._call_key(([print],)) is None
+
+
+# --------------------------------------------------------------------------- scatters.items
+
+from s2sad import ir  # noqa: E402
+from s2sad.transforms import scatters  # noqa: E402
+
+
+def _vjp(target, g, key):
+    return ir.Assign(target, ir.Call("_rt.getitem_vjp", (ir.Name(g), ir.Name("p"),
+                                                          ir.Index((ir.Const(key),)))))
+
+
+def _add_at(g, key):
+    return ir.Assign("bp", ir.Call("_rt.add_at", (ir.Name("bp"), ir.Name("bp"), ir.Name("p"),
+                                                   ir.Index((ir.Const(key),)), ir.Name(g))))
+
+
+ABC = Struct((None, None, None), keys=("a", "b", "c"))
+
+
+def test_a_dicts_cotangent_is_built_at_once_with_sums_and_zeros():
+    fn = ir.Function("f", ("p", "g1", "g2", "g3"), (
+        _vjp("bp", "g1", "b"), _add_at("g2", "a"), _add_at("g3", "b"), ir.Return(ir.Name("bp"))))
+    out = scatters.items(fn, {"p": ABC})
+    assert out.body == (
+        ir.Assign("_t1", ir.Call("_rt.tree_add", (ir.Name("g1"), ir.Name("g3")))),
+        ir.Assign("_t2", ir.Subscript(ir.Name("p"), ir.Index((ir.Const("c"),)))),
+        ir.Assign("_t3", ir.Call("_rt.zeros_like", (ir.Name("_t2"),))),
+        ir.Assign("bp", ir.Call("dict", (ir.Const("a"), ir.Name("g2"), ir.Const("b"),
+                                         ir.Name("_t1"), ir.Const("c"), ir.Name("_t3")))),
+        ir.Return(ir.Name("bp")))
+
+
+def test_an_items_cotangent_rebound_before_the_container_is_built_is_kept():
+    fn = ir.Function("f", ("p", "g1", "g2"), (
+        _vjp("bp", "g1", "a"), ir.Assign("g1", ir.Call("mul", (ir.Name("g2"), ir.Const(2.0)))),
+        _add_at("g1", "b"), _add_at("g2", "c"), ir.Return(ir.Name("bp"))))
+    out = scatters.items(fn, {"p": ABC})
+    assert out.body[0] == ir.Assign("_ct1", ir.Name("g1"))
+    assert out.body[-2] == ir.Assign("bp", ir.Call("dict", (
+        ir.Const("a"), ir.Name("_ct1"), ir.Const("b"), ir.Name("g1"), ir.Const("c"),
+        ir.Name("g2"))))
+
+
+@pytest.mark.parametrize("why, extra", [
+    ("read between its steps", ir.Assign("seen", ir.Name("bp"))),
+    ("rebound between its steps", ir.Assign("bp", ir.Name("g1"))),
+    ("a step in a loop", ir.For("i", ir.Const(0), ir.Const(2), ir.Const(1), (_add_at("g1", "c"),))),
+])
+def test_a_cotangent_built_any_other_way_keeps_the_helpers(why, extra):
+    fn = ir.Function("f", ("p", "g1", "g2"), (
+        _vjp("bp", "g1", "a"), extra, _add_at("g2", "b"), ir.Return(ir.Name("bp"))))
+    assert scatters.items(fn, {"p": ABC}) == fn, why
+
+
+def partly_read(p, x):
+    return np.sum(p["w"] * x) + p["w"][0] * p["s"] ** 2
+
+
+def test_items_read_twice_or_never_give_the_generic_numbers():
+    p = {"w": np.array([0.5, -1.0, 2.0]), "s": 1.5, "unused": np.ones((2, 2))}
+    x = np.array([1.0, 2.0, 3.0])
+    g = s2sad.grad(partly_read)
+    src = _specialized_source(g, p, x)
+    assert 'bp = {"w": ' in src and "_rt.add_at(" not in src
+    got = g(p, x)
+    assert list(got) == ["w", "s", "unused"] and type(got["s"]) is float
+    np.testing.assert_array_equal(got["unused"], np.zeros((2, 2)))
+    fd.assert_tree_allclose(got, g.entry(p, x), rtol=1e-15, atol=0, check_dtype=False)
+    fd.assert_tree_allclose(got, fd.numerical_grad(partly_read, (p, x)), rtol=1e-6, atol=1e-8)
