@@ -85,7 +85,9 @@ def _plain_rt():
     """``_rt`` for the rewritten text run as plain Python: the runtime, plus the names the
     rewrite introduces (in numba, ``numba_runtime``'s)."""
     return types.SimpleNamespace(**{k: getattr(runtime, k) for k in dir(runtime)},
-                                 index=lambda i: i, where=np.where, copy=np.copy)
+                                 index=lambda i: i, where=np.where, copy=np.copy,
+                                 shape=np.shape, zeros=np.zeros, reduce_sum=np.sum,
+                                 reduce_mean=np.mean, reduce_max=np.max, reduce_min=np.min)
 
 
 def _rewritten(fn, args, argnums=0):
@@ -367,3 +369,188 @@ def test_math_functions_compile():
         warnings.simplefilter("error", JitFallbackWarning)
         got = s2sad.grad(f, jit="numba")(0.3)
     assert got == pytest.approx(s2sad.grad(f)(0.3), rel=1e-12)
+
+
+# --------------------------------------------------------------------------- reductions, Jacobians
+# The numba forms of ``extremum_vjp`` and ``basis_stack`` (and of what the MLP gradient
+# and the Hessian need next: NumPy's reductions over axes, ``sum_vjp`` over axes, the
+# batched helpers of ``jacfwd``), checked against their runtime namesakes bit for bit,
+# then the two benchmark workloads that ran plain before against plain and differences.
+
+import bench  # noqa: E402
+import bench_hessian  # noqa: E402
+
+
+def _jitted(call: str, **names):
+    """``njit(lambda <args>: <call>)`` with ``nr`` the numba runtime; ``call`` spells the
+    constant ``axis`` and ``keepdims`` as generated code does."""
+    numba = _numba()
+    from s2sad.codegen import numba_runtime
+
+    args = names.pop("args", "g, a, v")
+    namespace = {"nr": numba_runtime, "np": np}
+    exec(f"def f({args}):\n    return {call}\n", namespace)
+    return numba.njit(namespace["f"])
+
+
+def _ties(shape, seed=0):
+    """Values from {0, 1, 2}: every reduction meets ties."""
+    return np.random.default_rng(seed).integers(0, 3, size=shape).astype(float)
+
+
+@pytest.mark.parametrize("shape, axis, keepdims, reduce", [
+    ((4, 5), 1, True, np.max),     # the MLP's log-sum-exp
+    ((4, 5), 0, False, np.min),
+    ((3, 4, 2), (0, 2), False, np.max),
+    ((3, 4, 2), -1, True, np.min),
+    ((4, 5), None, False, np.max),  # a number's cotangent
+    ((4, 5), None, True, np.min),
+], ids=["axis1-keepdims", "axis0", "axes02", "axis-1-keepdims", "all", "all-keepdims"])
+def test_extremum_vjp_splits_ties_as_the_runtime_does(shape, axis, keepdims, reduce):
+    a = _ties(shape)
+    v = reduce(a, axis=axis, keepdims=keepdims)
+    g = np.random.default_rng(1).normal(size=np.shape(v)) if np.ndim(v) else 1.75
+    f = _jitted(f"nr.extremum_vjp(g, a, v, {axis!r}, {keepdims})")
+    got, want = f(g, a, v), runtime.extremum_vjp(g, a, v, axis, keepdims)
+    assert got.shape == want.shape == a.shape and got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    assert np.any((got != 0) & (np.abs(got) < np.abs(np.max(g)))), "no tie was split"
+
+
+def test_extremum_vjp_of_nan_and_of_numbers():
+    a = np.array([[1.0, np.nan, 3.0], [2.0, 2.0, 0.0]])
+    v = np.max(a, axis=1, keepdims=True)  # NaN in the first row: no element equals it
+    g = np.array([[4.0], [6.0]])
+    got = _jitted("nr.extremum_vjp(g, a, v, 1, True)")(g, a, v)
+    with np.errstate(divide="ignore"):  # the runtime divides by the NaN row's 0 count too
+        np.testing.assert_array_equal(got, runtime.extremum_vjp(g, a, v, 1, True))
+    np.testing.assert_array_equal(got, [[0.0, 0.0, 0.0], [3.0, 3.0, 0.0]])
+    scalar = _jitted("nr.extremum_vjp(g, a, v, None, False)")
+    assert scalar(2.5, 3.0, 3.0) == 2.5 and scalar(2.5, 1.0, 3.0) == 0.0
+
+
+@pytest.mark.parametrize("shape, axis, keepdims", [
+    ((5, 300), 1, True), ((300, 5), 0, False), ((3, 4, 6), -1, False), ((3, 4, 6), None, True),
+    ((3, 4, 6), (0, 2), True)], ids=["rows-keepdims", "columns", "last", "all", "outer"])
+def test_reductions_over_axes_are_numpys(shape, axis, keepdims):
+    a = np.random.default_rng(2).normal(size=shape) * 10.0 ** np.arange(shape[-1]) % 7
+    a.flat[3] = a.flat[5]
+    f = _jitted(", ".join(f"nr.reduce_{k}(a, axis={axis!r}, keepdims={keepdims})"
+                          for k in ("sum", "mean", "max", "min")), args="a")
+    for got, reduce in zip(f(a), (np.sum, np.mean, np.max, np.min)):
+        want = reduce(a, axis=axis, keepdims=keepdims)
+        assert np.shape(got) == np.shape(want)
+        if axis == (0, 2) and reduce in (np.sum, np.mean):  # not NumPy's order: last bits
+            np.testing.assert_allclose(got, want, rtol=1e-14)
+        else:  # pairwise over trailing axes, in order over leading ones: the same bits
+            np.testing.assert_array_equal(got, want)
+
+
+def test_max_and_min_over_an_axis_propagate_nan():
+    a = np.array([[1.0, np.nan, 3.0], [2.0, 5.0, 0.0]])
+    got = _jitted("nr.reduce_max(a, axis=1, keepdims=True), nr.reduce_min(a, axis=0)",
+                  args="a")(a)
+    np.testing.assert_array_equal(got[0], np.max(a, axis=1, keepdims=True))
+    np.testing.assert_array_equal(got[1], np.min(a, axis=0))
+
+
+@pytest.mark.parametrize("axis, keepdims", [(1, True), (0, False), ((0, 1), False), (None, True)])
+def test_sum_and_mean_vjp_over_axes_are_the_runtimes(axis, keepdims):
+    a = np.random.default_rng(3).normal(size=(4, 3))
+    out = np.sum(a, axis=axis, keepdims=keepdims)
+    g = np.random.default_rng(4).normal(size=np.shape(out)) if np.ndim(out) else 0.5
+    f = _jitted(f"nr.sum_vjp(g, a, {axis!r}, {keepdims}), nr.mean_vjp(g, a, {axis!r}, "
+                f"{keepdims}), nr.count(a, {axis!r})", args="g, a")
+    got_sum, got_mean, n = f(g, a)
+    np.testing.assert_array_equal(got_sum, runtime.sum_vjp(g, a, axis, keepdims))
+    np.testing.assert_array_equal(got_mean, runtime.mean_vjp(g, a, axis, keepdims))
+    assert n == runtime.count(a, axis)
+
+
+def test_the_helpers_of_a_batched_jacobian_are_the_runtimes():
+    x = np.linspace(0.5, 2.0, 6).reshape(2, 3)
+    f = _jitted("nr.basis_stack(a), nr.batch_size(nr.basis_stack(a)), nr.basis_stack(2.0)",
+                args="a")
+    basis, k, of_number = f(x)
+    np.testing.assert_array_equal(basis, runtime.basis_stack(x))
+    assert k == 6 and basis.shape == (6, 2, 3)
+    np.testing.assert_array_equal(of_number, runtime.basis_stack(2.0))
+    tangents, out = np.arange(24.0).reshape(6, 4), np.zeros(4)
+    jac = _jitted("nr.jacobian_from_batched_columns(g, a, v)")(tangents, out, x)
+    np.testing.assert_array_equal(jac, runtime.jacobian_from_batched_columns(tangents, out, x))
+    g = np.arange(10.0).reshape(5, 2)
+    vjp = _jitted("nr.vgetitem_vjp(g, a, (slice(1, None)), True, False)", args="g, a")
+    np.testing.assert_array_equal(vjp(g, x[0]), runtime.vgetitem_vjp(g, x[0], np.s_[1:]))
+
+
+def test_rewrite_shims_reductions_given_axes_only():
+    text = to_numba("def f(x):\n    a = np.max(x, axis=1, keepdims=True)\n"
+                    "    b = np.sum(x)\n    c = np.mean(x, 0)\n    return np.zeros(np.shape(a))\n")
+    assert "_rt.reduce_max(x, axis=1, keepdims=True)" in text and "np.sum(x)" in text
+    assert "_rt.reduce_mean(x, 0)" in text and "_rt.zeros(_rt.shape(a))" in text
+
+
+def _small_mlp(seed=0):
+    rng = np.random.default_rng(seed)
+    X, Y = rng.normal(size=(8, 5)), np.eye(3)[rng.integers(0, 3, size=8)]
+    return (rng.normal(size=(5, 4)) / 2, 0.1 * rng.normal(size=4), rng.normal(size=(4, 3)) / 2,
+            0.1 * rng.normal(size=3), X, Y)
+
+
+def test_the_mlp_gradient_compiles_and_matches_plain_and_differences():
+    numba = _numba()
+    args, argnums = _small_mlp(), (0, 1, 2, 3)
+    g = s2sad.grad(bench.mlp, argnums=argnums, jit="numba")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitFallbackWarning)
+        got = g(*args)
+    assert isinstance(g.specialized_entry(args, {})._call, numba.core.dispatcher.Dispatcher)
+    fd.assert_tree_allclose(got, s2sad.grad(bench.mlp, argnums=argnums)(*args), rtol=1e-12,
+                            atol=1e-15)
+    fd.assert_tree_allclose(got, bench.mlp_grad_hand(*args), rtol=1e-10, atol=1e-14)
+    fd.assert_tree_allclose(got, fd.numerical_grad(bench.mlp, args, argnums), rtol=1e-6,
+                            atol=1e-8)
+
+
+def _max_min_loss(x):
+    m = np.max(x, axis=1, keepdims=True)
+    return np.sum(m * m) + np.sum(np.min(x, axis=0) * x[0])
+
+
+@pytest.mark.parametrize("x", [_ties((3, 4), seed=5),
+                               np.random.default_rng(6).normal(size=(3, 4))],
+                         ids=["ties", "no-ties"])
+def test_max_and_min_over_axes_compile_with_ties_split(x):
+    _numba()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitFallbackWarning)
+        got = s2sad.grad(_max_min_loss, jit="numba")(x)
+    np.testing.assert_allclose(got, s2sad.grad(_max_min_loss)(x), rtol=1e-12, atol=0)
+    if len(np.unique(x)) == x.size:  # differentiable there: differences agree
+        np.testing.assert_allclose(got, fd.numerical_grad(_max_min_loss, (x,)), rtol=1e-6)
+
+
+def test_an_axis_numba_cannot_see_runs_plain_with_the_same_numbers():
+    _numba()
+
+    def f(x, k):
+        return np.sum(np.max(x, axis=k) ** 2)
+
+    x = _ties((3, 4), seed=7)
+    got, message = _one_fallback(lambda: s2sad.grad(f, jit="numba")(x, 1))
+    assert "reduce_max" in message
+    np.testing.assert_array_equal(got, s2sad.grad(f)(x, 1))
+
+
+def test_the_rosenbrock_hessian_compiles_and_matches_plain_and_the_hand_written():
+    numba = _numba()
+    x = np.random.default_rng(8).uniform(-1.0, 1.0, 7)
+    h = s2sad.hessian(bench.rosenbrock, jit="numba")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", JitFallbackWarning)
+        got = h(x)
+    assert isinstance(h.specialized_entry((x,), {})._call, numba.core.dispatcher.Dispatcher)
+    np.testing.assert_allclose(got, s2sad.hessian(bench.rosenbrock)(x), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(got, bench_hessian.rosenbrock_hessian_hand(x), rtol=1e-12)
+    np.testing.assert_allclose(got, fd.numerical_hessian(bench.rosenbrock, (x,), 0),
+                               rtol=1e-5, atol=1e-5)

@@ -11,6 +11,9 @@ constructs numba compiles (``numba_jit.py`` compiles it, ``numba_runtime.py`` is
     np.s_[i, 1:]                        (_rt.index(i), slice(1, None))
     np.where(c, a, b)                   _rt.where(c, a, b)   (scalars: ``a if c else b``)
     np.copy(v)                          _rt.copy(v)          (numba's np.copy takes arrays)
+    np.zeros(np.shape(v))               _rt.zeros(_rt.shape(v))   (v a number: 0.0)
+    np.max(a, axis=1, keepdims=True)    _rt.reduce_max(a, axis=1, keepdims=True)
+                                        (and sum, mean, min: numba's lack keepdims)
     from s2sad import runtime as _rt    (dropped: the compiler binds ``_rt``)
 
 Invariant: the rewritten text reads no name the original did not bind, and every value
@@ -30,12 +33,23 @@ from collections.abc import Collection
 
 _RT = "_rt"
 # the ``_rt`` functions ``numba_runtime`` defines (here: this module imports no numba)
-HELPERS = frozenset({"seed", "check_aux", "zeros_like", "tree_add", "unbroadcast", "broadcast_like",
-                     "getitem_vjp", "zero_at", "add_at", "sum_vjp", "mean_vjp", "count",
-                     "ct_mul", "abs_vjp", "real_only", "greater_weight", "sigmoid", "pow_base", "private", "where",
-                     "copy", "stack", "index", "in_range", "range_len"})
+HELPERS = frozenset({
+    "seed", "check_aux", "zeros_like", "tree_add", "unbroadcast", "broadcast_like",
+    "getitem_vjp", "zero_at", "add_at", "sum_vjp", "mean_vjp", "count", "extremum_vjp",
+    "ct_mul", "abs_vjp", "real_only", "greater_weight", "sigmoid", "pow_base", "private",
+    "index", "in_range", "range_len",
+    "basis_stack", "batch_size", "jacobian_from_batched_columns", "vgetitem_vjp",  # jacfwd
+    # the shims of NumPy calls (below)
+    "where", "copy", "stack", "shape", "zeros",
+    "reduce_sum", "reduce_mean", "reduce_max", "reduce_min"})
 # NumPy calls whose numba forms lack a case generated code needs (scalar operands)
-_SHIMMED = {"where": "where", "copy": "copy", "stack": "stack"}
+_SHIMMED = {"where": "where", "copy": "copy", "stack": "stack", "shape": "shape"}
+# the same, for calls with one argument only (``np.zeros(shape, dtype)`` stays numba's)
+_ONE_ARGUMENT = {"zeros": "zeros"}
+# reductions whose numba forms take no ``keepdims`` (max and min: no ``axis``), shimmed
+# when called with more than the array; ``np.sum(x)`` stays numba's
+_REDUCTIONS = {"sum": "reduce_sum", "mean": "reduce_mean", "max": "reduce_max",
+               "amax": "reduce_max", "min": "reduce_min", "amin": "reduce_min"}
 
 
 class NotCompilable(Exception):
@@ -120,10 +134,15 @@ class _Expressions(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
-        if isinstance(node.func, ast.Attribute) and _is_attr(node.func, "np") and (
-                node.func.attr in _SHIMMED):
-            node.func = ast.Attribute(ast.Name(_RT, ast.Load()), _SHIMMED[node.func.attr],
-                                      ast.Load())
+        if not (isinstance(node.func, ast.Attribute) and _is_attr(node.func, "np")):
+            return node
+        shim = _SHIMMED.get(node.func.attr)
+        if shim is None and len(node.args) == 1 and not node.keywords:
+            shim = _ONE_ARGUMENT.get(node.func.attr)
+        if shim is None and (len(node.args) > 1 or node.keywords):
+            shim = _REDUCTIONS.get(node.func.attr)
+        if shim is not None:
+            node.func = ast.Attribute(ast.Name(_RT, ast.Load()), shim, ast.Load())
         return node
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
