@@ -144,3 +144,14 @@ def test_logistic_gradient_reads_z_itself():
     np.testing.assert_allclose(g(w, X, y), g.entry(w, X, y), rtol=1e-15, atol=0)
     assert_tree_allclose(g(w, X, y), numerical_grad(logistic, (w, X, y)), rtol=1e-6,
                          atol=1e-8)
+
+
+def test_zeros_of_a_name_that_may_hold_none_keep_the_helper():
+    # a placeholder before a loop: where zeros of it are made it may still be None, and
+    # _rt.zeros_like(None) is None where np.zeros(np.shape(None)) would be an array
+    fn = _fn(ir.Assign("v", ir.Const(None)),
+             ir.For("i", ir.Const(0), ir.Const(2), ir.Const(1), (
+                 ir.Assign("v", ir.Subscript(ir.Name("x"), ir.Index((ir.Name("i"),)))),)),
+             ir.Assign("bv", ir.Call("_rt.zeros_like", (ir.Name("v"),))),
+             ir.Return(ir.Name("bv")))
+    assert cheap_spellings.respell(fn, {"x": _f8(1)}).body == fn.body

@@ -49,10 +49,15 @@ def respell(fn: ir.Function, kinds: dict) -> ir.Function:
     def floating(a) -> bool:  # a float64 array or scalar, or a Python float
         return dtypes.dtype(a) is float or is_f8(a)
 
+    # a name ever set to None (a placeholder before a loop) may hold None where zeros of
+    # it are made: ``_rt.zeros_like(None)`` is None, ``np.zeros(np.shape(None))`` is not
+    placeholders = {s.target for s in ir.walk(fn.body) if isinstance(s, ir.Assign)
+                    and isinstance(s.value, ir.Const) and s.value.value is None}
+
     def zeros(s: ir.Assign) -> list[ir.Stmt] | None:
         v = s.value
         if not (isinstance(v, ir.Call) and len(v.args) == 1 and not v.kwargs
-                and isinstance(v.args[0], ir.Name)):
+                and isinstance(v.args[0], ir.Name) and v.args[0].id not in placeholders):
             return None
         x = v.args[0]
         d = dtypes.dtype(x)
