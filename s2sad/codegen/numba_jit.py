@@ -9,9 +9,10 @@ function or a helper case numba lacks), the module runs as plain Python from the
 and ``JitFallbackWarning`` says once which construct stopped it.
 
 Invariant: a ``JitFunction`` returns what the plain function returns, up to the last
-bits of floating-point sums and the types ``numba_runtime`` lists (a float for a 0-d
-array); errors raised while running (``ZeroDivisionError``, an ``IndexError``: numba
-checks bounds here) are the user's and propagate, never caught as a compile failure.
+bits of floating-point sums (``numba_reductions`` says which keep NumPy's) and the types
+``numba_runtime`` lists (a float for a 0-d array); errors raised while running
+(``ZeroDivisionError``, an ``IndexError``: numba checks bounds here) are the user's and
+propagate, never caught as a compile failure.
 
 Importing this module does not import numba; ``check`` does, when a transform asks.
 """

@@ -2,7 +2,7 @@
 
 The plain module stays the reference; this variant computes the same numbers with
 constructs numba compiles (``numba_jit.py`` compiles it, ``numba_runtime.py`` is the
-``_rt`` it calls)::
+``_rt`` it calls, its reductions over axes in ``numba_reductions.py``)::
 
     _tape = []                          _tape_x = []      (one typed stack per name)
     _tape.append(x)                     _tape_x.append(x)
@@ -32,7 +32,8 @@ import ast
 from collections.abc import Collection
 
 _RT = "_rt"
-# the ``_rt`` functions ``numba_runtime`` defines (here: this module imports no numba)
+# the ``_rt`` functions ``numba_runtime`` defines or re-exports (``reduce_*``, from
+# ``numba_reductions``; here: this module imports no numba)
 HELPERS = frozenset({
     "seed", "check_aux", "zeros_like", "tree_add", "unbroadcast", "broadcast_like",
     "getitem_vjp", "zero_at", "add_at", "sum_vjp", "mean_vjp", "count", "extremum_vjp",
