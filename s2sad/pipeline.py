@@ -181,14 +181,17 @@ def emit(program: ir.Program, spec: Spec, entry_name: str) -> str:
         for f in functions]  # again: coalesced copies make more pairs meet, folds more copies
     if spec.signature is not None:  # after copies are coalesced: the steps read directly
         functions = [list_pops.pop_in_place(accumulate.in_place_runs(f)) for f in functions]
-        from .transforms import cheap_spellings, scatters  # the additions in place, written out
+        from .transforms import cheap_spellings, scatters
 
-        entry_kinds = kinds(spec.signature)
-        containers = structs(spec.signature)
-        functions = [cheap_spellings.respell(scatters.items(
-            scatters.lower(f, dict(zip(f.params, entry_kinds))),
-            {f.params[i]: st for i, st in containers.items() if i < len(f.params)}),
-            dict(zip(f.params, entry_kinds))) if f.name == entry_name else f for f in functions]
+        entry_kinds, containers = kinds(spec.signature), structs(spec.signature)
+
+        def written_out(f):  # the entry's cotangents as a person writes them, cheaply spelled
+            params = dict(zip(f.params, entry_kinds))
+            items = {f.params[i]: st for i, st in containers.items() if i < len(f.params)}
+            return cheap_spellings.respell(scatters.items(scatters.lower(f, params), items),
+                                          params)
+
+        functions = [written_out(f) if f.name == entry_name else f for f in functions]
     functions = [simplify.release_dead(f) for f in functions]
     functions = _with_primal_callees(program, functions)
     fn = program.entry_function()
@@ -223,9 +226,9 @@ def _specialized(functions: list[ir.Function], entry_name: str, signature: tuple
                  tangents: bool = False) -> list[ir.Function]:
     """The module's functions specialized to the entry's argument kinds (a container's
     items by constant index or key) and, from there, each callee to the kinds its callers
-    pass (``transforms/specialize_calls.py``). With
-    ``tangents`` (a jvp: primals, then one tangent each, of the same shapes: the API
-    checks) each tangent shares its primal's dimensions."""
+    pass (``transforms/specialize_calls.py``). With ``tangents`` (a jvp: primals, then
+    one tangent each, of the same shapes: the API checks) each tangent shares its
+    primal's dimensions."""
     from . import ir
     from .transforms import specialize, specialize_calls
 
