@@ -33,7 +33,6 @@ from ..codegen.naming import Names
 from . import simplify
 from .constant_cotangents import dtype_analysis
 
-_F8 = np.dtype("float64")
 _FLOAT_OPS = {"add", "sub", "mul", "truediv"}  # where an integer operand becomes a float
 
 
@@ -42,12 +41,8 @@ def respell(fn: ir.Function, kinds: dict) -> ir.Function:
     dtypes = dtype_analysis(fn, kinds)
     fresh = Names(ir.all_names(fn)).temp
 
-    def is_f8(a) -> bool:
-        d = dtypes.dtype(a)
-        return isinstance(d, np.dtype) and d == _F8
-
     def floating(a) -> bool:  # a float64 array or scalar, or a Python float
-        return dtypes.dtype(a) is float or is_f8(a)
+        return dtypes.dtype(a) is float or dtypes.f8(a)
 
     # a name ever set to None (a placeholder before a loop) may hold None where zeros of
     # it are made: ``_rt.zeros_like(None)`` is None, ``np.zeros(np.shape(None))`` is not
@@ -61,8 +56,8 @@ def respell(fn: ir.Function, kinds: dict) -> ir.Function:
             return None
         x = v.args[0]
         d = dtypes.dtype(x)
-        if v.func == "np.zeros_like" and is_f8(x) or v.func == "_rt.zeros_like" and (
-                isinstance(d, np.dtype) and (d == _F8 or d.kind in "biu")):
+        if dtypes.f8(x) and v.func in ("np.zeros_like", "_rt.zeros_like") or (
+                v.func == "_rt.zeros_like" and isinstance(d, np.dtype) and d.kind in "biu"):
             shape = fresh()
             return [ir.Assign(shape, ir.Call("np.shape", (x,)), s.line),
                     ir.Assign(s.target, ir.Call("np.zeros", (ir.Name(shape),)), s.line)]
@@ -82,13 +77,7 @@ def respell(fn: ir.Function, kinds: dict) -> ir.Function:
         # (not ``new == (a, b)``: ``Const(-2.0) == Const(-2)``)
         return v if new[0] is a and new[1] is b else ir.replace(v, args=new)
 
-    defs: dict[str, int] = {}
-    reads: dict[str, int] = {}
-    for s in ir.walk(fn.body):
-        for t in ir.stmt_writes(s):
-            defs[t] = defs.get(t, 0) + 1
-        for n in ir.stmt_reads(s):
-            reads[n] = reads.get(n, 0) + 1
+    defs, reads = simplify._defs(fn.body), simplify._read_counts(fn)
 
     def identity(v: ir.Call, bound_here: set[str]) -> ir.Expr:
         """``x`` for ``x - 0.0`` (or ``x + -0.0``) of a float64 ``x`` that dies here: the

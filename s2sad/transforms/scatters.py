@@ -25,6 +25,7 @@ import numpy as np
 from .. import ir
 from ..codegen.naming import Names
 from .constant_cotangents import dtype_analysis
+from .specialize_calls import _constant_index
 
 
 def lower(fn: ir.Function, kinds: dict) -> ir.Function:
@@ -35,10 +36,6 @@ def lower(fn: ir.Function, kinds: dict) -> ir.Function:
     def real(a) -> bool:
         d = dtypes.dtype(a)
         return d is float or d is int or (isinstance(d, np.dtype) and d.kind in "fiub")
-
-    def float64(a) -> bool:
-        d = dtypes.dtype(a)
-        return isinstance(d, np.dtype) and d == np.dtype("float64")
 
     def basic(index) -> bool:
         def item_ok(it):
@@ -55,13 +52,13 @@ def lower(fn: ir.Function, kinds: dict) -> ir.Function:
             v = s.value if isinstance(s, ir.Assign) else None
             if isinstance(v, ir.Call) and v.func == "_rt.getitem_vjp" and len(v.args) == 3:
                 g, x, index = v.args
-                if float64(x) and real(g) and basic(index):
+                if dtypes.f8(x) and real(g) and basic(index):
                     out += [ir.Assign(s.target, ir.Call("np.zeros_like", (x,)), s.line),
                             ir.SetItem(s.target, index, g, s.line)]
                     continue
             if isinstance(v, ir.Call) and v.func == "_rt.add_at" and len(v.args) == 5:
                 acc, base, x, index, g = v.args
-                if (acc == base == ir.Name(s.target) and float64(x) and real(g)
+                if (acc == base == ir.Name(s.target) and dtypes.f8(x) and real(g)
                         and basic(index)):
                     out.append(ir.SetItem(s.target, index, g, s.line, add=True))
                     continue
@@ -97,14 +94,6 @@ def items(fn: ir.Function, containers: dict) -> ir.Function:
     return ir.replace(fn, body=tuple(body))
 
 
-def _constant_key(index):
-    if (isinstance(index, ir.Index) and len(index.items) == 1 and not index.is_tuple
-            and isinstance(index.items[0], ir.Const)
-            and type(index.items[0].value) in (int, str)):
-        return index.items[0].value
-    return None
-
-
 def _built(body: list, fn: ir.Function, param: str, st, names) -> list | None:
     """``body`` with ``param``'s cotangent built at once (``items``), or None."""
     if st.keys is None:  # a list or a tuple: the helpers (which know which it is)
@@ -128,10 +117,10 @@ def _built(body: list, fn: ir.Function, param: str, st, names) -> list | None:
     for i, s in enumerate(body):
         if i in steps:
             continue
-        touched = {t for inner in ir.walk((s,)) for t in ir.stmt_writes(inner)
-                   | ir.stmt_reads(inner)}
-        if target in touched and (i < last or target in {
-                t for inner in ir.walk((s,)) for t in ir.stmt_writes(inner)}):
+        inner = list(ir.walk((s,)))
+        writes = {t for x in inner for t in ir.stmt_writes(x)}
+        reads = {n for x in inner for n in ir.stmt_reads(x)}
+        if target in writes or (target in reads and i < last):
             return None
     parts: dict[object, list] = {k: [] for k in keys}
     out: list[ir.Stmt] = []
@@ -141,7 +130,7 @@ def _built(body: list, fn: ir.Function, param: str, st, names) -> list | None:
             continue
         v = s.value
         g, index = (v.args[0], v.args[2]) if v.func == "_rt.getitem_vjp" else (v.args[4], v.args[3])
-        key = _constant_key(index)
+        key = _constant_index(index, keys=True)
         if key not in parts:
             return None
         if isinstance(g, ir.Name) and i != last and any(
