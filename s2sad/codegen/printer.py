@@ -196,24 +196,55 @@ def module(functions: list[ir.Function], header: str, uses_runtime: bool = True)
 
 
 def format_source(text: str) -> str:
-    """``text`` formatted with black.
+    """``text`` formatted with black, byte for byte, in one call to black on as little
+    of it as black could change.
 
-    A module of ``FAST_FORMAT_LINES`` lines or more (a function of thousands of
-    statements) goes to black one top-level statement at a time, and only where black
-    could change something: black costs about half a millisecond a line, and almost
-    every line the printer writes is already in black's form (``_settled``). The result
-    is black's own output, byte for byte (``tests/test_large_functions.py`` compares the
-    two over the corpus).
+    Black costs about 0.15 ms a line (a third of a cold build), and almost every line
+    the printer writes is already in black's form (``_settled``). So when ``text`` has
+    the printer's shape (a head of docstring and imports, then ``def``s whose lines are
+    indented and not blank) black reads only the head, each ``def``'s first chunk (its
+    line, docstring and first statement) and each run of unsettled statements inside a
+    stand-in ``def _():``, all in one module; settled statements stay as printed.
+    Any other text goes to black whole. ``tests/test_large_functions.py`` compares the
+    two over the corpus and over lines black rewrites.
     """
-    if text.count("\n") < FAST_FORMAT_LINES:
-        return _black(text)
     head, *defs = re.split(r"\n(?=def )", text)
-    parts = [_black(head)] + [_format_function(d) for d in defs]
-    return "\n\n\n".join(p.strip("\n") for p in parts) + "\n"
+    if not defs or not _printer_shaped(head, defs):
+        return _black(text)
+    snippets = [head]  # what black reads: the head, then top-level defs only
+    plans = []  # each def: its pieces, a kept text or the index of a (stand-in) snippet
+    for d in defs:
+        lines = d.rstrip("\n").split("\n")
+        chunks = _top_level_chunks(lines)
+        snippets.append("\n".join(chunks[0]))
+        plan, pending = [len(snippets) - 1], []  # consecutive unsettled statements
+        for chunk in chunks[1:]:
+            if all(_settled(line, nxt) for line, nxt in zip(chunk, chunk[1:] + [None])):
+                plan += _stand_in(pending, snippets) + ["\n".join(chunk)]
+                pending = []
+            else:
+                pending += chunk
+        plans.append(plan + _stand_in(pending, snippets))
+    formatted = re.split(r"\n(?=def )", _black("\n\n\n".join(snippets) + "\n"))
+    if len(formatted) != len(snippets):  # black split or joined a def: never in practice
+        return _black(text)
+    formatted = [f.strip("\n") for f in formatted]
+    for k in range(1, len(formatted)):  # a stand-in's body without its ``def _():`` line
+        if formatted[k].startswith("def _():\n"):
+            formatted[k] = formatted[k].split("\n", 1)[1]
+    parts = [formatted[0]] + ["\n".join(formatted[p] if isinstance(p, int) else p
+                                        for p in plan) for plan in plans]
+    return "\n\n\n".join(parts) + "\n"
 
 
-FAST_FORMAT_LINES = 2_000
-_CHUNKED_MIN_LINES = 200  # a shorter function goes to black whole
+def _printer_shaped(head: str, defs: list[str]) -> bool:
+    """Whether black may read the pieces of ``head + defs`` apart: no decorator or class
+    in the head, and every line of a ``def`` but its first indented and not blank (a
+    blank line's fate depends on its neighbours)."""
+    if re.search(r"^(@|class )", head, re.M):
+        return False
+    return all(line.startswith(" ") for d in defs
+               for line in d.rstrip("\n").split("\n")[1:])
 
 
 def _black(text: str) -> str:
@@ -225,31 +256,12 @@ def _black(text: str) -> str:
         raise RuntimeError(f"s2sad printed invalid Python ({exc}):\n{text}") from None
 
 
-def _format_function(text: str) -> str:
-    """One ``def``: its header and first statement through black, then each top-level
-    statement kept as printed where every line is settled, else through black inside a
-    stand-in ``def`` (the same indentation and context as in the module)."""
-    lines = text.rstrip("\n").split("\n")
-    chunks = _top_level_chunks(lines)
-    if len(lines) < _CHUNKED_MIN_LINES or len(chunks) < 2:
-        return _black(text)
-    out = [_black("\n".join(chunks[0]) + "\n").rstrip("\n")]
-    pending: list[str] = []  # consecutive unsettled statements: one black call
-    for chunk in chunks[1:]:
-        if all(_settled(line, nxt) for line, nxt in zip(chunk, chunk[1:] + [None])):
-            out += _black_body(pending) + ["\n".join(chunk)]
-            pending = []
-        else:
-            pending += chunk
-    out += _black_body(pending)
-    return "\n".join(out) + "\n"
-
-
-def _black_body(lines: list[str]) -> list[str]:
+def _stand_in(lines: list[str], snippets: list[str]) -> list[int]:
+    """Queue ``lines`` (statements of a body) for black inside ``def _():``."""
     if not lines:
         return []
-    formatted = _black("def _():\n" + "\n".join(lines) + "\n")
-    return [formatted.rstrip("\n").split("\n", 1)[1]]
+    snippets.append("def _():\n" + "\n".join(lines))
+    return [len(snippets) - 1]
 
 
 def _top_level_chunks(lines: list[str]) -> list[list[str]]:
