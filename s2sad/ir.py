@@ -238,7 +238,36 @@ def atoms_of(expr: Expr | Index | Slice | None) -> Iterator[Atom]:
 
 
 def names_read(expr) -> set[str]:
-    return {a.id for a in atoms_of(expr) if isinstance(a, Name)}
+    """The names ``atoms_of(expr)`` reads (every pass asks: written without generators)."""
+    found: set[str] = set()
+    _add_names(expr, found)
+    return found
+
+
+def _add_names(expr, found: set[str]) -> None:
+    t = type(expr)  # the node classes have no subclasses
+    if t is Name:
+        found.add(expr.id)
+    elif t is Call or t is UserCall:
+        for a in expr.args:
+            if type(a) is Name:
+                found.add(a.id)
+            elif type(a) is not Const:
+                _add_names(a, found)
+        for _, a in expr.kwargs:
+            _add_names(a, found)
+    elif t is Subscript:
+        _add_names(expr.value, found)
+        _add_names(expr.index, found)
+    elif t is Index:
+        for item in expr.items:
+            _add_names(item, found)
+    elif t is Slice:
+        _add_names(expr.lower, found)
+        _add_names(expr.upper, found)
+        _add_names(expr.step, found)
+    elif t is not Const and expr is not None:  # pragma: no cover - a new Expr kind
+        raise TypeError(f"not an expression: {expr!r}")
 
 
 def stmt_reads(stmt: Stmt) -> set[str]:

@@ -11,6 +11,7 @@ import libcst as cst
 from libcst.metadata import CodeRange
 
 from ..errors import UnsupportedSyntaxError
+from .cst_walk import walk
 from .parse import SourceFunction
 
 # node type -> what the message calls it
@@ -57,20 +58,19 @@ class Fence:
 def check(fn: cst.FunctionDef, fence: Fence) -> None:
     """Raise on the first unsupported construct of the function body, in source order."""
 
-    class Visitor(cst.CSTVisitor):
-        def on_visit(self, node: cst.CSTNode) -> bool:
-            if isinstance(node, cst.Del) and generated:
-                return False  # generated code releases dead temporaries; nothing to read
-            kind = UNSUPPORTED.get(type(node))
-            if kind is not None:
-                raise fence.error(node, f"{kind} is not supported by s2sad")
-            if isinstance(node, cst.FunctionDef) and node.asynchronous is not None:
-                raise fence.error(node, "`async def` is not supported by s2sad")
-            if isinstance(node, (cst.For, cst.While)) and node.orelse is not None:
-                raise fence.error(node.orelse, "`else` on a loop is not supported by s2sad")
-            if isinstance(node, cst.For) and node.asynchronous is not None:
-                raise fence.error(node, "`async for` is not supported by s2sad")
-            return True
+    def check_node(node: cst.CSTNode) -> bool:  # raises; true: nothing below to check
+        if isinstance(node, cst.Del) and generated:
+            return True  # generated code releases dead temporaries; nothing to read
+        kind = UNSUPPORTED.get(type(node))
+        if kind is not None:
+            raise fence.error(node, f"{kind} is not supported by s2sad")
+        if isinstance(node, cst.FunctionDef) and node.asynchronous is not None:
+            raise fence.error(node, "`async def` is not supported by s2sad")
+        if isinstance(node, (cst.For, cst.While)) and node.orelse is not None:
+            raise fence.error(node.orelse, "`else` on a loop is not supported by s2sad")
+        if isinstance(node, cst.For) and node.asynchronous is not None:
+            raise fence.error(node, "`async for` is not supported by s2sad")
+        return False
 
     generated = fence.src.filename.startswith("<s2sad-generated")
     if fn.asynchronous is not None:
@@ -79,4 +79,5 @@ def check(fn: cst.FunctionDef, fence: Fence) -> None:
     if params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) and isinstance(
             params.star_arg, cst.Param) or params.star_kwarg is not None:
         raise fence.error(fn, "`*args`/`**kwargs` parameters are not supported by s2sad")
-    fn.body.visit(Visitor())
+    for _ in walk(fn.body, prune=check_node):  # in source order: the first one written
+        pass

@@ -97,11 +97,14 @@ def named_params(params: dict[str, Kind | None],
 
 
 def specialize(fn: ir.Function, params: dict[str, Kind], tuples=None,
-               same_shape: dict[str, str] | None = None) -> ir.Function:
+               same_shape: dict[str, str] | None = None,
+               kinds: dict[str, Kind | None] | None = None) -> ir.Function:
     """``fn`` with the helpers its parameters' kinds make no-ops replaced (see module doc);
     ``tuples``: what is known of the tuples it reads (``specialize_calls.TupleFacts``);
-    ``same_shape``: parameters known to have another one's shape (``named_params``)."""
-    kinds = infer(fn, named_params(params, same_shape), tuples)
+    ``same_shape``: parameters known to have another one's shape (``named_params``);
+    ``kinds``: what ``infer`` gave for these (if already inferred)."""
+    kinds = dict(kinds) if kinds is not None else infer(fn, named_params(params, same_shape),
+                                                        tuples)
     # a name ever set to None (a placeholder; an adjoint a branch never bound) may be None
     # where it is read: ``tree_add`` and ``zeros_like`` take None, ``+`` does not
     for s in ir.walk(fn.body):
@@ -133,32 +136,31 @@ def infer(fn: ir.Function, params: dict[str, Kind], tuples=None) -> dict[str, Ki
                                      if params.get(p) is not _NOT_YET}
     # optimistic: a name assigned here but given no kind yet holds nothing yet (a value
     # that reaches it around a loop comes later), so a statement reading it waits
-    pending = ({t for s in ir.walk(fn.body) for t in ir.stmt_writes(s)} | set(fn.params)) - set(
+    statements = list(ir.walk(fn.body))
+    pending = ({t for s in statements for t in ir.stmt_writes(s)} | set(fn.params)) - set(
         kinds)
+    # the statements that give a name a kind, with the names each reads (None: a loop's)
+    steps = [(s, None) if isinstance(s, ir.For) else (s, ir.names_read(s.value))
+             for s in statements if isinstance(s, ir.For) or (
+                 isinstance(s, ir.Assign) and not _neutral(s.value))]
     for _ in range(30):  # each round only moves names up the lattice: a few rounds
         changed = False
         if tuples is not None:
             tuples.update(fn, kinds)
-        for s in ir.walk(fn.body):
-            if isinstance(s, ir.For):
-                new = [(s.target, INT)]
-            elif isinstance(s, ir.Assign) and not _neutral(s.value) and any(
-                    n in pending and n not in kinds for n in ir.names_read(s.value)):
+        for s, reads in steps:
+            if reads is None:
+                name, k = s.target, INT
+            elif any(n in pending and n not in kinds for n in reads):
                 continue
-            elif isinstance(s, ir.Assign) and not _neutral(s.value):
+            else:
                 k = tuples.kind(s.value, kinds) if tuples is not None else _NOT_READ
                 if k is _NOT_YET:
                     continue
-                new = [(s.target, _kind_of(s.value, kinds) if k is _NOT_READ else k)]
-            elif isinstance(s, ir.SetItem):  # the container keeps its kind; a list: unknown
-                continue
-            else:
-                continue
-            for name, k in new:
-                joined = _join(kinds[name], k) if name in kinds else k
-                if name not in kinds or joined != kinds[name]:
-                    kinds[name] = joined
-                    changed = True
+                name, k = s.target, _kind_of(s.value, kinds) if k is _NOT_READ else k
+            joined = _join(kinds[name], k) if name in kinds else k
+            if name not in kinds or joined != kinds[name]:
+                kinds[name] = joined
+                changed = True
         if not changed:
             break
     return kinds

@@ -89,6 +89,7 @@ class TupleFacts:
         self.structs: dict[str, object] = {}
         self.pending: set[str] = set()
         self.assigned: set[str] = set()
+        self._assigns: tuple | None = None  # (fn, its assignments) that ``update`` reads
 
     def item_of(self, atom, kinds):
         """What an atom holds: its ``Struct`` if it holds a known tuple, else its kind."""
@@ -143,16 +144,19 @@ class TupleFacts:
 
     def update(self, fn: ir.Function, kinds) -> None:
         """The structs of this round, from every definition (flow-insensitive, joined)."""
+        if self._assigns is None or self._assigns[0] is not fn:  # once per function
+            self._assigns = (fn, [s for s in ir.walk(fn.body) if isinstance(s, ir.Assign)])
+        assigns = self._assigns[1]
         self.structs = {p: st for p, st in self.params.items() if st is not NOT_YET}
         # names bound only by results not inferred yet hold nothing yet
-        self.pending = {s.target for s in ir.walk(fn.body) if isinstance(s, ir.Assign)} | {
+        self.pending = {s.target for s in assigns} | {
             p for p, st in self.params.items() if st is NOT_YET}
         self.assigned = set(self.pending) - {
             p for p, st in self.params.items() if st is not NOT_YET}
         for _ in range(10):
             before = dict(self.structs)
-            for s in ir.walk(fn.body):
-                if not isinstance(s, ir.Assign) or specialize._neutral(s.value):
+            for s in assigns:
+                if specialize._neutral(s.value):
                     continue
                 v = self.value_of(s.value, kinds)
                 if v is NOT_YET:
@@ -191,6 +195,10 @@ def specialize_module(functions: list[ir.Function], entry: str, params: dict[str
     order = _callers_first(by_name, entry)
     results: dict[str, object] = {}
     containers = {p: _named_items(p, st) for p, st in (containers or {}).items()}
+    # a function whose inputs (its parameters' kinds and structs, the callees' results)
+    # are those of the round before has the same kinds: inferred once (most of the time
+    # of this pass goes into ``infer``; the last round only confirms)
+    inferred: dict[str, tuple] = {}
     for _ in range(6):
         kinds_in, structs_in = {entry: dict(params)}, {entry: dict(containers)}
         new_results: dict[str, object] = {}
@@ -198,9 +206,12 @@ def specialize_module(functions: list[ir.Function], entry: str, params: dict[str
             if name not in kinds_in:
                 continue
             fn = by_name[name]
-            facts = TupleFacts(structs_in[name], results)
-            kinds = specialize.infer(fn, specialize.named_params(
-                kinds_in[name], same_shape if name == entry else None), facts)
+            inputs = (kinds_in[name], structs_in[name], results)
+            if name not in inferred or inferred[name][0] != inputs:
+                facts = TupleFacts(structs_in[name], results)
+                inferred[name] = (inputs, specialize.infer(fn, specialize.named_params(
+                    kinds_in[name], same_shape if name == entry else None), facts), facts)
+            kinds, facts = inferred[name][1:]
             ret = fn.body[-1] if fn.body and isinstance(fn.body[-1], ir.Return) else None
             new_results[name] = facts.item_of(ret.value, kinds) if ret is not None else None
             for s in ir.walk(fn.body):
@@ -208,9 +219,8 @@ def specialize_module(functions: list[ir.Function], entry: str, params: dict[str
                         s.value.func in by_name):
                     _called(by_name[s.value.func], s.value, facts, kinds, kinds_in,
                             structs_in)
-        if new_results == results:
-            out = [specialize.specialize(f, kinds_in[f.name], TupleFacts(
-                structs_in[f.name], results), same_shape if f.name == entry else None)
+        if new_results == results:  # this round's kinds are the fixpoint's
+            out = [specialize.specialize(f, kinds_in[f.name], kinds=inferred[f.name][1])
                    if f.name in kinds_in else f for f in functions]
             return drop_unread_split_entries(out)
         results = new_results

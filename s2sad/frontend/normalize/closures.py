@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from ... import ir
+from ..cst_walk import walk
 from ..fence import Fence
 from ..parse import MISSING, SourceFunction, lookup_free
 
@@ -192,35 +193,14 @@ def bound_names(node, comprehensions: bool = True) -> set[str]:
         elif isinstance(t, cst.StarredElement):
             targets(t.value)
 
-    class Binds(cst.CSTVisitor):
-        def visit_AssignTarget(self, n):
+    for n in walk(node.body, prune=lambda n: isinstance(n, (cst.FunctionDef, cst.Lambda))):
+        if isinstance(n, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For)) or (
+                comprehensions and isinstance(n, cst.CompFor)):
             targets(n.target)
-
-        def visit_AugAssign(self, n):
-            targets(n.target)
-
-        def visit_AnnAssign(self, n):
-            targets(n.target)
-
-        def visit_For(self, n):
-            targets(n.target)
-
-        def visit_CompFor(self, n):
-            if comprehensions:
-                targets(n.target)
-
-        def visit_WithItem(self, n):
-            if n.asname is not None:
-                targets(n.asname.name)
-
-        def visit_FunctionDef(self, n):
+        elif isinstance(n, cst.WithItem) and n.asname is not None:
+            targets(n.asname.name)
+        elif isinstance(n, cst.FunctionDef):
             names.add(n.name.value)
-            return False
-
-        def visit_Lambda(self, n):
-            return False
-
-    node.body.visit(Binds())
     return names
 
 

@@ -26,6 +26,7 @@ import libcst as cst
 
 from ... import ir
 from ...loops import checkpoint
+from ..cst_walk import walk
 from ..fence import Fence
 from ..parse import SourceFunction
 from .expressions import AUGOPS, SCALAR_TYPES, ExpressionLowering
@@ -62,41 +63,22 @@ def _binding_counts(body: cst.CSTNode) -> dict[str, int]:
             for el in target.elements:
                 add(el.value)
 
-    class Binds(cst.CSTVisitor):
-        def visit_AssignTarget(self, n):
+    for n in walk(body, prune=lambda n: isinstance(n, cst.FunctionDef)):
+        if isinstance(n, (cst.AssignTarget, cst.AugAssign, cst.For)):
             add(n.target)
-
-        def visit_AugAssign(self, n):
-            add(n.target)
-
-        def visit_For(self, n):
-            add(n.target)
-
-        def visit_FunctionDef(self, n):
+        elif isinstance(n, cst.FunctionDef):
             add(n.name)
-            return False
-
-    body.visit(Binds())
     return counts
 
 
 def contains(node: cst.CSTNode, kinds: tuple[type, ...], into_loops: bool = True) -> bool:
     """Whether ``node`` contains a statement of one of ``kinds`` (optionally not inside loops)."""
-    found = False
+    def prune(n) -> bool:  # a nested function's exits are its own (never the lowered one)
+        return isinstance(n, (cst.FunctionDef, cst.Lambda)) or (
+            not into_loops and n is not node and isinstance(n, (cst.For, cst.While)))
 
-    class V(cst.CSTVisitor):
-        def on_visit(self, n):
-            nonlocal found
-            if isinstance(n, (cst.FunctionDef, cst.Lambda)):
-                return False  # a nested function's exits are its own (never the lowered one)
-            if isinstance(n, kinds):
-                found = True
-            if not into_loops and n is not node and isinstance(n, (cst.For, cst.While)):
-                return False
-            return not found
-
-    node.visit(V())
-    return found
+    return any(isinstance(n, kinds) and not isinstance(n, (cst.FunctionDef, cst.Lambda))
+               for n in walk(node, prune))
 
 
 class Lowerer(ComprehensionLowering, ExpressionLowering, InlineTransforms):
