@@ -384,7 +384,8 @@ def _child(tmp_path, folder) -> dict:
 
 def test_fresh_processes_import_no_compiler_and_see_an_edited_callee(tmp_path, folder):
     """``import s2sad`` loads neither libcst nor black nor the rules; a warm call in a fresh
-    process does not either; a callee edited between two processes is rebuilt."""
+    process does not either; a callee edited between two processes is rebuilt. This cold
+    build needs no black: the printer wrote every line as black would."""
     write(tmp_path / "helpers.py", """\
         import numpy as np
 
@@ -403,6 +404,7 @@ def test_fresh_processes_import_no_compiler_and_see_an_edited_callee(tmp_path, f
     """)
     cold = _child(tmp_path, folder)
     assert cold["after_import"] == [] and cold["libcst"]
+    assert not cold["black"]  # every line printed as black writes it: black not needed
     warm = _child(tmp_path, folder)
     assert warm["after_import"] == [] and not warm["libcst"] and not warm["black"]
     np.testing.assert_allclose(warm["g"], np.cos(X) + X)

@@ -32,6 +32,8 @@ def const(value) -> str:
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalar
         return const(value.item())
+    if type(value) is str and re.fullmatch(r"[^\"'\\\x00-\x1f\x7f]*", value):
+        return f'"{value}"'  # black's quotes
     return repr(value)
 
 
@@ -196,45 +198,61 @@ def module(functions: list[ir.Function], header: str, uses_runtime: bool = True)
 
 
 def format_source(text: str) -> str:
-    """``text`` formatted with black, byte for byte, in one call to black on as little
-    of it as black could change.
+    """``text`` formatted with black, byte for byte, with black reading as little of it
+    as it could change (often nothing: then black is not even imported).
 
     Black costs about 0.15 ms a line (a third of a cold build), and almost every line
     the printer writes is already in black's form (``_settled``). So when ``text`` has
     the printer's shape (a head of docstring and imports, then ``def``s whose lines are
-    indented and not blank) black reads only the head, each ``def``'s first chunk (its
-    line, docstring and first statement) and each run of unsettled statements inside a
-    stand-in ``def _():``, all in one module; settled statements stay as printed.
-    Any other text goes to black whole. ``tests/test_large_functions.py`` compares the
-    two over the corpus and over lines black rewrites.
+    indented and not blank), what is settled stays as printed and black reads the rest
+    in one module: an unsettled head, each ``def``'s first chunk (its line, docstring
+    and first statement) unless settled, and each run of unsettled statements inside a
+    stand-in ``def _():``. Any other text goes to black whole.
+    ``tests/test_large_functions.py`` compares the two over the corpus and over lines
+    black rewrites.
     """
     head, *defs = re.split(r"\n(?=def )", text)
     if not defs or not _printer_shaped(head, defs):
         return _black(text)
-    snippets = [head]  # what black reads: the head, then top-level defs only
-    plans = []  # each def: its pieces, a kept text or the index of a (stand-in) snippet
-    for d in defs:
+    snippets: list[str] = []  # what black reads: top-level statements and defs only
+    stand_ins: set[int] = set()  # the snippets that are ``def _():`` around a body
+    plans = [[head.strip("\n")] if _head_settled(head) else _queue(head, snippets)]
+    for d in defs:  # each def: its pieces, a kept text or the index of a snippet
         lines = d.rstrip("\n").split("\n")
         chunks = _top_level_chunks(lines)
-        snippets.append("\n".join(chunks[0]))
-        plan, pending = [len(snippets) - 1], []  # consecutive unsettled statements
+        plan = ["\n".join(chunks[0])] if _header_settled(chunks[0]) else _queue(
+            "\n".join(chunks[0]), snippets)
+        pending: list[str] = []  # consecutive unsettled statements
         for chunk in chunks[1:]:
             if all(_settled(line, nxt) for line, nxt in zip(chunk, chunk[1:] + [None])):
-                plan += _stand_in(pending, snippets) + ["\n".join(chunk)]
+                plan += _stand_in(pending, snippets, stand_ins) + ["\n".join(chunk)]
                 pending = []
             else:
                 pending += chunk
-        plans.append(plan + _stand_in(pending, snippets))
-    formatted = re.split(r"\n(?=def )", _black("\n\n\n".join(snippets) + "\n"))
-    if len(formatted) != len(snippets):  # black split or joined a def: never in practice
-        return _black(text)
-    formatted = [f.strip("\n") for f in formatted]
-    for k in range(1, len(formatted)):  # a stand-in's body without its ``def _():`` line
-        if formatted[k].startswith("def _():\n"):
+        plans.append(plan + _stand_in(pending, snippets, stand_ins))
+    if snippets:
+        # (the head, when queued, is the first snippet: everything before the first def)
+        formatted = [f.strip("\n") for f in re.split(
+            r"\n(?=def )", _black("\n\n\n".join(snippets) + "\n"))]
+        if len(formatted) != len(snippets):  # black split or joined a piece: never seen
+            return _black(text)
+        for k in stand_ins:  # a stand-in's body without its ``def _():`` line
             formatted[k] = formatted[k].split("\n", 1)[1]
-    parts = [formatted[0]] + ["\n".join(formatted[p] if isinstance(p, int) else p
-                                        for p in plan) for plan in plans]
-    return "\n\n\n".join(parts) + "\n"
+        plans = [[formatted[p] if isinstance(p, int) else p for p in plan] for plan in plans]
+    return "\n\n\n".join("\n".join(plan) for plan in plans) + "\n"
+
+
+def _queue(text: str, snippets: list[str]) -> list[int]:
+    snippets.append(text.strip("\n"))
+    return [len(snippets) - 1]
+
+
+def _stand_in(lines: list[str], snippets: list[str], stand_ins: set[int]) -> list[int]:
+    """Queue ``lines`` (statements of a body) for black inside ``def _():``."""
+    if not lines:
+        return []
+    stand_ins.add(len(snippets))
+    return _queue("def _():\n" + "\n".join(lines), snippets)
 
 
 def _printer_shaped(head: str, defs: list[str]) -> bool:
@@ -256,12 +274,30 @@ def _black(text: str) -> str:
         raise RuntimeError(f"s2sad printed invalid Python ({exc}):\n{text}") from None
 
 
-def _stand_in(lines: list[str], snippets: list[str]) -> list[int]:
-    """Queue ``lines`` (statements of a body) for black inside ``def _():``."""
-    if not lines:
-        return []
-    snippets.append("def _():\n" + "\n".join(lines))
-    return [len(snippets) - 1]
+# the head the printer writes: a one-line docstring, a blank line, imports
+_HEAD = re.compile(r'"""[^\s"\\\\](?:[^"\\\\\n\t]*[^\s"\\\\])?"""\n\n'
+                   r"(?:(?:import [A-Za-z0-9_.]+(?: as \w+)?|from [A-Za-z0-9_.]+ import \w+"
+                   r"(?: as \w+)?)\n)+")
+# a def line black leaves as it is: parameters, some with plain defaults, on one line
+_DEF = re.compile(r"def \w+\((?:\w+(?:=-?[A-Za-z0-9_.]+)?(?:, \w+(?:=-?[A-Za-z0-9_.]+)?)*)?\):")
+_DOCSTRING = re.compile(r'    """[^\s"\\\\](?:[^"\\\\\n\t]*[^\s"\\\\])?"""')
+
+
+def _head_settled(head: str) -> bool:
+    return _HEAD.fullmatch(head.strip("\n") + "\n") is not None
+
+
+def _header_settled(chunk: list[str]) -> bool:
+    """Whether black leaves a def's first chunk as it is: its line, a one-line docstring
+    (black leaves its length alone), its first statement."""
+    if len(chunk[0]) > 88 or _DEF.fullmatch(chunk[0]) is None:
+        return False
+    rest = chunk[1:]
+    if rest and rest[0].startswith('    """'):
+        if _DOCSTRING.fullmatch(rest[0]) is None:
+            return False
+        rest = rest[1:]
+    return all(_settled(line, nxt) for line, nxt in zip(rest, rest[1:] + [None]))
 
 
 def _top_level_chunks(lines: list[str]) -> list[list[str]]:
@@ -303,10 +339,22 @@ def _indent(line: str) -> int:
 # nor a unary operator (``1e-05``, ``(1+2j)``, ``- x``), a trailing comma before a
 # bracket (black's magic comma), a slice of anything but names and integers (black
 # spaces its colon).
-_SETTLED = re.compile(r"(?: {4})+[A-Za-z_][A-Za-z0-9_.,:\[\]()@*/%+<>=!&|^~ -]*")
+_SETTLED = re.compile(r"(?: {4})+[A-Za-z_][A-Za-z0-9_.,:\[\](){}@*/%+<>=!&|^~ -]*")
 _UNSETTLED = re.compile(r"\*\*|  |[^A-Za-z0-9_\])]\(|[A-Za-z0-9_)\]][-+]|[=,] [-+] "
-                        r"|[(\[][-+] |,[)\]]| [,)\]]|[(\[] ")
+                        r"|[(\[{][-+] |,[)\]}]| [,)\]}]|[(\[{] ")
 _SIMPLE_SLICE = re.compile(r"[A-Za-z0-9_, :-]*")
+
+
+# What black leaves as it is among what the rules above refuse, each replaced by a name
+# before they look: a double-quoted string without quotes or backslashes inside; a
+# negative number in parentheses as the right operand of a binary operator
+# (``a * (-0.5)``: black drops such parentheses only around a whole value); a tuple of
+# names and numbers as a whole assigned value (black keeps a tuple's parentheses, and a
+# one-tuple's comma is not a magic one).
+_PLAIN_STRING = re.compile(r'(?<![A-Za-z0-9_])"[^"' + r"'\\\n]*" + '"')
+_NEGATIVE_OPERAND = re.compile(r"(?<=[-+*/%@] )\(-[0-9]+(?:\.[0-9]+)?\)")
+_TUPLE_VALUE = re.compile(r"(?<= = )\((?:(?:-?[A-Za-z0-9_.]+, )+-?[A-Za-z0-9_.]+|"
+                          r"-?[A-Za-z0-9_.]+,)?\)$")
 
 
 def _settled(line: str, following: str | None) -> bool:
@@ -319,6 +367,13 @@ def _settled(line: str, following: str | None) -> bool:
         return (body.startswith("# ") and following is not None
                 and _indent(following) == _indent(line)
                 and not following.lstrip().startswith(_CONTINUED))
+    if '"' in body:
+        body = _PLAIN_STRING.sub("s_", body)
+    if "(-" in body:
+        body = _NEGATIVE_OPERAND.sub("n_", body)
+    if " = (" in body:
+        body = _TUPLE_VALUE.sub("t_", body)
+    line = line[:_indent(line)] + body
     if _SETTLED.fullmatch(line) is None or _UNSETTLED.search(body) is not None:
         return False
     return ":" not in body.rstrip(":") or all(
