@@ -554,3 +554,79 @@ def test_the_rosenbrock_hessian_compiles_and_matches_plain_and_the_hand_written(
     np.testing.assert_allclose(got, bench_hessian.rosenbrock_hessian_hand(x), rtol=1e-12)
     np.testing.assert_allclose(got, fd.numerical_hessian(bench.rosenbrock, (x,), 0),
                                rtol=1e-5, atol=1e-5)
+
+
+# --------------------------------------------------------------------------- numba's disk cache
+
+_CACHE_CHILD = """\
+import json, sys
+sys.path.insert(0, {tools!r})
+import numpy as np
+import s2sad
+import bench_scalar_loops as loops
+g = s2sad.grad(loops.rk4, jit="numba")(2.0)
+hits = misses = 0
+for name, module in list(sys.modules.items()):
+    if name.startswith("_s2sad_numba_"):
+        for value in vars(module).values():
+            stats = getattr(value, "stats", None)
+            if stats is not None and hasattr(stats, "cache_hits"):
+                hits += sum(stats.cache_hits.values())
+                misses += sum(stats.cache_misses.values())
+print(json.dumps({{"g": g, "hits": hits, "misses": misses}}))
+"""
+
+
+def _cache_child(folder: Path) -> dict:
+    import json
+    import os
+    import subprocess
+
+    env = dict(os.environ, S2SAD_CACHE_DIR=str(folder))
+    env.pop("S2SAD_NO_CACHE", None)
+    code = _CACHE_CHILD.format(tools=str(Path(loops.__file__).parent))
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                         capture_output=True, text=True, timeout=600)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_a_fresh_process_loads_what_numba_compiled_from_the_disk_cache(tmp_path):
+    """The first process compiles and numba keeps the machine code in the s2sad cache's
+    ``numba`` folder; the next one loads it (a cache hit, no compile) and gets the same
+    gradient."""
+    _numba()
+    first = _cache_child(tmp_path)
+    assert first["misses"] >= 1 and first["hits"] == 0
+    assert list((tmp_path / "numba" / "__pycache__").glob("*.nbc"))
+    second = _cache_child(tmp_path)
+    assert second["hits"] >= 1 and second["misses"] == 0
+    assert second["g"] == first["g"]
+    assert math.isclose(first["g"], loops.rk4_grad_hand(2.0), rel_tol=1e-12)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_a_damaged_numba_cache_is_compiled_again_never_an_error(tmp_path, damage):
+    _numba()
+    first = _cache_child(tmp_path)
+    for path in (tmp_path / "numba" / "__pycache__").iterdir():
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 3] if damage == "truncated" else b"garbage\n")
+    again = _cache_child(tmp_path)
+    assert again["g"] == first["g"] and again["hits"] == 0
+    assert _cache_child(tmp_path)["hits"] >= 1  # what the damaged run compiled was kept
+
+
+def test_a_global_constant_numba_freezes_is_part_of_its_file_name(tmp_path, monkeypatch):
+    """Numba compiles a module-level number into the machine code: the same text with
+    another value of that global gets its own cached file, never the old machine code."""
+    _numba()
+    from s2sad.codegen import numba_jit
+
+    monkeypatch.setenv("S2SAD_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("S2SAD_NO_CACHE", raising=False)
+    text = "def f(x):\n    return x * SCALE\n"
+    paths = {numba_jit._cache_file(text, {"SCALE": scale}) for scale in (2.0, 3.0, 2.0)}
+    assert len(paths) == 2 and all(p.startswith(str(tmp_path)) for p in paths)
+    assert numba_jit._cache_file(text, {"SCALE": np.ones(2)}) is None  # no value in a name
+    monkeypatch.setenv("S2SAD_NO_CACHE", "1")
+    assert numba_jit._cache_file(text, {"SCALE": 2.0}) is None

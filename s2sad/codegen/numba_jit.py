@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import linecache
+import os
 import re
 import sys
 import types
@@ -92,6 +93,14 @@ class CompiledModule:
                 self.fail(e.construct)
         return None if self.failure is not None else self._compiled[name]
 
+    def recompiled(self, name: str, cached: bool) -> Callable:
+        """``name``'s dispatcher in the module compiled again, what numba cached for it
+        deleted (it could not be read), numba's disk cache used only if ``cached``."""
+        _forget_cached(self._compiled)
+        sys.modules.pop(self._compiled.get("__name__", ""), None)
+        self._compiled = _compile_namespace(self._plain, self._source, cached)
+        return self._compiled[name]
+
     def plain(self, name: str) -> Callable:
         return self._plain[name]
 
@@ -145,7 +154,19 @@ class JitFunction:
             return self._plain(*args, **kwargs)
         with warnings.catch_warnings():  # numba's own notes while compiling are not the user's
             warnings.simplefilter("ignore", _numba_warning())
-            out = dispatcher(*args, **kwargs)
+            for cached in (True, False):
+                try:
+                    out = dispatcher(*args, **kwargs)
+                    break
+                except Exception as e:
+                    if not _from_numba_cache(e):
+                        raise
+                    # numba could not read what it cached (a damaged file): its files are
+                    # deleted and the module compiled afresh (kept in memory if it fails
+                    # again)
+                    dispatcher = self._module.recompiled(self._name, cached)
+            else:
+                out = dispatcher(*args, **kwargs)
         self._call = dispatcher
         return out
 
@@ -174,9 +195,15 @@ def _numba_warning() -> type:
 # --------------------------------------------------------------------------- compiling
 
 
-def _compile_namespace(plain: dict, source: str) -> dict:
+def _compile_namespace(plain: dict, source: str, cached: bool = True) -> dict:
     """The rewritten module executed in a copy of the plain one's globals, ``_rt`` bound to
-    the numba runtime and each function replaced by its (lazy) ``numba.njit`` dispatcher."""
+    the numba runtime and each function replaced by its (lazy) ``numba.njit`` dispatcher.
+
+    With ``cached`` and a disk cache (``cache.cache_dir()``), the text is a file of the
+    cache's ``numba`` folder and numba keeps what it compiles beside it (``cache=True``):
+    another process loads it instead of compiling again. The file's name hashes all
+    numba freezes into the machine code: the text, the values of the globals it reads,
+    s2sad's own sources (the runtime's overloads)."""
     import numba
 
     from . import numba_runtime
@@ -184,17 +211,96 @@ def _compile_namespace(plain: dict, source: str) -> dict:
     text = to_numba(source)
     tree = ast.parse(text)
     names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
-    filename = f"<s2sad-numba-{hashlib.sha256(text.encode()).hexdigest()[:16]}>"
-    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
     namespace = {k: v for k, v in plain.items() if k not in names}
-    namespace.update(_rt=numba_runtime, __name__=plain.get("__name__", "") + "_numba",
-                     __file__=filename)
+    namespace.update(_rt=numba_runtime, __name__=plain.get("__name__", "") + "_numba")
+    filename = _cache_file(text, namespace) if cached else None
+    module = None  # numba finds a cached function's globals by importing its module
+    if filename is None:
+        filename = f"<s2sad-numba-{hashlib.sha256(text.encode()).hexdigest()[:16]}>"
+    else:
+        module = types.ModuleType(f"_s2sad_numba_{os.path.basename(filename)[:-3]}")
+        if module.__name__ in sys.modules:  # the same text and constants, in this process
+            return sys.modules[module.__name__].__dict__
+        module.__dict__.update({k: v for k, v in namespace.items() if k != "__name__"})
+        namespace = module.__dict__
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    namespace["__file__"] = filename
     exec(compile(tree, filename, "exec"), namespace)
     for name in names:
         _refuse_globals(namespace[name], namespace)
     for name in names:  # the dispatchers call one another through these globals
-        namespace[name] = numba.njit(namespace[name], boundscheck=True)
+        namespace[name] = numba.njit(namespace[name], boundscheck=True,
+                                     cache=module is not None)
+    if module is not None:
+        sys.modules[module.__name__] = module
     return namespace
+
+
+def _cache_file(text: str, namespace: dict) -> str | None:
+    """The path of ``text`` in the disk cache's ``numba`` folder (written if missing), or
+    None without a disk cache or where it cannot be written."""
+    from ..pipeline import _compiler_fingerprint
+    from . import cache
+
+    folder = cache.cache_dir()
+    if folder is None:
+        return None
+    digest = hashlib.sha256(text.encode())
+    digest.update(_compiler_fingerprint().encode())
+    for name in sorted(set(re.findall(r"[A-Za-z_]\w*", text)) & namespace.keys()):
+        value = namespace[name]  # what numba reads as a constant: its value is in the name
+        if isinstance(value, types.ModuleType):
+            shown = value.__name__
+        elif _constant(value):
+            shown = repr(value)
+        else:  # an object whose value a name cannot vouch for: compiled in memory
+            return None
+        digest.update(f"{name}={type(value).__qualname__}:{shown}\n".encode())
+    path = folder / "numba" / f"m{digest.hexdigest()[:32]}.py"
+    try:
+        if not path.exists():
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+            temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temp.write_text(text)
+            os.replace(temp, path)
+    except OSError:
+        return None
+    return str(path)
+
+
+def _constant(value) -> bool:
+    """A global whose ``repr`` is its value: a number, a string, None, a tuple of them."""
+    if value is None or type(value) in (bool, int, float, complex, str):
+        return True
+    if isinstance(value, np.generic) and value.dtype.kind in "biufc":
+        return True
+    return type(value) is tuple and all(map(_constant, value))
+
+
+def _from_numba_cache(error: BaseException) -> bool:
+    """Whether ``error`` was raised reading numba's cache (a damaged or foreign file)."""
+    where = os.path.join("numba", "core", "caching.py")
+    tb = error.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(where):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _forget_cached(namespace: dict) -> None:
+    """Delete what numba cached for the module of ``namespace`` (its file stays)."""
+    path = namespace.get("__file__", "<")
+    if path.startswith("<"):
+        return
+    stem = os.path.basename(path)[:-3]
+    folder = os.path.join(os.path.dirname(path), "__pycache__")
+    for entry in os.listdir(folder) if os.path.isdir(folder) else ():
+        if entry.startswith(stem + ".") and entry.endswith((".nbi", ".nbc")):
+            try:
+                os.unlink(os.path.join(folder, entry))
+            except OSError:
+                pass
 
 
 def _refuse_globals(fn: types.FunctionType, namespace: dict) -> None:
@@ -238,7 +344,7 @@ def _unsupported_value(value) -> str | None:
 # --------------------------------------------------------------------------- messages
 
 _OPTIONAL_NONE = re.compile(r"^expected (.+), got None$")  # numba/core/optional.py
-_LOCATION = re.compile(r'File "(<s2sad-numba-[0-9a-f]+>)", line (\d+)')
+_LOCATION = re.compile(r'File "(<s2sad-numba-[0-9a-f]+>|[^"]*m[0-9a-f]{32}\.py)", line (\d+)')
 
 
 def _reason(error: Exception) -> str:
