@@ -18,7 +18,7 @@ import numpy as np
 
 from .binding import bound_transform
 from .errors import DifferentiationError
-from .pipeline import Generated, Spec, generate
+from .pipeline import Generated, Spec, bindings_hold, generate
 
 _MEMO: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
 
@@ -33,9 +33,17 @@ def _generated(fn, spec: Spec) -> Generated:
     except TypeError:  # not weak-referenceable: no memo
         return _generate(fn, spec)
     key = (spec, extra)
-    if key not in per_fn:
-        per_fn[key] = _generate(fn, spec)
-    return per_fn[key]
+    gen = per_fn.get(key)
+    if gen is None or not bindings_hold(getattr(gen, "bindings", ())):
+        if gen is not None:  # a global or cell it was built from was rebound: all are stale
+            per_fn.clear()
+        gen = per_fn[key] = _generate(fn, spec)
+        _BINDINGS[key_obj] = getattr(gen, "bindings", ())
+    return gen
+
+
+# the bindings (``pipeline.bindings_hold``) each function's memoized modules were built with
+_BINDINGS: "weakref.WeakKeyDictionary[object, tuple]" = weakref.WeakKeyDictionary()
 
 
 # libcst visits a syntax tree recursively, several Python frames per level: a call nested
@@ -376,10 +384,32 @@ class Transformed:
         return entry
 
     def __call__(self, *args, **kwargs):
-        return self._post(self, args, kwargs)
+        held = self.__dict__.get("_held")  # what the remembered entries were built from
+        if held is not None and not bindings_hold(held):
+            self._forget()  # a helper, array or constant rebound since: built again
+            held = None
+        out = self._post(self, args, kwargs)
+        if held is None:
+            self._held = _held_by(self._fn)
+        return out
+
+    def _forget(self) -> None:
+        """Drop every entry remembered for this function (its code is stale)."""
+        self._by_key.clear()
+        for name in ("_held", "_entry", "_specialized", "_jitted"):
+            self.__dict__.pop(name, None)
 
     def __repr__(self):
         return f"<s2sad {self._spec.transform} of {getattr(self._fn, '__qualname__', self._fn)}>"
+
+
+def _held_by(fn) -> tuple:
+    """The bindings ``fn``'s memoized modules were built with (``_generated``)."""
+    key_obj = fn.__func__ if inspect.ismethod(fn) else fn
+    try:
+        return _BINDINGS.get(key_obj, ())
+    except TypeError:  # not weak-referenceable
+        return ()
 
 
 def _check_jit(jit):

@@ -23,7 +23,7 @@ import sys
 import textwrap
 import threading
 import types
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -60,6 +60,9 @@ class Generated:
     source: str
     namespace: dict
     entry_name: str
+    # the global names and closure cells the code was built from, bound to the objects
+    # they held then (``_Walk.bindings``): while ``bindings_hold``, the code is current
+    bindings: tuple = ()
 
     @property
     def entry(self):
@@ -78,8 +81,6 @@ def generate(fn, spec: Spec) -> Generated:
     checks (``cache.py``), and a hit imports neither libcst nor black nor the rules.
     """
     if spec.backend != "numpy":
-        from dataclasses import replace
-
         from .codegen import backends
 
         return backends.on_backend(generate(fn, replace(spec, backend="numpy")), spec.backend,
@@ -102,21 +103,42 @@ _ACTIVE = threading.local()  # the generations under way in this thread
 
 def _generate(fn, spec: Spec) -> Generated:
     """``generate`` itself (see there)."""
-    walk = _walk_or_none(fn) if cache.cache_dir() is not None else None
-    if walk is None:  # no disk cache, or an object the walk cannot describe: the full path
+    walk = _walk_or_none(fn)
+    if walk is None:  # an object the walk cannot describe: the full path
         return _build(fn, spec)[0]
+    if cache.cache_dir() is None:
+        return replace(_build(fn, spec)[0], bindings=tuple(walk.bindings))
     quick = cache.make_key("s2sad-quick-v1", repr(spec), walk.digest, __version__,
                            _black_version(), _compiler_fingerprint(), sys.version)
     built: list[Generated] = []
     entry = cache.load_or_build(quick, lambda: _build_entry(fn, spec, walk, built))
     if built:
-        return built[0]
+        return replace(built[0], bindings=tuple(walk.bindings))
     manifest, code, text = _split_entry(entry)
     generated = _load_verified(manifest, code, text, walk)
     if generated is None:  # a source it was built from changed: build it again
         cache.store(quick, _build_entry(fn, spec, walk, built, manifest, text))
         generated = built[0]
-    return generated
+    return replace(generated, bindings=tuple(walk.bindings))
+
+
+def bindings_hold(bindings: tuple) -> bool:
+    """Whether every global name and closure cell in ``bindings`` (``Generated.bindings``)
+    still holds the object it held when the code was built (a rebound helper, array or
+    constant makes the code stale). A few dictionary reads: checked on every call."""
+    for where, name, value in bindings:
+        if name is None:  # a closure cell
+            try:
+                if where.cell_contents is not value:
+                    return False
+            except ValueError:  # emptied
+                return False
+        elif where.get(name, _UNBOUND) is not value:
+            return False
+    return True
+
+
+_UNBOUND = object()
 
 
 def _build(fn, spec: Spec, reuse: tuple[str, str] | None = None, cached: bool = True):
@@ -586,6 +608,9 @@ class _Walk:
         self.seen: dict[int, int] = {}  # id -> index in nodes
         self.scalars: list[tuple[tuple[str, ...], str]] = []  # (names, repr) of each scalar
         self.functions: list[types.FunctionType] = []  # the user functions among nodes
+        # (globals dict, name, value) of each global a user function reads (modules
+        # aside), (cell, None, value) of each closure cell: see ``bindings_hold``
+        self.bindings: list[tuple] = []
         self._expanded: set[tuple[int, int]] = set()
 
     @property
@@ -654,6 +679,8 @@ class _Walk:
         for name in used:
             if name in scope:
                 self.parts.append("g" + name)
+                if not isinstance(scope[name], types.ModuleType):
+                    self.bindings.append((scope, name, scope[name]))
                 self.visit(scope[name], names + (name,), depth + 1, used)
             elif name in builtins:
                 self.parts.append("b" + name)
@@ -665,6 +692,7 @@ class _Walk:
             except ValueError:  # a variable the enclosing scope has not assigned yet
                 self.parts.append("empty")
                 continue
+            self.bindings.append((cell, None, value))
             self.visit(value, names + (name,), depth + 1, used)
         defaults = fn.__defaults__ or ()
         params = code.co_varnames[code.co_argcount - len(defaults):code.co_argcount]
