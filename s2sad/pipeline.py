@@ -609,7 +609,8 @@ class _Walk:
         self.scalars: list[tuple[tuple[str, ...], str]] = []  # (names, repr) of each scalar
         self.functions: list[types.FunctionType] = []  # the user functions among nodes
         # (globals dict, name, value) of each global a user function reads (modules
-        # aside), (cell, None, value) of each closure cell: see ``bindings_hold``
+        # aside), the same of the attributes it reads of user modules, classes and
+        # objects, (cell, None, value) of each closure cell: see ``bindings_hold``
         self.bindings: list[tuple] = []
         self._expanded: set[tuple[int, int]] = set()
 
@@ -740,8 +741,12 @@ class _Walk:
         read statically (no properties or ``__getattr__`` run)."""
         if not attrs or (id(obj), id(attrs)) in self._expanded:
             return
+        live = True  # whether the bindings of these attributes are checked on each call
         if isinstance(obj, types.ModuleType):
             scopes = [obj.__dict__]
+            file = getattr(obj, "__file__", None)
+            live = not obj.__name__.startswith(("numpy", "s2sad")) and not (
+                isinstance(file, str) and _library_file(file))
         elif isinstance(obj, type) and _is_user_class(obj):
             scopes = [vars(c) for c in obj.__mro__]
         elif not isinstance(obj, type) and _is_user_class(type(obj)):
@@ -753,6 +758,8 @@ class _Walk:
             for scope in scopes:
                 if name in scope:
                     self.parts.append("a" + name)
+                    if live and not isinstance(scope[name], types.ModuleType):
+                        self.bindings.append((scope, name, scope[name]))
                     self.visit(scope[name], names + (name,), depth + 1, attrs)
                     break
 

@@ -1,7 +1,8 @@
-"""A global or closure variable rebound between two calls (a helper, an array, a number)
-gives the gradient of the function as it reads now, never code built from the old
-value: both through the transformed function already called and through a new one, with
-and without the disk cache (``pipeline.bindings_hold``, checked on every call)."""
+"""A global or closure variable rebound between two calls (a helper, an array, a number),
+or an attribute of a user module or object the code reads, gives the gradient of the
+function as it reads now, never code built from the old value: both through the
+transformed function already called and through a new one, with and without the disk
+cache (``pipeline.bindings_hold``, checked on every call)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from fd import numerical_grad
 
 MODEL = """\
 import numpy as np
+
+import SETTINGS
 
 SCALE = 2.0
 W = np.array([1.0, 2.0, 3.0])
@@ -34,6 +37,22 @@ def loop(x):
     for _ in range(4):
         y = y * SCALE + 0.1 * y * y
     return y
+
+
+class Config:
+    def __init__(self):
+        self.rate = 0.5
+
+
+CONFIG = Config()
+
+
+def configured(x):
+    return np.sum(np.sin(x * CONFIG.rate))
+
+
+def through_module(x):
+    return np.sum(np.tanh(SETTINGS.GAIN * x))
 
 
 def factory(c):
@@ -58,11 +77,13 @@ def model(request, tmp_path, monkeypatch):
         monkeypatch.delenv("S2SAD_NO_CACHE", raising=False)
         monkeypatch.setenv("S2SAD_CACHE_DIR", str(tmp_path / "cache"))
     name = f"rebind_model_{request.param.replace(' ', '_')}"
-    (tmp_path / f"{name}.py").write_text(MODEL)
+    (tmp_path / f"{name}_settings.py").write_text("GAIN = 1.5\n")
+    (tmp_path / f"{name}.py").write_text(MODEL.replace("SETTINGS", f"{name}_settings"))
     monkeypatch.syspath_prepend(str(tmp_path))
     module = importlib.import_module(name)
     yield module
     sys.modules.pop(name, None)
+    sys.modules.pop(f"{name}_settings", None)
 
 
 def _check(g, fn, x):
@@ -100,3 +121,15 @@ def test_a_rebound_closure_variable(model):
     rebind(2.5)
     _check(g, inner, X)
     _check(s2sad.grad(inner), inner, X)
+
+
+
+def test_an_attribute_of_a_user_module_or_object(model):
+    settings = sys.modules[f"{model.__name__}_settings"]
+    for fn, change in ((model.configured, lambda: setattr(model.CONFIG, "rate", -2.0)),
+                       (model.through_module, lambda: setattr(settings, "GAIN", -0.7))):
+        g = s2sad.grad(fn)
+        _check(g, fn, X)
+        change()
+        _check(g, fn, X)
+        _check(s2sad.grad(fn), fn, X)
