@@ -34,16 +34,37 @@ def _generated(fn, spec: Spec) -> Generated:
         return _generate(fn, spec)
     key = (spec, extra)
     gen = per_fn.get(key)
-    if gen is None or not bindings_hold(getattr(gen, "bindings", ())):
+    if gen is None or not bindings_hold(gen.bindings):
         if gen is not None:  # a global or cell it was built from was rebound: all are stale
             per_fn.clear()
         gen = per_fn[key] = _generate(fn, spec)
-        _BINDINGS[key_obj] = getattr(gen, "bindings", ())
     return gen
 
 
-# the bindings (``pipeline.bindings_hold``) each function's memoized modules were built with
-_BINDINGS: "weakref.WeakKeyDictionary[object, tuple]" = weakref.WeakKeyDictionary()
+# what each user function read when last asked (``_bindings_now``), by function
+_SNAPSHOTS: "weakref.WeakKeyDictionary[object, tuple]" = weakref.WeakKeyDictionary()
+
+
+def _bindings_now(fn) -> tuple:
+    """The globals, cells and attributes ``fn`` (a transform's innermost function) reads,
+    with the objects they hold now (``pipeline.bindings_of``). If what it read when last
+    asked no longer holds, every memoized module is dropped: any may have been built
+    from the old values (the memo's own check misses objects the walk cannot describe)."""
+    from .pipeline import bindings_of
+
+    bound = isinstance(fn, tuple)  # a ``BoundFunction``: its bound values are read too
+    key = getattr(fn, "__func__", fn.fn if bound else fn)
+    try:
+        old = _SNAPSHOTS.get(key)
+    except TypeError:  # not weak-referenceable
+        return bindings_of(fn)
+    if old is not None and bindings_hold(old):
+        return bindings_of(fn) if bound else old
+    if old is not None:
+        _MEMO.clear()
+        _GRADS.clear()  # (hessian's gradients, with their remembered entries)
+    now = _SNAPSHOTS[key] = bindings_of(fn)
+    return now
 
 
 # libcst visits a syntax tree recursively, several Python frames per level: a call nested
@@ -313,10 +334,7 @@ class Transformed:
     @property
     def entry(self):
         """The generated Python function (what composition differentiates)."""
-        entry = self.__dict__.get("_entry")
-        if entry is None:
-            entry = self._entry = self.generated.entry
-        return entry
+        return self.generated.entry  # (the memo checks it is current)
 
     @property
     def composable_entry(self):
@@ -385,31 +403,23 @@ class Transformed:
 
     def __call__(self, *args, **kwargs):
         held = self.__dict__.get("_held")  # what the remembered entries were built from
-        if held is not None and not bindings_hold(held):
-            self._forget()  # a helper, array or constant rebound since: built again
-            held = None
-        out = self._post(self, args, kwargs)
-        if held is None:
-            self._held = _held_by(self._fn)
-        return out
+        if held is None or not bindings_hold(held):
+            if held is not None:  # a helper, array or constant rebound since: built again
+                self._forget()
+            self._held = _bindings_now(self.innermost())
+        return self._post(self, args, kwargs)
 
     def _forget(self) -> None:
         """Drop every entry remembered for this function (its code is stale)."""
         self._by_key.clear()
-        for name in ("_held", "_entry", "_specialized", "_jitted"):
+        for name in ("_specialized", "_jitted", "_flat", "_bound"):
             self.__dict__.pop(name, None)
+        self.__dict__.get("_plans", {}).clear()  # vmap's entries, one per plan of axes
+        if isinstance(self._fn, Transformed):  # what it transforms keeps entries too
+            self._fn._forget()
 
     def __repr__(self):
         return f"<s2sad {self._spec.transform} of {getattr(self._fn, '__qualname__', self._fn)}>"
-
-
-def _held_by(fn) -> tuple:
-    """The bindings ``fn``'s memoized modules were built with (``_generated``)."""
-    key_obj = fn.__func__ if inspect.ismethod(fn) else fn
-    try:
-        return _BINDINGS.get(key_obj, ())
-    except TypeError:  # not weak-referenceable
-        return ()
 
 
 def _check_jit(jit):

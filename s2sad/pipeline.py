@@ -141,6 +141,12 @@ def bindings_hold(bindings: tuple) -> bool:
 _UNBOUND = object()
 
 
+def bindings_of(fn) -> tuple:
+    """What ``fn`` reads by name now (``_Walk.bindings``); () where the walk cannot say."""
+    walk = _walk_or_none(fn)
+    return () if walk is None else tuple(walk.bindings)
+
+
 def _build(fn, spec: Spec, reuse: tuple[str, str] | None = None, cached: bool = True):
     """The full path: lower ``fn`` and every callee (libcst), key the text by every source
     read, then reuse ``reuse = (key, text)`` if the key is the same, else read the disk
@@ -744,9 +750,7 @@ class _Walk:
         live = True  # whether the bindings of these attributes are checked on each call
         if isinstance(obj, types.ModuleType):
             scopes = [obj.__dict__]
-            file = getattr(obj, "__file__", None)
-            live = not obj.__name__.startswith(("numpy", "s2sad")) and not (
-                isinstance(file, str) and _library_file(file))
+            live = _is_user_module(obj.__name__)
         elif isinstance(obj, type) and _is_user_class(obj):
             scopes = [vars(c) for c in obj.__mro__]
         elif not isinstance(obj, type) and _is_user_class(type(obj)):
@@ -847,7 +851,13 @@ def _is_library_function(fn: types.FunctionType) -> bool:
 def _is_user_class(cls: type) -> bool:
     """A class defined in the user's code (whose attributes the walk may follow)."""
     name = getattr(cls, "__module__", None)
-    if not isinstance(name, str) or name == "builtins" or name.startswith(("numpy", "s2sad")):
+    return isinstance(name, str) and _is_user_module(name)
+
+
+def _is_user_module(name: str) -> bool:
+    """The module ``name`` is the user's: not NumPy's, s2sad's, the standard library's or
+    an installed package's."""
+    if name == "builtins" or name.startswith(("numpy", "s2sad")):
         return False
     file = getattr(sys.modules.get(name), "__file__", None)
     return file is None or not _library_file(file)

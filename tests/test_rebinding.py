@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import s2sad
-from fd import numerical_grad
+from fd import numerical_grad, numerical_hessian
 
 MODEL = """\
 import numpy as np
@@ -30,6 +30,10 @@ def helper(v):
 
 def loss(x):
     return np.sum(helper(x) * W) * SCALE
+
+
+def with_act(x, act=np.sin):
+    return np.sum(act(x) * W) * SCALE
 
 
 def loop(x):
@@ -133,3 +137,31 @@ def test_an_attribute_of_a_user_module_or_object(model):
         change()
         _check(g, fn, X)
         _check(s2sad.grad(fn), fn, X)
+
+
+
+@pytest.mark.parametrize("transform", ["bound function", "vmap of grad", "hessian",
+                                       "jacfwd of grad"])
+def test_transforms_that_keep_entries_of_their_own(model, transform):
+    """Transforms that remember code beside the memo (a function passed as an argument,
+    vmap's plans of axes, hessian's gradient, an inner transform's entry) see a rebound
+    global too."""
+    xs = np.stack([X, 0.5 * X])
+    if transform == "bound function":
+        g = s2sad.grad(model.with_act)
+        run = lambda: g(X, act=np.tanh)  # noqa: E731
+        expected = lambda: numerical_grad(  # noqa: E731
+            lambda x: model.with_act(x, act=np.tanh), (X,))
+    elif transform == "vmap of grad":
+        g = s2sad.vmap(s2sad.grad(model.loss))
+        run = lambda: g(xs)  # noqa: E731
+        expected = lambda: np.stack(  # noqa: E731
+            [numerical_grad(model.loss, (x,)) for x in xs])
+    else:
+        g = (s2sad.hessian(model.loss) if transform == "hessian"
+             else s2sad.jacfwd(s2sad.grad(model.loss)))
+        run = lambda: g(X)  # noqa: E731
+        expected = lambda: numerical_hessian(model.loss, (X,))  # noqa: E731
+    np.testing.assert_allclose(run(), expected(), rtol=1e-5, atol=1e-6)
+    model.W = np.array([10.0, -20.0, 0.5])
+    np.testing.assert_allclose(run(), expected(), rtol=1e-5, atol=1e-6)

@@ -182,6 +182,7 @@ class BackendModule:
 
     def __init__(self, numpy_gen, backend: str, source: str):
         self.source, self.backend, self.entry_name = source, backend, numpy_gen.entry_name
+        self.bindings = numpy_gen.bindings  # what the code was built from (as the NumPy one)
         self._numpy = numpy_gen
         self._loaded: tuple[object, dict] | None = None
 
